@@ -1,0 +1,86 @@
+"""Authentication (Litestar's JWT, plus API keys for integration clients) and role guards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import anyio
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AuthenticationResult
+from litestar.security.jwt import JWTCookieAuth, JWTCookieAuthenticationMiddleware, Token
+
+from postal_tracker.accounts.service import Principal, Role, principal_for_api_key
+
+API_KEY_HEADER = "X-API-Key"
+TOKEN_COOKIE = "pt_token"
+
+
+async def principal_from_token(token: Token, _connection: ASGIConnection) -> Principal | None:
+    # The role and commune travel in the signed token, so the hot paths (scans) need no user
+    # lookup; a token lives one shift (jwt_ttl_minutes).
+    try:
+        return Principal(int(token.sub), token.extras["name"], Role(token.extras["role"]), token.extras["commune_id"])
+    except (KeyError, ValueError):
+        return None
+
+
+class AuthMiddleware(JWTCookieAuthenticationMiddleware):
+    """Bearer token or cookie for staff; `X-API-Key` for integration clients."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        key = connection.headers.get(API_KEY_HEADER)
+        if key:
+            db = connection.app.state.db
+            principal = await anyio.to_thread.run_sync(principal_for_api_key, db, key)
+            if principal is None:
+                raise NotAuthorizedException("unknown or revoked API key")
+            return AuthenticationResult(user=principal, auth=None)
+        return await super().authenticate_request(connection)
+
+
+def make_jwt_auth(secret: str, ttl_minutes: int) -> JWTCookieAuth[Principal, Token]:
+    return JWTCookieAuth[Principal, Token](
+        retrieve_user_handler=principal_from_token,
+        token_secret=secret,
+        key=TOKEN_COOKIE,
+        default_token_expiration=timedelta(minutes=ttl_minutes),
+        authentication_middleware_class=AuthMiddleware,
+        exclude_opt_key="public",
+        exclude=["/schema", "/health", "/ready"],
+        samesite="strict",
+    )
+
+
+def issue_token(auth: JWTCookieAuth, principal: Principal) -> str:
+    return auth.create_token(
+        identifier=str(principal.id),
+        token_extras={
+            "role": principal.role.value,
+            "commune_id": principal.commune_id,
+            "name": principal.name,
+        },
+    )
+
+
+def allow(*roles: Role):
+    """A guard admitting only these roles (supervisors can do everything a clerk can)."""
+    allowed = set(roles)
+    if Role.CLERK in allowed:
+        allowed.add(Role.SUPERVISOR)
+
+    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        if connection.user.role not in allowed:
+            raise PermissionDeniedException(f"this needs one of the roles: {', '.join(sorted(allowed))}")
+
+    return guard
+
+
+STAFF = allow(Role.CLERK, Role.POSTAL)
+DESK = allow(Role.CLERK)
+BOOKERS = allow(Role.CLERK, Role.INTEGRATION)
+SCANNERS = allow(Role.CLERK, Role.POSTAL)
+SUPERVISORS = allow(Role.SUPERVISOR)
+INTEGRATIONS = allow(Role.INTEGRATION)

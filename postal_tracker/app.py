@@ -1,0 +1,91 @@
+"""`create_app(settings)`: the one place that wires routes, auth, errors and the database."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar, Request, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import ServiceUnavailableException
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.stores.memory import MemoryStore
+
+from postal_tracker.accounts.auth import make_jwt_auth
+from postal_tracker.accounts.controllers import AuthController, UserController
+from postal_tracker.accounts.service import Principal
+from postal_tracker.booking.controllers import BookingController
+from postal_tracker.db import Database
+from postal_tracker.errors import EXCEPTION_HANDLERS
+from postal_tracker.logs import configure_logging
+from postal_tracker.reference.controllers import ReferenceController
+from postal_tracker.scanning.controllers import ScanController
+from postal_tracker.settings import Settings
+from postal_tracker.shipments.controllers import ShipmentController
+from postal_tracker.tracking.controllers import TrackingController
+
+log = logging.getLogger("postal_tracker")
+
+
+@get("/health", opt={"public": True}, tags=["operations"], sync_to_thread=False)
+def health() -> dict:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@get("/ready", opt={"public": True}, tags=["operations"], sync_to_thread=True)
+def ready(db: Database) -> dict:
+    """Readiness: the database answers."""
+    if not db.ping():
+        raise ServiceUnavailableException("the database does not answer")
+    return {"status": "ready"}
+
+
+def current_user(request: Request) -> Principal:
+    return request.user
+
+
+def create_app(settings: Settings, db: Database | None = None) -> Litestar:
+    settings = settings.with_jwt_secret()
+    configure_logging(settings.log_level)
+    db = db or Database(settings.database_url)
+    jwt_auth = make_jwt_auth(settings.jwt_secret, settings.jwt_ttl_minutes)
+    # Only the public endpoints are rate limited, per client address; staff scanners are not.
+    public_rate_limit = RateLimitConfig(rate_limit=("minute", settings.public_rate_limit), store="rate_limits")
+    public = Router(path="/", route_handlers=[TrackingController], middleware=[public_rate_limit.middleware])
+
+    def on_shutdown() -> None:
+        db.dispose()
+
+    return Litestar(
+        route_handlers=[
+            health,
+            ready,
+            AuthController,
+            UserController,
+            ReferenceController,
+            BookingController,
+            ShipmentController,
+            ScanController,
+            public,
+        ],
+        dependencies={
+            "db": Provide(lambda: db, use_cache=True, sync_to_thread=False),
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "user": Provide(current_user, sync_to_thread=False),
+        },
+        on_app_init=[jwt_auth.on_app_init],
+        stores={"rate_limits": MemoryStore()},
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        state=State({"db": db, "settings": settings, "jwt_auth": jwt_auth}),
+        on_shutdown=[on_shutdown],
+        openapi_config=OpenAPIConfig(
+            title="postal-tracker",
+            version="1",
+            description="Public postal service for administrative procedures (dịch vụ bưu chính công ích).",
+            path="/schema",
+        ),
+        logging_config=None,
+    )

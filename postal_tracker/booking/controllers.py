@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.params import Parameter
+
+from postal_tracker.accounts.auth import BOOKERS, allow
+from postal_tracker.accounts.service import Principal, Role
+from postal_tracker.booking import service
+from postal_tracker.booking.schemas import PickupRequest, ReturnRequest
+from postal_tracker.db import Database
+from postal_tracker.idempotency import run_once
+from postal_tracker.settings import Settings
+
+IdempotencyKey = Parameter(header="Idempotency-Key", required=False, max_length=255)
+
+
+class BookingController(Controller):
+    path = "/api/v1"
+    tags = ["booking"]
+
+    @post("/pickups", guards=[BOOKERS], sync_to_thread=True)
+    def book_pickup(
+        self, db: Database, settings: Settings, user: Principal, data: PickupRequest,
+        idempotency_key: str | None = IdempotencyKey,
+    ) -> dict:  # fmt: skip
+        """Book the collection of a dossier at the citizen's home (and later its return)."""
+        return run_once(
+            db, user.key, idempotency_key, "pickups", data.model_dump(mode="json"),
+            lambda conn: service.book_pickup(
+                conn, user, data, settings.service_indicator, settings.max_delivery_attempts
+            ),
+        )  # fmt: skip
+
+    @post("/returns", guards=[BOOKERS], sync_to_thread=True)
+    def book_return_only(
+        self, db: Database, settings: Settings, user: Principal, data: ReturnRequest,
+        idempotency_key: str | None = IdempotencyKey,
+    ) -> dict:  # fmt: skip
+        """A return-only dossier, for a citizen who applied at the desk or online."""
+        return run_once(
+            db, user.key, idempotency_key, "returns", data.model_dump(mode="json"),
+            lambda conn: service.book_return_only(
+                conn, user, data, settings.service_indicator, settings.max_delivery_attempts
+            ),
+        )  # fmt: skip
+
+    @post("/dossiers/{dossier_id:int}/return", guards=[BOOKERS], sync_to_thread=True)
+    def book_return(
+        self, db: Database, settings: Settings, user: Principal, dossier_id: int,
+        idempotency_key: str | None = IdempotencyKey,
+    ) -> dict:  # fmt: skip
+        """The result is ready at the desk: book the return leg with a new tracking number."""
+        return run_once(
+            db, user.key, idempotency_key, f"dossiers/{dossier_id}/return", {},
+            lambda conn: service.book_return(
+                conn, user, dossier_id, settings.service_indicator, settings.max_delivery_attempts
+            ),
+        )  # fmt: skip
+
+    @get("/dossiers/{dossier_id:int}", guards=[allow(Role.CLERK, Role.INTEGRATION)], sync_to_thread=True)
+    def dossier(self, db: Database, settings: Settings, user: Principal, dossier_id: int) -> dict:
+        """A dossier with both legs."""
+        with db.read() as conn:
+            return service.dossier_view(conn, user, dossier_id, settings.max_delivery_attempts)

@@ -1,0 +1,232 @@
+"""Booking: a dossier and its legs, with their tracking numbers, events and outgoing messages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.accounts.service import Principal
+from postal_tracker.booking.schemas import Address, PickupRequest, ReturnRequest
+from postal_tracker.db import utcnow
+from postal_tracker.errors import Conflict, InvalidInput, NotFound
+from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
+from postal_tracker.models import Dossier, Event, Hamlet, Shipment, table
+from postal_tracker.outbox import status_changed
+from postal_tracker.reference.service import get_hamlet, get_procedure
+from postal_tracker.shipments.service import shipment_view
+
+dossiers = table(Dossier)
+shipments = table(Shipment)
+events = table(Event)
+hamlets = table(Hamlet)
+
+
+def locate(conn: Connection, commune_id: int, address: Address, field: str) -> dict[str, Any]:
+    """Coordinates of an address: as given by the clerk, else the hamlet's centre."""
+    hamlet = get_hamlet(conn, commune_id, address.hamlet_code, field=f"{field}.hamlet_code")
+    if (address.lat is None) != (address.lon is None):
+        raise InvalidInput("give both lat and lon, or neither", field=f"{field}.lat")
+    if address.lat is not None:
+        return {"hamlet": hamlet, "lat": address.lat, "lon": address.lon, "geo_source": "given"}
+    return {"hamlet": hamlet, "lat": hamlet.lat, "lon": hamlet.lon, "geo_source": "hamlet"}
+
+
+def _new_dossier(conn: Connection, principal: Principal, req: ReturnRequest, **extra: Any) -> tuple[int, dict]:
+    procedure = get_procedure(conn, req.procedure_code)
+    place = locate(conn, principal.commune_id, req.address, "address")
+    values = {
+        "commune_id": principal.commune_id,
+        "portal_dossier_no": req.portal_dossier_no,
+        "source": "portal" if principal.user_id is None else "desk",
+        "procedure_code": procedure.code,
+        "procedure_name": procedure.name,
+        "applicant_name": req.applicant.full_name,
+        "applicant_phone": req.applicant.phone,
+        "applicant_id_number": req.applicant.id_number,
+        "hamlet_code": place["hamlet"].code,
+        "hamlet_name": place["hamlet"].name,
+        "address_detail": req.address.detail,
+        "lat": place["lat"],
+        "lon": place["lon"],
+        "geo_source": place["geo_source"],
+        "fee_vnd": procedure.fee_vnd if req.fee_vnd is None else req.fee_vnd,
+        "note": req.note,
+        "sms_opt_out": req.sms_opt_out,
+        "created_by_user_id": principal.user_id,
+        "created_at": utcnow(),
+        **extra,
+    }
+    if (
+        req.portal_dossier_no
+        and conn.execute(
+            sa.select(dossiers.c.id).where(
+                dossiers.c.commune_id == principal.commune_id,
+                dossiers.c.portal_dossier_no == req.portal_dossier_no,
+            )
+        ).first()
+    ):
+        raise Conflict(f"portal dossier {req.portal_dossier_no} is already booked", field="portal_dossier_no")
+    dossier_id = conn.execute(dossiers.insert().values(**values)).inserted_primary_key[0]
+    return dossier_id, values
+
+
+def _new_shipment(
+    conn: Connection, principal: Principal, dossier_id: int, dossier: Any, leg: Leg,
+    hamlet_code: str, scheduled: date | None, service_indicator: str,
+) -> sa.Row:  # fmt: skip
+    now = utcnow()
+    postman_id = conn.execute(
+        sa.select(hamlets.c.default_postman_id).where(
+            hamlets.c.commune_id == principal.commune_id, hamlets.c.code == hamlet_code
+        )
+    ).scalar()
+    for _ in range(10):
+        # Serials are random; a collision is rare (1 in 10^8 per parcel) and retried in a
+        # savepoint, so the unique constraint, not luck, guarantees uniqueness under concurrency.
+        tracking_no = new_tracking_no(service_indicator)
+        try:
+            with conn.begin_nested():
+                shipment_id = conn.execute(
+                    shipments.insert().values(
+                        tracking_no=tracking_no, dossier_id=dossier_id, commune_id=principal.commune_id,
+                        leg=leg.value, status=Status.BOOKED.value, attempts=0, version=0,
+                        hamlet_code=hamlet_code, postman_id=postman_id, scheduled_date=scheduled,
+                        fee_collected_vnd=0, created_at=now, updated_at=now,
+                    )
+                ).inserted_primary_key[0]  # fmt: skip
+            break
+        except sa.exc.IntegrityError:
+            continue
+    else:
+        raise RuntimeError("could not draw a free tracking number")
+    event = {"event": "booked", "status": Status.BOOKED.value, "at": now}
+    conn.execute(
+        events.insert().values(
+            shipment_id=shipment_id, event="booked", code=BOOKING_CODE, status=Status.BOOKED.value,
+            at=now, recorded_at=now, user_id=principal.user_id,
+        )
+    )  # fmt: skip
+    shipment = conn.execute(sa.select(shipments).where(shipments.c.id == shipment_id)).one()
+    status_changed(conn, shipment, dossier, event)
+    return shipment
+
+
+def _dossier_row(conn: Connection, dossier_id: int) -> sa.Row:
+    return conn.execute(sa.select(dossiers).where(dossiers.c.id == dossier_id)).one()
+
+
+def book_pickup(
+    conn: Connection, principal: Principal, req: PickupRequest, service_indicator: str, max_attempts: int
+) -> dict[str, Any]:
+    extra: dict[str, Any] = {
+        "return_by_post": req.return_by_post,
+        "requested_date": req.requested_date,
+        "documents": [d.model_dump() for d in req.documents],
+    }
+    if req.delivery_address is not None:
+        place = locate(conn, principal.commune_id, req.delivery_address, "delivery_address")
+        extra.update(
+            delivery_hamlet_code=place["hamlet"].code, delivery_hamlet_name=place["hamlet"].name,
+            delivery_detail=req.delivery_address.detail, delivery_lat=place["lat"], delivery_lon=place["lon"],
+            delivery_geo_source=place["geo_source"],
+        )  # fmt: skip
+    dossier_id, _ = _new_dossier(conn, principal, req, **extra)
+    dossier = _dossier_row(conn, dossier_id)
+    scheduled = req.requested_date or utcnow().date()
+    shipment = _new_shipment(
+        conn, principal, dossier_id, dossier, Leg.PICKUP, dossier.hamlet_code, scheduled, service_indicator
+    )
+    return {
+        "dossier_id": dossier_id,
+        "shipment": shipment_view(conn, shipment, max_attempts),
+        "label_url": f"/api/v1/shipments/{shipment.tracking_no}/label.pdf",
+        "receipt_url": f"/api/v1/dossiers/{dossier_id}/receipt.pdf",
+    }
+
+
+def book_return(
+    conn: Connection, principal: Principal, dossier_id: int, service_indicator: str, max_attempts: int
+) -> dict[str, Any]:
+    """The result is ready at the desk: book its way back to the citizen."""
+    dossier = conn.execute(
+        sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+        .with_for_update()
+    ).first()  # fmt: skip
+    if dossier is None:
+        raise NotFound(f"no dossier {dossier_id}")
+    legs = {r.leg: r for r in conn.execute(sa.select(shipments).where(shipments.c.dossier_id == dossier_id))}
+    if Leg.RETURN in legs:
+        raise Conflict("this dossier's return leg is already booked", tracking_no=legs[Leg.RETURN].tracking_no)
+    pickup = legs.get(Leg.PICKUP)
+    if pickup is not None and pickup.status != Status.AT_DESK:
+        raise Conflict(
+            "the dossier has not reached the desk yet",
+            current_status=pickup.status,
+            tracking_no=pickup.tracking_no,
+        )
+    if not dossier.return_by_post:
+        conn.execute(dossiers.update().where(dossiers.c.id == dossier_id).values(return_by_post=True))
+    shipment = _new_shipment(
+        conn, principal, dossier_id, dossier, Leg.RETURN,
+        dossier.delivery_hamlet_code or dossier.hamlet_code, utcnow().date(), service_indicator,
+    )  # fmt: skip
+    return {"shipment": shipment_view(conn, shipment, max_attempts)}
+
+
+def book_return_only(
+    conn: Connection, principal: Principal, req: ReturnRequest, service_indicator: str, max_attempts: int
+) -> dict[str, Any]:
+    dossier_id, _ = _new_dossier(conn, principal, req, return_by_post=True)
+    answer = book_return(conn, principal, dossier_id, service_indicator, max_attempts)
+    return {"dossier_id": dossier_id, **answer, "receipt_url": f"/api/v1/dossiers/{dossier_id}/receipt.pdf"}
+
+
+def dossier_view(conn: Connection, principal: Principal, dossier_id: int, max_attempts: int) -> dict[str, Any]:
+    dossier = conn.execute(
+        sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+    ).first()
+    if dossier is None:
+        raise NotFound(f"no dossier {dossier_id}")
+    legs = conn.execute(sa.select(shipments).where(shipments.c.dossier_id == dossier_id).order_by(shipments.c.id))
+    view = {
+        "dossier_id": dossier.id,
+        "portal_dossier_no": dossier.portal_dossier_no,
+        "source": dossier.source,
+        "procedure": {"code": dossier.procedure_code, "name": dossier.procedure_name},
+        "applicant": {
+            "full_name": dossier.applicant_name,
+            "phone": dossier.applicant_phone,
+            "id_number": dossier.applicant_id_number,
+        },
+        "address": {
+            "hamlet_code": dossier.hamlet_code,
+            "hamlet_name": dossier.hamlet_name,
+            "detail": dossier.address_detail,
+            "lat": dossier.lat,
+            "lon": dossier.lon,
+            "geo_source": dossier.geo_source,
+        },
+        "delivery_address": None,
+        "return_by_post": dossier.return_by_post,
+        "fee_vnd": dossier.fee_vnd,
+        "requested_date": dossier.requested_date,
+        "note": dossier.note,
+        "documents": dossier.documents,
+        "sms_opt_out": dossier.sms_opt_out,
+        "created_at": dossier.created_at,
+        "receipt_url": f"/api/v1/dossiers/{dossier.id}/receipt.pdf",
+        "legs": {row.leg: shipment_view(conn, row, max_attempts) for row in legs},
+    }
+    if dossier.delivery_hamlet_code:
+        view["delivery_address"] = {
+            "hamlet_code": dossier.delivery_hamlet_code,
+            "hamlet_name": dossier.delivery_hamlet_name,
+            "detail": dossier.delivery_detail,
+            "lat": dossier.delivery_lat,
+            "lon": dossier.delivery_lon,
+            "geo_source": dossier.delivery_geo_source,
+        }
+    return view

@@ -1,0 +1,121 @@
+"""The `postal-tracker` command: serve, db, demo, users, apikeys (report and worker join later)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import sqlalchemy as sa
+
+from postal_tracker import migrate
+from postal_tracker.accounts import service as accounts
+from postal_tracker.db import Database
+from postal_tracker.errors import DomainError
+from postal_tracker.models import Commune, table
+from postal_tracker.settings import Settings, SettingsError
+
+
+def app_from_env():
+    """ASGI factory for uvicorn (each worker process builds its own app and engine)."""
+    from postal_tracker.app import create_app
+
+    return create_app(Settings.from_env())
+
+
+def _commune_id(db: Database, code: str | None) -> int:
+    communes = table(Commune)
+    with db.read() as conn:
+        query = sa.select(communes.c.id).order_by(communes.c.id)
+        if code:
+            query = query.where(communes.c.code == code)
+        commune_id = conn.execute(query).scalar()
+    if commune_id is None:
+        raise SystemExit("no such commune: run `postal-tracker db upgrade` first")
+    return commune_id
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    settings.with_jwt_secret()  # refuse to start without a usable secret, before forking workers
+    # uvloop + httptools: the default asyncio loop leaves Nagle's algorithm on (MEASURED.md).
+    uvicorn.run(
+        "postal_tracker.cli:app_from_env", factory=True, host=args.host, port=args.port,
+        workers=args.workers, loop="uvloop", http="httptools", log_level="warning", access_log=False,
+    )  # fmt: skip
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
+    migrate.upgrade(Database(settings.database_url))
+    print("database is up to date")
+
+
+def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
+    db = Database(settings.database_url)
+    user_id = accounts.create_user(
+        db, _commune_id(db, args.commune), args.name, args.role, args.password, args.full_name or ""
+    )
+    print(f"user {args.name} ({args.role}) created with id {user_id}")
+
+
+def cmd_apikeys_add(args: argparse.Namespace, settings: Settings) -> None:
+    db = Database(settings.database_url)
+    key = accounts.create_api_key(db, _commune_id(db, args.commune), args.name)
+    print(f"API key {args.name!r} created. It is shown once; store it now:")
+    print(key)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.demo import load_demo
+
+    db = Database(settings.database_url)
+    migrate.upgrade(db)
+    for line in load_demo(db, settings):
+        print(line)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="postal-tracker", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+
+    demo = sub.add_parser("demo", help="demo users and sample parcels for a first look")
+    demo.set_defaults(func=cmd_demo)
+
+    users = sub.add_parser("users", help="staff accounts").add_subparsers(dest="action", required=True)
+    add = users.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["clerk", "postal", "supervisor"])
+    add.add_argument("--password", required=True)
+    add.add_argument("--full-name")
+    add.add_argument("--commune", help="commune code (default: the first one)")
+    add.set_defaults(func=cmd_users_add)
+
+    keys = sub.add_parser("apikeys", help="integration keys").add_subparsers(dest="action", required=True)
+    key = keys.add_parser("add", help="create a key and print it once")
+    key.add_argument("name")
+    key.add_argument("--commune", help="commune code (default: the first one)")
+    key.set_defaults(func=cmd_apikeys_add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args, Settings.from_env())
+    except (SettingsError, DomainError) as exc:
+        print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""`Idempotency-Key` on creating writes.
+
+The stored answer is written in the same transaction as what it created, so a retry after a
+crash either finds both or neither. Two requests with one key at the same moment: the second
+one's insert of the key fails on the unique constraint, its transaction (and what it created)
+rolls back, and it answers with the first one's stored response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.db import Database, utcnow
+from postal_tracker.errors import InvalidInput
+from postal_tracker.models import IdempotencyRecord, table
+
+records = table(IdempotencyRecord)
+
+
+def _fingerprint(route: str, body: Any) -> str:
+    canonical = json.dumps([route, body], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _stored(conn: Connection, principal: str, key: str, fingerprint: str) -> Any | None:
+    row = conn.execute(sa.select(records).where(records.c.principal == principal, records.c.key == key)).first()
+    if row is None:
+        return None
+    if row.request_hash != fingerprint:
+        raise InvalidInput("this Idempotency-Key was used with a different request", field="Idempotency-Key")
+    return json.loads(row.response_body)
+
+
+def run_once(
+    db: Database, principal: str, key: str | None, route: str, body: Any, create: Callable[[Connection], Any]
+) -> Any:
+    """Run `create` in a write transaction, once per (principal, key); return its JSON-able answer."""
+    if not key:
+        with db.write() as conn:
+            return create(conn)
+    if len(key) > 255:
+        raise InvalidInput("Idempotency-Key is at most 255 characters", field="Idempotency-Key")
+    fingerprint = _fingerprint(route, body)
+    try:
+        with db.write() as conn:
+            stored = _stored(conn, principal, key, fingerprint)
+            if stored is not None:
+                return stored
+            answer = json.loads(json.dumps(create(conn), default=_iso))
+            conn.execute(
+                records.insert().values(
+                    principal=principal, key=key, request_hash=fingerprint, status_code=201,
+                    response_body=json.dumps(answer, ensure_ascii=False), created_at=utcnow(),
+                )
+            )  # fmt: skip
+            return answer
+    except sa.exc.IntegrityError:
+        with db.read() as conn:
+            stored = _stored(conn, principal, key, fingerprint)
+        if stored is None:
+            raise
+        return stored
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat()

@@ -1,0 +1,16 @@
+"""Alembic environment: migrations run on the connection `postal_tracker.migrate` passes in."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import postal_tracker.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

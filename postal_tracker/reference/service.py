@@ -1,0 +1,62 @@
+"""Hamlets and procedures: the two small reference lists."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.errors import InvalidInput, NotFound
+from postal_tracker.models import Commune, Hamlet, Procedure, table
+
+communes = table(Commune)
+hamlets = table(Hamlet)
+procedures = table(Procedure)
+
+
+def list_hamlets(conn: Connection, commune_id: int) -> list[dict]:
+    rows = conn.execute(
+        sa.select(hamlets.c.code, hamlets.c.name, hamlets.c.lat, hamlets.c.lon, hamlets.c.default_postman_id)
+        .where(hamlets.c.commune_id == commune_id, hamlets.c.active)
+        .order_by(hamlets.c.name)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamlet_code") -> sa.Row:
+    row = conn.execute(
+        sa.select(hamlets).where(hamlets.c.commune_id == commune_id, hamlets.c.code == code, hamlets.c.active)
+    ).first()
+    if row is None:
+        raise InvalidInput(f"unknown hamlet code {code!r}; see GET /api/v1/hamlets", field=field)
+    return row
+
+
+def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -> dict:
+    if (
+        conn.execute(
+            hamlets.update().where(hamlets.c.commune_id == commune_id, hamlets.c.code == code).values(**changes)
+        ).rowcount
+        == 0
+    ):
+        raise NotFound(f"no hamlet {code!r} in this commune")
+    return next(h for h in list_hamlets(conn, commune_id) if h["code"] == code)
+
+
+def list_procedures(conn: Connection) -> list[dict]:
+    rows = conn.execute(
+        sa.select(procedures.c.code, procedures.c.name, procedures.c.group, procedures.c.fee_vnd)
+        .where(procedures.c.active)
+        .order_by(procedures.c.code)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def get_procedure(conn: Connection, code: str, field: str = "procedure_code") -> sa.Row:
+    row = conn.execute(sa.select(procedures).where(procedures.c.code == code, procedures.c.active)).first()
+    if row is None:
+        raise InvalidInput(f"unknown procedure code {code!r}; see GET /api/v1/procedures", field=field)
+    return row
+
+
+def get_commune(conn: Connection, commune_id: int) -> sa.Row:
+    return conn.execute(sa.select(communes).where(communes.c.id == commune_id)).one()

@@ -1,0 +1,284 @@
+"""Scans: applying the status machine to a parcel, exactly once per scan, keeping every refusal.
+
+Each scan is one write transaction that (1) recognises a scan it has seen (`scan_id`),
+(2) locks the parcel's row, so two conflicting scans at the same moment are applied one after
+the other and the second is checked against the first one's result, (3) checks the transition
+against `lifecycle.TRANSITIONS`, and (4) writes the event, the new status, the outbox message
+and the scan record together. A refused scan is recorded in the same way, with its reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.accounts.service import Principal
+from postal_tracker.db import Database, utcnow
+from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
+from postal_tracker.lifecycle import FAILURE_EVENTS, TRANSITIONS, Event, Leg, Reason, Status, allowed_events
+from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
+from postal_tracker.models import Event as EventModel
+from postal_tracker.outbox import status_changed
+from postal_tracker.scanning.schemas import HandoverRequest, ScanRequest
+from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
+
+scan_records = table(ScanRecord)
+shipments = table(Shipment)
+events = table(EventModel)
+dossiers = table(Dossier)
+handovers = table(Handover)
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    outcome: str  # accepted | duplicate | rejected
+    http_status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rules:
+    max_attempts: int
+    clock_skew: timedelta
+
+
+def _scan_id_of(raw: Any) -> str | None:
+    try:
+        return str(uuid.UUID(str(raw.get("scan_id"))))
+    except (AttributeError, ValueError, TypeError):
+        return None
+
+
+def validate_scan(raw: Any, now: datetime, rules: Rules) -> tuple[ScanRequest, str]:
+    """The scan and its normalized tracking number, or InvalidInput naming the fields."""
+    try:
+        scan = ScanRequest.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        errors = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        raise InvalidInput("invalid scan: " + ", ".join(e["field"] for e in errors), errors=errors) from None
+    tracking_no = parse_tracking_no(scan.tracking_no)
+    if scan.at > now + rules.clock_skew:
+        raise InvalidInput("the scan time is in the future: check the scanner's clock", field="at")
+    return scan, tracking_no
+
+
+def apply_event(
+    conn: Connection, principal: Principal, tracking_no: str, event: Event, fields: dict[str, Any],
+    rules: Rules, *, scan_id: str | None = None, handover_id: int | None = None,
+) -> sa.Row:  # fmt: skip
+    """Check and apply one event to a parcel. Every check comes before the first write."""
+    shipment = find_shipment(conn, principal.commune_id, tracking_no, for_update=True)
+    leg, status = Leg(shipment.leg), Status(shipment.status)
+    allowed = allowed_events(leg, status, shipment.attempts, rules.max_attempts)
+    if event not in allowed:
+        if status in TRANSITIONS[event].allowed_from.get(leg, ()):
+            why = f"the limit of {rules.max_attempts} attempts is reached"
+        else:
+            why = f"{event.value} is not allowed for a {leg.value} parcel in status {status.value}"
+        raise TransitionForbidden(
+            why, tracking_no=tracking_no, current_status=status.value,
+            allowed_events=[e.value for e in allowed],
+        )  # fmt: skip
+    transition = TRANSITIONS[event]
+    missing = [f for f in transition.required if not fields.get(f)]
+    if missing:
+        raise InvalidInput(f"{event.value} needs {', '.join(missing)}", field=missing[0])
+    if fields.get("reason") == Reason.OTHER and not fields.get("note"):
+        raise InvalidInput("reason 'other' needs a note saying what happened", field="note")
+
+    now = utcnow()
+    attempts = shipment.attempts + (1 if event in FAILURE_EVENTS else 0)
+    fee = fields.get("fee_collected_vnd") or 0
+    conn.execute(
+        shipments.update().where(shipments.c.id == shipment.id).values(
+            status=transition.to.value, attempts=attempts, version=shipment.version + 1, updated_at=now,
+            last_reason=fields.get("reason") if event in FAILURE_EVENTS else shipment.last_reason,
+            fee_collected_vnd=shipment.fee_collected_vnd + fee,
+        )
+    )  # fmt: skip
+    location = fields.get("location") or {}
+    record = {
+        "shipment_id": shipment.id, "event": event.value, "code": transition.code,
+        "status": transition.to.value, "at": fields.get("at") or now, "recorded_at": now,
+        "reason": fields.get("reason"), "note": fields.get("note"),
+        "recipient_name": fields.get("recipient_name"),
+        "recipient_relationship": fields.get("recipient_relationship"),
+        "recipient_id_number": fields.get("recipient_id_number"),
+        "signature_png": fields.get("signature_png"), "lat": fields.get("lat"), "lon": fields.get("lon"),
+        "location_kind": location.get("kind"), "location_code": location.get("code"),
+        "fee_collected_vnd": fields.get("fee_collected_vnd"), "scan_id": scan_id,
+        "handover_id": handover_id, "user_id": principal.user_id,
+    }  # fmt: skip
+    conn.execute(events.insert().values(**record))
+    updated = conn.execute(sa.select(shipments).where(shipments.c.id == shipment.id)).one()
+    dossier = conn.execute(sa.select(dossiers).where(dossiers.c.id == shipment.dossier_id)).one()
+    status_changed(conn, updated, dossier, record)
+    return updated
+
+
+def _stored(conn: Connection, scan_id: str | None) -> ScanOutcome | None:
+    if scan_id is None:
+        return None
+    row = conn.execute(sa.select(scan_records).where(scan_records.c.scan_id == scan_id)).first()
+    if row is None:
+        return None
+    body = {**row.result, "duplicate": True}
+    return ScanOutcome("duplicate", 200 if row.outcome == "accepted" else row.error_status, body)
+
+
+def record_scan(db: Database, principal: Principal, raw: Any, rules: Rules) -> ScanOutcome:
+    scan_id = _scan_id_of(raw)
+    payload = raw if isinstance(raw, dict) else {"body": raw}
+    try:
+        with db.write() as conn:
+            stored = _stored(conn, scan_id)
+            if stored is not None:
+                return stored
+            record = {
+                "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
+                "received_at": utcnow(), "payload": payload,
+                "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
+                "event": str(payload.get("event"))[:40] if payload.get("event") else None,
+            }  # fmt: skip
+            try:
+                scan, tracking_no = validate_scan(raw, record["received_at"], rules)
+                fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
+                shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
+            except DomainError as exc:
+                problem = {**problem_of(exc), "scan_id": scan_id, "accepted": False, "duplicate": False}
+                conn.execute(scan_records.insert().values(
+                    **record, outcome="rejected", error_status=exc.status, error_title=exc.title,
+                    error_detail=exc.detail, result=problem,
+                ))  # fmt: skip
+                return ScanOutcome("rejected", exc.status, problem)
+            body = {
+                "scan_id": scan_id, "accepted": True, "duplicate": False,
+                "shipment": shipment_view(conn, shipment, rules.max_attempts),
+            }  # fmt: skip
+            conn.execute(scan_records.insert().values(
+                **record, tracking_no=tracking_no, outcome="accepted", shipment_id=shipment.id,
+                result=_jsonable(body),
+            ))  # fmt: skip
+            return ScanOutcome("accepted", 201, body)
+    except sa.exc.IntegrityError:
+        # The same scan_id arrived twice at the same moment and the other copy committed first.
+        with db.read() as conn:
+            stored = _stored(conn, scan_id)
+        if stored is None:
+            raise
+        return stored
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Rules) -> list[dict[str, Any]]:
+    """Apply an offline scanner's queue in order of scan time; one bad scan never blocks the others."""
+
+    def scan_time(item: tuple[int, Any]) -> tuple[int, str]:
+        raw = item[1]
+        at = raw.get("at") if isinstance(raw, dict) else None
+        try:
+            return 0, datetime.fromisoformat(str(at)).isoformat() if at else ""
+        except ValueError:
+            return 1, ""
+
+    results: list[dict[str, Any] | None] = [None] * len(scans)
+    for index, raw in sorted(enumerate(scans), key=scan_time):
+        outcome = record_scan(db, principal, raw, rules)
+        result: dict[str, Any] = {"scan_id": outcome.body.get("scan_id"), "outcome": outcome.outcome}
+        if outcome.http_status < 300:
+            result["status"] = (outcome.body.get("shipment") or {}).get("status")
+        else:
+            result["error"] = {k: outcome.body.get(k) for k in ("status", "title", "detail") if k in outcome.body}
+            if "current_status" in outcome.body:
+                result["error"]["current_status"] = outcome.body["current_status"]
+        results[index] = result
+    return results  # type: ignore[return-value]
+
+
+def record_handover(db: Database, principal: Principal, req: HandoverRequest, rules: Rules) -> dict[str, Any]:
+    """Apply `handed_to_desk` / `collected_from_desk` to every parcel, or to none of them."""
+    event = Event.HANDED_TO_DESK if req.direction == "to_desk" else Event.COLLECTED_FROM_DESK
+    now = utcnow()
+    at = req.at or now
+    if at > now + rules.clock_skew:
+        raise InvalidInput("the hand-over time is in the future", field="at")
+    problems: list[dict[str, Any]] = []
+    with db.write() as conn:
+        handover_id = conn.execute(
+            handovers.insert().values(
+                commune_id=principal.commune_id, direction=req.direction, at=at, count=len(req.tracking_nos),
+                user_id=principal.user_id, created_at=now,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+        seen: set[str] = set()
+        for raw in req.tracking_nos:
+            try:
+                tracking_no = parse_tracking_no(raw)
+                if tracking_no in seen:
+                    raise InvalidInput("listed twice", field="tracking_nos")
+                seen.add(tracking_no)
+                with conn.begin_nested():
+                    apply_event(conn, principal, tracking_no, event, {"at": at}, rules, handover_id=handover_id)
+            except DomainError as exc:
+                problems.append({"tracking_no": raw, **problem_of(exc)})
+        if problems:
+            # Raising rolls back the whole hand-over: the paper record must match the database.
+            raise InvalidInput(
+                f"{len(problems)} of {len(req.tracking_nos)} parcels cannot be handed over; nothing was recorded",
+                problems=problems,
+            )
+    return {"handover_id": handover_id, "count": len(req.tracking_nos), "direction": req.direction, "at": at}
+
+
+def list_exceptions(db: Database, principal: Principal, *, resolved: bool, limit: int, offset: int) -> dict:
+    condition = sa.and_(
+        scan_records.c.commune_id == principal.commune_id,
+        scan_records.c.outcome == "rejected",
+        scan_records.c.resolved_at.is_not(None) if resolved else scan_records.c.resolved_at.is_(None),
+    )
+    with db.read() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(scan_records).where(condition)).scalar_one()
+        rows = conn.execute(
+            sa.select(scan_records).where(condition).order_by(scan_records.c.id.desc()).limit(limit).offset(offset)
+        )
+        items = [
+            {
+                "id": r.id, "scan_id": r.scan_id, "received_at": r.received_at, "tracking_no": r.tracking_no,
+                "event": r.event, "status": r.error_status, "title": r.error_title, "reason": r.error_detail,
+                "errors": r.result.get("errors"), "current_status": r.result.get("current_status"),
+                "payload": r.payload, "user_id": r.user_id, "resolved_at": r.resolved_at,
+                "resolution_note": r.resolution_note,
+            }
+            for r in rows
+        ]  # fmt: skip
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def resolve_exception(db: Database, principal: Principal, exception_id: int, note: str | None) -> dict:
+    with db.write() as conn:
+        done = conn.execute(
+            scan_records.update()
+            .where(
+                scan_records.c.id == exception_id, scan_records.c.commune_id == principal.commune_id,
+                scan_records.c.outcome == "rejected",
+            )
+            .values(resolved_at=utcnow(), resolved_by_user_id=principal.user_id, resolution_note=note)
+        ).rowcount  # fmt: skip
+    if not done:
+        raise NotFound(f"no refused scan {exception_id}")
+    return {"id": exception_id, "resolved": True}

@@ -1,0 +1,152 @@
+"""Reading shipments: the one representation of a shipment that every context returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.errors import InvalidInput, NotFound
+from postal_tracker.lifecycle import (
+    FINAL_STATUSES,
+    NEXT_STEP_TEXT_VI,
+    REASONS,
+    STATUS_TEXT_VI,
+    InvalidTrackingNumber,
+    Leg,
+    Reason,
+    Status,
+    allowed_events,
+    event_text_vi,
+    normalize_tracking_no,
+)
+from postal_tracker.models import Dossier, Event, Shipment, table
+
+shipments = table(Shipment)
+events = table(Event)
+dossiers = table(Dossier)
+
+
+def parse_tracking_no(raw: str, field: str = "tracking_no") -> str:
+    try:
+        return normalize_tracking_no(raw)
+    except InvalidTrackingNumber as exc:
+        raise InvalidInput(str(exc), field=field) from None
+
+
+def find_shipment(conn: Connection, commune_id: int | None, tracking_no: str, *, for_update: bool = False) -> sa.Row:
+    """The shipment with this number (in this commune, for staff), or NotFound."""
+    query = sa.select(shipments).where(shipments.c.tracking_no == tracking_no)
+    if commune_id is not None:
+        query = query.where(shipments.c.commune_id == commune_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no parcel with tracking number {tracking_no}")
+    return row
+
+
+def reason_view(reason: str | None) -> dict[str, Any]:
+    if reason is None:
+        return {}
+    info = REASONS[Reason(reason)]
+    return {
+        "reason": reason,
+        "reason_text_vi": info.text_vi,
+        "next_step": info.next_step.value,
+        "next_step_text_vi": NEXT_STEP_TEXT_VI[info.next_step],
+    }
+
+
+def event_view(row: sa.Row) -> dict[str, Any]:
+    view = {
+        "event": row.event,
+        "code": row.code,
+        "status": row.status,
+        "at": row.at,
+        "recorded_at": row.recorded_at,
+        "text_vi": event_text_vi(row.event),
+        "scan_id": row.scan_id,
+    }
+    optional = {
+        "note": row.note,
+        "recipient_name": row.recipient_name,
+        "recipient_relationship": row.recipient_relationship,
+        "recipient_id_number": row.recipient_id_number,
+        "has_signature": bool(row.signature_png) or None,
+        "lat": row.lat,
+        "lon": row.lon,
+        "location": {"kind": row.location_kind, "code": row.location_code} if row.location_kind else None,
+        "fee_collected_vnd": row.fee_collected_vnd,
+        "handover_id": row.handover_id,
+    }
+    view.update({k: v for k, v in optional.items() if v is not None})
+    view.update(reason_view(row.reason))
+    return view
+
+
+def events_of(conn: Connection, shipment_id: int) -> list[sa.Row]:
+    return list(conn.execute(sa.select(events).where(events.c.shipment_id == shipment_id).order_by(events.c.id)))
+
+
+def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_events: bool = True) -> dict[str, Any]:
+    status = Status(row.status)
+    view: dict[str, Any] = {
+        "tracking_no": row.tracking_no,
+        "leg": row.leg,
+        "status": row.status,
+        "status_text_vi": STATUS_TEXT_VI[status],
+        "final": status in FINAL_STATUSES,
+        "dossier_id": row.dossier_id,
+        "hamlet_code": row.hamlet_code,
+        "attempts": row.attempts,
+        "max_attempts": max_attempts,
+        "allowed_events": [e.value for e in allowed_events(Leg(row.leg), status, row.attempts, max_attempts)],
+        "postman_id": row.postman_id,
+        "scheduled_date": row.scheduled_date,
+        "fee_collected_vnd": row.fee_collected_vnd,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "label_url": f"/api/v1/shipments/{row.tracking_no}/label.pdf",
+    }
+    if status in (Status.PICKUP_FAILED, Status.DELIVERY_FAILED):
+        view.update(reason_view(row.last_reason))
+    if with_events:
+        view["events"] = [event_view(e) for e in events_of(conn, row.id)]
+    return view
+
+
+def list_shipments(
+    conn: Connection,
+    commune_id: int,
+    max_attempts: int,
+    *,
+    status: str | None,
+    leg: str | None,
+    hamlet: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    conditions = [shipments.c.commune_id == commune_id]
+    if status:
+        conditions.append(shipments.c.status.in_(status.split(",")))
+    if leg:
+        conditions.append(shipments.c.leg == leg)
+    if hamlet:
+        conditions.append(shipments.c.hamlet_code == hamlet)
+    if since:
+        conditions.append(shipments.c.updated_at >= since)
+    if until:
+        conditions.append(shipments.c.updated_at < until)
+    total = conn.execute(sa.select(sa.func.count()).select_from(shipments).where(*conditions)).scalar_one()
+    rows = conn.execute(
+        sa.select(shipments).where(*conditions).order_by(shipments.c.updated_at.desc(), shipments.c.id.desc())
+        .limit(limit).offset(offset)
+    )  # fmt: skip
+    items = [shipment_view(conn, r, max_attempts, with_events=False) for r in rows]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}

@@ -1,0 +1,75 @@
+"""Public tracking: what a citizen may see of a parcel, with no personal data.
+
+The masked name and the hamlet are added only when `phone_last4` matches the applicant's
+phone; wrong digits get exactly the answer no digits get, so the endpoint can't be used to
+test guesses.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.errors import InvalidInput
+from postal_tracker.lifecycle import STATUS_TEXT_VI, Event, Status, event_text_vi
+from postal_tracker.models import Commune, Dossier, Shipment, table
+from postal_tracker.models import Event as EventModel
+from postal_tracker.personal import mask_name
+from postal_tracker.shipments.service import find_shipment, parse_tracking_no
+
+shipments = table(Shipment)
+events = table(EventModel)
+dossiers = table(Dossier)
+communes = table(Commune)
+
+_AT_CITIZEN = {Event.BOOKED, Event.PICKUP_FAILED, Event.PICKED_UP, Event.DELIVERED, Event.DELIVERY_FAILED}
+_AT_DESK = {Event.HANDED_TO_DESK, Event.COLLECTED_FROM_DESK, Event.RETURNED_TO_DESK, Event.CANCELLED}
+
+
+def _place(event: str, commune: sa.Row, hamlet_name: str | None) -> str:
+    if event in _AT_CITIZEN:
+        return f"Ấp {hamlet_name}" if hamlet_name else "Tại nhà người dân"
+    if event in _AT_DESK:
+        return commune.desk_name
+    return commune.post_office_name
+
+
+def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> dict[str, Any]:
+    number = parse_tracking_no(raw_number)
+    if phone_last4 is not None and not (len(phone_last4) == 4 and phone_last4.isdigit()):
+        raise InvalidInput("phone_last4 is the last 4 digits of the phone number", field="phone_last4")
+    shipment = find_shipment(conn, None, number)
+    dossier = conn.execute(
+        sa.select(dossiers.c.applicant_name, dossiers.c.applicant_phone, dossiers.c.hamlet_name,
+                  dossiers.c.delivery_hamlet_name, dossiers.c.commune_id)
+        .where(dossiers.c.id == shipment.dossier_id)
+    ).one()  # fmt: skip
+    commune = conn.execute(sa.select(communes).where(communes.c.id == dossier.commune_id)).one()
+    verified = phone_last4 is not None and hmac.compare_digest(dossier.applicant_phone[-4:], phone_last4)
+    hamlet_name = (dossier.delivery_hamlet_name if shipment.leg == "return" else None) or dossier.hamlet_name
+    rows = conn.execute(
+        sa.select(events.c.event, events.c.at, events.c.reason)
+        .where(events.c.shipment_id == shipment.id).order_by(events.c.id)
+    )  # fmt: skip
+    view: dict[str, Any] = {
+        "tracking_no": shipment.tracking_no,
+        "leg": shipment.leg,
+        "status": shipment.status,
+        "status_text_vi": STATUS_TEXT_VI[Status(shipment.status)],
+        "events": [
+            {
+                "event": r.event,
+                "at": r.at,
+                "place": _place(r.event, commune, hamlet_name if verified else None),
+                "text_vi": event_text_vi(r.event),
+            }
+            for r in rows
+        ],
+    }
+    if verified:
+        view["name_masked"] = mask_name(dossier.applicant_name)
+        view["hamlet"] = hamlet_name
+    return view
