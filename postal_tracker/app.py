@@ -17,6 +17,7 @@ from postal_tracker.accounts.controllers import AuthController, UserController
 from postal_tracker.accounts.service import Principal
 from postal_tracker.booking.controllers import BookingController
 from postal_tracker.db import Database
+from postal_tracker.deps import DB
 from postal_tracker.errors import EXCEPTION_HANDLERS
 from postal_tracker.logs import configure_logging
 from postal_tracker.reference.controllers import ReferenceController
@@ -35,7 +36,7 @@ def health() -> dict:
 
 
 @get("/ready", opt={"public": True}, tags=["operations"], sync_to_thread=True)
-def ready(db: Database) -> dict:
+def ready(db: DB) -> dict:
     """Readiness: the database answers."""
     if not db.ping():
         raise ServiceUnavailableException("the database does not answer")
@@ -46,7 +47,7 @@ def current_user(request: Request) -> Principal:
     return request.user
 
 
-def create_app(settings: Settings, db: Database | None = None) -> Litestar:
+def create_app(settings: Settings, db: DB | None = None) -> Litestar:
     settings = settings.with_jwt_secret()
     configure_logging(settings.log_level)
     db = db or Database(settings.database_url)

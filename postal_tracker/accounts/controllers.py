@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from pydantic import BaseModel, Field
 
 from postal_tracker.accounts import service
 from postal_tracker.accounts.auth import SUPERVISORS, issue_token
-from postal_tracker.accounts.service import Principal
-from postal_tracker.db import Database
+from postal_tracker.deps import DB, CurrentUser
 
 
 class Credentials(BaseModel):
@@ -28,14 +28,14 @@ class AuthController(Controller):
     tags = ["accounts"]
 
     @post("/token", status_code=200, opt={"public": True}, sync_to_thread=True)
-    def token(self, request: Request, db: Database, data: Credentials) -> dict:
+    def token(self, request: Request, db: DB, data: JSONBody[Credentials]) -> dict:
         """Exchange a username and password for a bearer token (valid one shift)."""
         principal = service.authenticate(db, data.username, data.password)
         token = issue_token(request.app.state.jwt_auth, principal)
         return {"access_token": token, "token_type": "bearer", "role": principal.role.value}
 
     @get("/me", sync_to_thread=False)
-    def me(self, user: Principal) -> dict:
+    def me(self, user: CurrentUser) -> dict:
         return {"name": user.name, "role": user.role.value, "commune_id": user.commune_id}
 
 
@@ -45,11 +45,11 @@ class UserController(Controller):
     guards = [SUPERVISORS]
 
     @get("/", sync_to_thread=True)
-    def list(self, db: Database, user: Principal) -> list[dict]:
+    def list(self, db: DB, user: CurrentUser) -> list[dict]:
         return service.list_users(db, user.commune_id)
 
     @post("/", sync_to_thread=True)
-    def create(self, db: Database, user: Principal, data: NewUser) -> dict:
+    def create(self, db: DB, user: CurrentUser, data: JSONBody[NewUser]) -> dict:
         """Add a clerk, postman or supervisor to the supervisor's commune."""
         user_id = service.create_user(db, user.commune_id, data.username, data.role, data.password, data.full_name)
         return {"id": user_id, "username": data.username, "role": data.role}

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from postal_tracker.accounts.auth import BOOKERS, allow
-from postal_tracker.accounts.service import Principal, Role
+from postal_tracker.accounts.service import Role
 from postal_tracker.booking import service
 from postal_tracker.booking.schemas import PickupRequest, ReturnRequest
-from postal_tracker.db import Database
+from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.idempotency import run_once
-from postal_tracker.settings import Settings
 
-IdempotencyKey = Parameter(header="Idempotency-Key", required=False, max_length=255)
+IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=255)]
 
 
 class BookingController(Controller):
@@ -20,8 +21,8 @@ class BookingController(Controller):
 
     @post("/pickups", guards=[BOOKERS], sync_to_thread=True)
     def book_pickup(
-        self, db: Database, settings: Settings, user: Principal, data: PickupRequest,
-        idempotency_key: str | None = IdempotencyKey,
+        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PickupRequest],
+        idempotency_key: IdempotencyKey = None,
     ) -> dict:  # fmt: skip
         """Book the collection of a dossier at the citizen's home (and later its return)."""
         return run_once(
@@ -33,8 +34,8 @@ class BookingController(Controller):
 
     @post("/returns", guards=[BOOKERS], sync_to_thread=True)
     def book_return_only(
-        self, db: Database, settings: Settings, user: Principal, data: ReturnRequest,
-        idempotency_key: str | None = IdempotencyKey,
+        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[ReturnRequest],
+        idempotency_key: IdempotencyKey = None,
     ) -> dict:  # fmt: skip
         """A return-only dossier, for a citizen who applied at the desk or online."""
         return run_once(
@@ -46,8 +47,8 @@ class BookingController(Controller):
 
     @post("/dossiers/{dossier_id:int}/return", guards=[BOOKERS], sync_to_thread=True)
     def book_return(
-        self, db: Database, settings: Settings, user: Principal, dossier_id: int,
-        idempotency_key: str | None = IdempotencyKey,
+        self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: FromPath[int],
+        idempotency_key: IdempotencyKey = None,
     ) -> dict:  # fmt: skip
         """The result is ready at the desk: book the return leg with a new tracking number."""
         return run_once(
@@ -58,7 +59,7 @@ class BookingController(Controller):
         )  # fmt: skip
 
     @get("/dossiers/{dossier_id:int}", guards=[allow(Role.CLERK, Role.INTEGRATION)], sync_to_thread=True)
-    def dossier(self, db: Database, settings: Settings, user: Principal, dossier_id: int) -> dict:
+    def dossier(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: FromPath[int]) -> dict:
         """A dossier with both legs."""
         with db.read() as conn:
             return service.dossier_view(conn, user, dossier_id, settings.max_delivery_attempts)

@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, patch
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, Field
 
 from postal_tracker.accounts.auth import SUPERVISORS, allow
-from postal_tracker.accounts.service import Principal, Role
-from postal_tracker.db import Database
+from postal_tracker.accounts.service import Role
+from postal_tracker.deps import DB, CurrentUser
 from postal_tracker.personal import nfc
 from postal_tracker.reference import service
 
@@ -24,13 +25,13 @@ class ReferenceController(Controller):
     tags = ["reference"]
 
     @get("/hamlets", guards=[allow(Role.CLERK, Role.POSTAL, Role.INTEGRATION)], sync_to_thread=True)
-    def hamlets(self, db: Database, user: Principal) -> list[dict]:
+    def hamlets(self, db: DB, user: CurrentUser) -> list[dict]:
         """The commune's hamlets (ấp) with their centres."""
         with db.read() as conn:
             return service.list_hamlets(conn, user.commune_id)
 
     @patch("/hamlets/{code:str}", guards=[SUPERVISORS], sync_to_thread=True)
-    def update_hamlet(self, db: Database, user: Principal, code: str, data: HamletUpdate) -> dict:
+    def update_hamlet(self, db: DB, user: CurrentUser, code: FromPath[str], data: JSONBody[HamletUpdate]) -> dict:
         """Rename a hamlet or move its centre; dossiers keep the name they were booked under."""
         changes = data.model_dump(exclude_unset=True)
         if "name" in changes:
@@ -39,7 +40,7 @@ class ReferenceController(Controller):
             return service.update_hamlet(conn, user.commune_id, code, changes)
 
     @get("/procedures", guards=[allow(Role.CLERK, Role.POSTAL, Role.INTEGRATION)], sync_to_thread=True)
-    def procedures(self, db: Database) -> list[dict]:
+    def procedures(self, db: DB) -> list[dict]:
         """The catalog of commune-level procedures with their national codes and fees."""
         with db.read() as conn:
             return service.list_procedures(conn)

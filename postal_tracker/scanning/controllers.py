@@ -4,12 +4,11 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from postal_tracker.accounts.auth import DESK, SCANNERS
-from postal_tracker.accounts.service import Principal
-from postal_tracker.db import Database
+from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.errors import PROBLEM_JSON
 from postal_tracker.scanning import service
 from postal_tracker.scanning.schemas import HandoverRequest, ResolveRequest
@@ -32,30 +31,30 @@ class ScanController(Controller):
     guards = [SCANNERS]
 
     @post("/scans", sync_to_thread=True)
-    def scan(self, db: Database, settings: Settings, user: Principal, data: Any) -> Response:
+    def scan(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[Any]) -> Response:
         """Record one hand-over scan; the same `scan_id` again returns the first result."""
         outcome = service.record_scan(db, user, data, rules_of(settings))
         media_type = PROBLEM_JSON if outcome.http_status >= 400 else "application/json"
         return Response(outcome.body, status_code=outcome.http_status, media_type=media_type)
 
     @post("/scans/batch", status_code=200, sync_to_thread=True)
-    def batch(self, db: Database, settings: Settings, user: Principal, data: ScanBatch) -> dict:
+    def batch(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[ScanBatch]) -> dict:
         """An offline scanner's queue, applied in order of scan time."""
         return {"results": service.record_batch(db, user, data.scans, rules_of(settings))}
 
     @get("/scans/exceptions", guards=[DESK], sync_to_thread=True)
     def exceptions(
-        self, db: Database, user: Principal, resolved: bool = False,
-        limit: int = Parameter(default=50, ge=1, le=500), offset: int = Parameter(default=0, ge=0),
+        self, db: DB, user: CurrentUser, resolved: FromQuery[bool] = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> dict:  # fmt: skip
         """Refused scans with their reasons, for the desk to resolve."""
         return service.list_exceptions(db, user, resolved=resolved, limit=limit, offset=offset)
 
     @post("/scans/exceptions/{exception_id:int}/resolve", status_code=200, guards=[DESK], sync_to_thread=True)
-    def resolve(self, db: Database, user: Principal, exception_id: int, data: ResolveRequest) -> dict:
+    def resolve(self, db: DB, user: CurrentUser, exception_id: FromPath[int], data: JSONBody[ResolveRequest]) -> dict:
         return service.resolve_exception(db, user, exception_id, data.note)
 
     @post("/handovers", sync_to_thread=True)
-    def handover(self, db: Database, settings: Settings, user: Principal, data: HandoverRequest) -> dict:
+    def handover(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[HandoverRequest]) -> dict:
         """Hand many parcels over between postman and desk at once: all of them, or none."""
         return service.record_handover(db, user, data, rules_of(settings))

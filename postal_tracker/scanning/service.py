@@ -162,7 +162,7 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: Rules) -> S
                 "shipment": shipment_view(conn, shipment, rules.max_attempts),
             }  # fmt: skip
             conn.execute(scan_records.insert().values(
-                **record, tracking_no=tracking_no, outcome="accepted", shipment_id=shipment.id,
+                **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
                 result=_jsonable(body),
             ))  # fmt: skip
             return ScanOutcome("accepted", 201, body)

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from postal_tracker.accounts.auth import STAFF
-from postal_tracker.accounts.service import Principal
-from postal_tracker.db import Database
+from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.lifecycle import Leg
-from postal_tracker.settings import Settings
 from postal_tracker.shipments import service
 
 
@@ -20,10 +19,10 @@ class ShipmentController(Controller):
 
     @get("/", sync_to_thread=True)
     def list(
-        self, db: Database, settings: Settings, user: Principal,
-        status: str | None = None, leg: Leg | None = None, hamlet: str | None = None,
-        since: datetime | None = None, until: datetime | None = None,
-        limit: int = Parameter(default=50, ge=1, le=500), offset: int = Parameter(default=0, ge=0),
+        self, db: DB, settings: AppSettings, user: CurrentUser,
+        status: FromQuery[str | None] = None, leg: FromQuery[Leg | None] = None, hamlet: FromQuery[str | None] = None,
+        since: FromQuery[datetime | None] = None, until: FromQuery[datetime | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> dict:  # fmt: skip
         """Shipments of the commune, most recently changed first (`status` may list several, comma-separated)."""
         with db.read() as conn:
@@ -34,7 +33,7 @@ class ShipmentController(Controller):
             )  # fmt: skip
 
     @get("/{tracking_no:str}", sync_to_thread=True)
-    def detail(self, db: Database, settings: Settings, user: Principal, tracking_no: str) -> dict:
+    def detail(self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str]) -> dict:
         number = service.parse_tracking_no(tracking_no)
         with db.read() as conn:
             return service.shipment_view(conn, service.find_shipment(conn, user.commune_id, number),

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from litestar import Controller, get
-from litestar.params import Parameter
+from typing import Annotated
 
-from postal_tracker.db import Database
+from litestar import Controller, get
+from litestar.params import FromPath, QueryParameter
+
+from postal_tracker.deps import DB
 from postal_tracker.tracking import service
 
 
@@ -16,8 +18,8 @@ class TrackingController(Controller):
 
     @get("/{tracking_no:str}", sync_to_thread=True)
     def track(
-        self, db: Database, tracking_no: str,
-        phone_last4: str | None = Parameter(default=None, max_length=8),
+        self, db: DB, tracking_no: FromPath[str],
+        phone_last4: Annotated[str | None, QueryParameter(max_length=8)] = None,
     ) -> dict:  # fmt: skip
         """A parcel's status and timeline; with the right `phone_last4`, the masked name and hamlet."""
         with db.read() as conn:

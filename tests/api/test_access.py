@@ -1,0 +1,76 @@
+"""Each role's access to each endpoint: 401 without credentials, 403 with the wrong role."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.builders import pickup_body, scan_body, valid_number
+
+ROLES = ["clerk", "postal", "supervisor", "integration"]
+
+# (method, path, body, roles allowed)
+ENDPOINTS = [
+    ("GET", "/api/v1/hamlets", None, {"clerk", "postal", "supervisor", "integration"}),
+    ("GET", "/api/v1/procedures", None, {"clerk", "postal", "supervisor", "integration"}),
+    ("PATCH", "/api/v1/hamlets/PLANG", {"name": "Phước Lăng"}, {"supervisor"}),
+    ("POST", "/api/v1/pickups", "pickup", {"clerk", "supervisor", "integration"}),
+    ("GET", "/api/v1/shipments", None, {"clerk", "postal", "supervisor"}),
+    ("POST", "/api/v1/scans", "scan", {"clerk", "postal", "supervisor"}),
+    ("GET", "/api/v1/scans/exceptions", None, {"clerk", "supervisor"}),
+    ("GET", "/api/v1/users", None, {"supervisor"}),
+]
+
+
+def _call(world, method, path, body, headers):
+    if body == "pickup":
+        body = pickup_body()
+    elif body == "scan":
+        body = scan_body(valid_number("11111111"), "picked_up")
+    return world.client.request(method, path, json=body, headers=headers)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), ENDPOINTS)
+def test_each_role_on_each_endpoint(world, method, path, body, allowed):
+    anonymous = _call(world, method, path, body, {})
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"].startswith("application/problem+json")
+    for role in ROLES:
+        answer = _call(world, method, path, body, world.headers(role))
+        if role in allowed:
+            assert answer.status_code not in (401, 403), (role, answer.text)
+        else:
+            assert answer.status_code == 403, (role, answer.text)
+
+
+def test_wrong_password_and_unknown_user_get_the_same_401(world):
+    wrong = world.client.post("/api/v1/auth/token", json={"username": world.usernames["clerk"], "password": "nope"})
+    unknown = world.client.post("/api/v1/auth/token", json={"username": "nobody-here", "password": "nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+def test_login_returns_a_bearer_token_with_the_role(world):
+    answer = world.client.post(
+        "/api/v1/auth/token", json={"username": world.usernames["postal"], "password": "correct horse battery"}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["token_type"] == "bearer" and answer.json()["role"] == "postal"
+
+
+def test_a_forged_token_or_unknown_key_is_refused(world):
+    forged = world.client.get("/api/v1/shipments", headers={"Authorization": "Bearer abc.def.ghi"})
+    assert forged.status_code == 401
+    assert world.client.get("/api/v1/hamlets", headers={"X-API-Key": "pt_not-a-key"}).status_code == 401
+
+
+def test_supervisor_adds_users_to_their_commune(world):
+    headers = world.headers("supervisor")
+    created = world.client.post(
+        "/api/v1/users",
+        json={"username": f"new-{world.code}", "password": "long enough pw", "role": "postal", "full_name": "Bưu tá"},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    names = [u["username"] for u in world.client.get("/api/v1/users", headers=headers).json()]
+    assert f"new-{world.code}" in names
+    assert all("password" not in key for u in world.client.get("/api/v1/users", headers=headers).json() for key in u)
