@@ -1,0 +1,73 @@
+"""Public tracking: Vietnamese texts, no personal data, the same answer for wrong digits."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import TestClient
+
+from postal_tracker.app import create_app
+from tests.api.test_booking import book, walk
+
+APPLICANT = {"full_name": "Nguyễn Thị Hằng", "phone": "0912345678", "id_number": "079123456789"}
+ADDRESS = {"hamlet_code": "PLANG", "detail": "Số 12, tổ 3, đường Phước Lăng"}
+
+
+@pytest.fixture
+def parcel(world):
+    number = book(world, applicant=APPLICANT, address=ADDRESS)["shipment"]["tracking_no"]
+    walk(world, number, "pickup_failed", "picked_up")
+    return number
+
+
+def test_public_tracking_shows_status_and_timeline_in_vietnamese(world, parcel):
+    answer = world.client.get(f"/api/v1/track/{parcel}")
+    assert answer.status_code == 200
+    view = answer.json()
+    assert view["status"] == "picked_up" and view["status_text_vi"] == "Bưu tá đã nhận hồ sơ"
+    assert [e["event"] for e in view["events"]] == ["booked", "pickup_failed", "picked_up"]
+    assert all(e["text_vi"] and e["place"] and e["at"] for e in view["events"])
+
+
+def _leaks(text: str) -> list[str]:
+    secrets = ["Nguyễn", "Hằng", "0912345678", "912345678", "5678", "079123456789", "Số 12", "tổ 3",
+               "Phước Lăng", "PLANG", "dossier_id"]  # fmt: skip
+    return [s for s in secrets if s in text]
+
+
+def test_public_tracking_leaks_nothing_personal(world, parcel):
+    assert _leaks(world.client.get(f"/api/v1/track/{parcel}").text) == []
+
+
+def test_wrong_digits_get_exactly_the_answer_no_digits_get(world, parcel):
+    plain = world.client.get(f"/api/v1/track/{parcel}").json()
+    wrong = world.client.get(f"/api/v1/track/{parcel}?phone_last4=1234")
+    assert wrong.status_code == 200 and wrong.json() == plain
+    assert _leaks(wrong.text) == []
+
+
+def test_right_digits_add_the_masked_name_and_hamlet_only(world, parcel):
+    answer = world.client.get(f"/api/v1/track/{parcel}?phone_last4=5678")
+    view = answer.json()
+    assert view["name_masked"] == "Nguyễn T. H." and view["hamlet"] == "Phước Lăng"
+    for secret in ("Hằng", "0912345678", "079123456789", "Số 12"):
+        assert secret not in answer.text
+
+
+def test_public_tracking_accepts_spaces_and_refuses_bad_numbers(world, parcel):
+    spaced = f"{parcel[:2].lower()} {parcel[2:6]} {parcel[6:10]} {parcel[10]} {parcel[11:]}"
+    assert world.client.get(f"/api/v1/track/{spaced}").json()["tracking_no"] == parcel
+    assert world.client.get("/api/v1/track/RR123456784VN").status_code == 422
+    assert world.client.get("/api/v1/track/RR123456785VN").status_code == 404
+    assert world.client.get(f"/api/v1/track/{parcel}?phone_last4=12ab").status_code == 422
+
+
+def test_public_endpoints_are_rate_limited_per_client(settings, database):
+    from dataclasses import replace
+
+    app = create_app(replace(settings, public_rate_limit=3), database)
+    with TestClient(app) as client:
+        codes = [client.get("/api/v1/track/RR123456785VN").status_code for _ in range(5)]
+        assert codes == [404, 404, 404, 429, 429]
+        limited = client.get("/api/v1/track/RR123456785VN")
+        assert limited.headers["content-type"].startswith("application/problem+json")
+        assert client.get("/health").status_code == 200  # staff and operations are not limited
