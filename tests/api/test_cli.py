@@ -1,0 +1,85 @@
+"""The `postal-tracker` command, run as a user runs it, against both databases."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from postal_tracker.cli import main
+
+
+def run_cli(monkeypatch, capsys, database_url, *args):
+    monkeypatch.setenv("POSTAL_TRACKER_DATABASE_URL", database_url)
+    main(list(args))
+    return capsys.readouterr().out
+
+
+def test_migrations_match_the_models(database):
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_db_upgrade_is_repeatable(monkeypatch, capsys, database_url):
+    assert "up to date" in run_cli(monkeypatch, capsys, database_url, "db", "upgrade")
+    assert "up to date" in run_cli(monkeypatch, capsys, database_url, "db", "upgrade")
+
+
+def test_users_add_then_login(monkeypatch, capsys, database_url, client):
+    name = f"thu-{os.urandom(3).hex()}"
+    out = run_cli(
+        monkeypatch, capsys, database_url, "users", "add", name, "--role", "clerk", "--password", "mật khẩu dài"
+    )
+    assert name in out
+    answer = client.post("/api/v1/auth/token", json={"username": name, "password": "mật khẩu dài"})
+    assert answer.status_code == 200 and answer.json()["role"] == "clerk"
+    with pytest.raises(SystemExit):
+        run_cli(monkeypatch, capsys, database_url, "users", "add", name, "--role", "clerk", "--password", "x" * 9)
+
+
+def test_apikeys_add_prints_the_key_alone_on_its_last_line(monkeypatch, capsys, database_url, client):
+    out = run_cli(monkeypatch, capsys, database_url, "apikeys", "add", "cổng dịch vụ công")
+    key = out.strip().splitlines()[-1]
+    assert key.startswith("pt_") and " " not in key
+    assert client.get("/api/v1/procedures", headers={"X-API-Key": key}).status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_then_serve_answers_over_real_http(tmp_path):
+    env = {**os.environ, "POSTAL_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    cli = [sys.executable, "-m", "postal_tracker.cli"]
+    demo = subprocess.run([*cli, "demo"], env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert "demo user: clerk" in demo.stdout
+    port = _free_port()
+    server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        token = httpx.post(f"{base}/api/v1/auth/token", json={"username": "clerk", "password": "demo-clerk-2026"})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        listed = httpx.get(f"{base}/api/v1/shipments", headers=headers).json()
+        assert listed["total"] >= 5
+        number = listed["items"][0]["tracking_no"]
+        assert httpx.get(f"{base}/api/v1/track/{number}").json()["tracking_no"] == number
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
