@@ -19,7 +19,7 @@ from postal_tracker.booking.controllers import BookingController
 from postal_tracker.db import Database
 from postal_tracker.deps import DB
 from postal_tracker.errors import EXCEPTION_HANDLERS
-from postal_tracker.logs import configure_logging
+from postal_tracker.logs import AccessLogMiddleware, configure_logging
 from postal_tracker.reference.controllers import ReferenceController
 from postal_tracker.scanning.controllers import ScanController
 from postal_tracker.settings import Settings
@@ -77,6 +77,7 @@ def create_app(settings: Settings, db: DB | None = None) -> Litestar:
             "user": Provide(current_user, sync_to_thread=False),
         },
         on_app_init=[jwt_auth.on_app_init],
+        middleware=[AccessLogMiddleware()],
         stores={"rate_limits": MemoryStore()},
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,

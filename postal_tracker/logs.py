@@ -9,7 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import UTC, datetime
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class JsonFormatter(logging.Formatter):
@@ -35,3 +40,34 @@ def configure_logging(level: str = "INFO") -> None:
         root.addHandler(handler)
         root.propagate = False
     root.setLevel(level.upper())
+
+
+class AccessLogMiddleware(ASGIMiddleware):
+    """One line per request: method, path, status and time; never the query string or body
+    (they carry names, phones and `phone_last4`). Paths hold only ids and tracking numbers."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        started = time.perf_counter()
+        status = 500
+
+        async def remember_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await next_app(scope, receive, remember_status)
+        finally:
+            access_log.info(
+                "request",
+                extra={"fields": {
+                    "method": scope["method"], "path": scope["path"], "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                }},
+            )  # fmt: skip
+
+
+access_log = logging.getLogger("postal_tracker.access")
