@@ -18,6 +18,7 @@ from postal_tracker.accounts.service import Principal
 from postal_tracker.booking.controllers import BookingController
 from postal_tracker.db import Database
 from postal_tracker.deps import DB
+from postal_tracker.documents.controllers import DocumentController
 from postal_tracker.errors import EXCEPTION_HANDLERS
 from postal_tracker.logs import AccessLogMiddleware, configure_logging
 from postal_tracker.reference.controllers import ReferenceController
@@ -47,7 +48,7 @@ def current_user(request: Request) -> Principal:
     return request.user
 
 
-def create_app(settings: Settings, db: DB | None = None) -> Litestar:
+def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     settings = settings.with_jwt_secret()
     configure_logging(settings.log_level)
     db = db or Database(settings.database_url)
@@ -68,6 +69,7 @@ def create_app(settings: Settings, db: DB | None = None) -> Litestar:
             ReferenceController,
             BookingController,
             ShipmentController,
+            DocumentController,
             ScanController,
             public,
         ],

@@ -1,0 +1,67 @@
+"""Printable documents over HTTP. PDFs are answered inline, named after what they are.
+
+Access: every staff role (clerk, postal, supervisor) may print every document of its commune.
+Integration clients (the portal) may fetch labels and receipts, since booking through the API
+hands them `label_url` and `receipt_url`; hand-over records are paperwork between the postman
+and the desk, so not for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from postal_tracker.accounts.auth import STAFF, allow
+from postal_tracker.accounts.service import Role
+from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.documents import service
+from postal_tracker.documents.schemas import LabelBatch, LabelSize
+
+PRINTERS = allow(Role.CLERK, Role.POSTAL, Role.INTEGRATION)
+
+
+def pdf_response(document: service.PdfDocument) -> Response[bytes]:
+    return Response(
+        document.content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{document.filename}"',
+            # Names and phones: not for shared caches, nor for the browser's disk cache.
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+class DocumentController(Controller):
+    path = "/api/v1"
+    tags = ["documents"]
+
+    @get("/shipments/{tracking_no:str}/label.pdf", guards=[PRINTERS], sync_to_thread=True)
+    def label(
+        self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str],
+        size: FromQuery[LabelSize] = "a6",
+    ) -> Response[bytes]:  # fmt: skip
+        """A parcel's label: 100 x 150 mm for thermal printers (`a6`) or on an A4 sheet (`a4`)."""
+        return pdf_response(service.label_pdf(db, user, tracking_no, size, settings))
+
+    @post("/labels", status_code=200, guards=[PRINTERS], sync_to_thread=True)
+    def labels(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[LabelBatch]) -> Response[bytes]:
+        """Up to 500 labels in one PDF, in the order given (A4: four a sheet). All or nothing."""
+        return pdf_response(service.labels_pdf(db, user, data.tracking_nos, data.size, settings))
+
+    @get("/dossiers/{dossier_id:int}/receipt.pdf", guards=[PRINTERS], sync_to_thread=True)
+    def receipt(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: FromPath[int]) -> Response[bytes]:
+        """The citizen's receipt (biên nhận), signed at pickup by the citizen and the postman."""
+        return pdf_response(service.receipt_pdf(db, user, dossier_id, settings))
+
+    @get("/handovers/{handover_ref:str}", guards=[STAFF], sync_to_thread=True)
+    def handover(self, db: DB, user: CurrentUser, handover_ref: FromPath[str]) -> Response[Any]:
+        """`/handovers/{id}`: the hand-over with its parcels (JSON); `/handovers/{id}.pdf`: the
+        signed record (biên bản giao nhận)."""
+        # Litestar parameters are whole path segments, so `{id}.pdf` is parsed here.
+        handover_id, as_pdf = service.parse_handover_ref(handover_ref)
+        if as_pdf:
+            return pdf_response(service.handover_pdf(db, user, handover_id))
+        return Response(service.handover_view(db, user, handover_id))

@@ -1,0 +1,341 @@
+"""Documents: reading the rows a document needs and mapping them to the `labels` dataclasses.
+
+Each function reads in one short transaction and renders after it has closed: rendering 500
+labels takes about a second of CPU, and no database connection should wait for it.
+Everything is scoped to the caller's commune; another commune's parcel is simply not found.
+
+Who is who on a label: the pickup leg goes from the citizen (at home) to the desk; the return
+leg from the desk to the citizen, at the delivery address when the dossier has one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from labels import (
+    DocumentLine,
+    HandoverData,
+    HandoverLine,
+    LabelData,
+    Party,
+    ReceiptData,
+    render_handover,
+    render_labels,
+    render_receipt,
+)
+from postal_tracker.accounts.service import Principal, Role
+from postal_tracker.db import Database
+from postal_tracker.errors import InvalidInput, NotFound
+from postal_tracker.lifecycle import Leg
+from postal_tracker.models import Commune, Dossier, Handover, Shipment, User, table
+from postal_tracker.models import Event as EventModel
+from postal_tracker.personal import display_phone
+from postal_tracker.settings import Settings
+from postal_tracker.shipments.service import parse_tracking_no
+
+communes = table(Commune)
+dossiers = table(Dossier)
+shipments = table(Shipment)
+events = table(EventModel)
+handovers = table(Handover)
+users = table(User)
+
+
+@dataclass(frozen=True)
+class PdfDocument:
+    filename: str
+    content: bytes
+
+
+def tracking_url(settings: Settings, tracking_no: str) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/track?no={tracking_no}"
+
+
+def _commune(conn: Connection, commune_id: int) -> sa.Row:
+    return conn.execute(sa.select(communes).where(communes.c.id == commune_id)).one()
+
+
+def _phone(raw: str | None) -> str | None:
+    """A stored number in the form a postman dials; the desk's phone is typed by hand, so keep
+    it as it is if it does not parse."""
+    if not raw:
+        return None
+    try:
+        return display_phone(raw)
+    except phonenumbers.NumberParseException:
+        return raw
+
+
+def _address(detail: str, hamlet_name: str, commune: sa.Row) -> str:
+    return f"{detail}, ấp {hamlet_name}, xã {commune.name}"
+
+
+def _desk(commune: sa.Row) -> Party:
+    return Party(commune.desk_name, _phone(commune.desk_phone), commune.desk_address)
+
+
+def _citizen_at_home(row: Any, commune: sa.Row) -> Party:
+    return Party(
+        row.applicant_name, _phone(row.applicant_phone), _address(row.address_detail, row.hamlet_name, commune)
+    )
+
+
+def _citizen_for_return(row: Any, commune: sa.Row) -> Party:
+    if row.delivery_hamlet_code:
+        address = _address(row.delivery_detail, row.delivery_hamlet_name, commune)
+        return Party(row.applicant_name, _phone(row.applicant_phone), address)
+    return _citizen_at_home(row, commune)
+
+
+# --- Labels -------------------------------------------------------------------------------------
+
+_LABEL_COLUMNS = (
+    shipments.c.tracking_no,
+    shipments.c.leg,
+    shipments.c.created_at,
+    shipments.c.fee_collected_vnd,
+    dossiers.c.applicant_name,
+    dossiers.c.applicant_phone,
+    dossiers.c.hamlet_name,
+    dossiers.c.address_detail,
+    dossiers.c.delivery_hamlet_code,
+    dossiers.c.delivery_hamlet_name,
+    dossiers.c.delivery_detail,
+    dossiers.c.procedure_name,
+    dossiers.c.fee_vnd,
+)
+
+
+def _label_data(row: Any, commune: sa.Row, settings: Settings) -> LabelData:
+    citizen_home = _citizen_at_home(row, commune)
+    if row.leg == Leg.PICKUP:
+        sender, recipient, hamlet_name = citizen_home, _desk(commune), row.hamlet_name
+        # What is still to collect: a label reprinted after the pickup must not ask twice.
+        fee = max(row.fee_vnd - row.fee_collected_vnd, 0) or None
+    else:
+        sender, recipient = _desk(commune), _citizen_for_return(row, commune)
+        hamlet_name = row.delivery_hamlet_name if row.delivery_hamlet_code else row.hamlet_name
+        # Fees are collected with the dossier at pickup (API.md: `picked_up` carries them), or at
+        # the desk for return-only dossiers: the result itself is never cash on delivery.
+        fee = None
+    return LabelData(
+        tracking_no=row.tracking_no,
+        leg=row.leg,
+        sender=sender,
+        recipient=recipient,
+        hamlet_name=hamlet_name,
+        procedure_name=row.procedure_name,
+        fee_vnd=fee,
+        booked_on=_local_date(row.created_at, settings),
+        tracking_url=tracking_url(settings, row.tracking_no),
+    )
+
+
+def _local_date(moment: datetime, settings: Settings) -> date:
+    return moment.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def _parse_all(raw_numbers: Sequence[str]) -> list[str]:
+    """Normalized numbers, or one InvalidInput naming every malformed one."""
+    numbers, errors = [], []
+    for index, raw in enumerate(raw_numbers):
+        try:
+            numbers.append(parse_tracking_no(raw))
+        except InvalidInput as exc:
+            errors.append({"field": f"tracking_nos.{index}", "message": exc.detail, "tracking_no": raw})
+    if errors:
+        raise InvalidInput(
+            f"{len(errors)} of {len(raw_numbers)} tracking numbers are malformed; nothing was printed",
+            errors=errors,
+            invalid=[e["tracking_no"] for e in errors],
+        )
+    return numbers
+
+
+def labels_pdf(
+    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, settings: Settings
+) -> PdfDocument:
+    """Every label in one PDF, in the order asked (a number asked twice is printed twice).
+
+    All or nothing: a malformed number is 422, a number that is not a parcel of the caller's
+    commune is 404, each listing the offending numbers.
+    """
+    numbers = _parse_all(raw_numbers)
+    return PdfDocument(f"labels-{len(numbers)}.pdf", _render_labels(db, principal, numbers, size, settings))
+
+
+def label_pdf(db: Database, principal: Principal, raw_number: str, size: str, settings: Settings) -> PdfDocument:
+    number = parse_tracking_no(raw_number)
+    return PdfDocument(f"label-{number}.pdf", _render_labels(db, principal, [number], size, settings))
+
+
+def _render_labels(db: Database, principal: Principal, numbers: list[str], size: str, settings: Settings) -> bytes:
+    with db.read() as conn:
+        commune = _commune(conn, principal.commune_id)
+        rows = conn.execute(
+            sa.select(*_LABEL_COLUMNS)
+            .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+            .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)))
+        )
+        found = {row.tracking_no: _label_data(row, commune, settings) for row in rows}
+    unknown = list(dict.fromkeys(n for n in numbers if n not in found))
+    if len(numbers) == 1 and unknown:
+        raise NotFound(f"no parcel with tracking number {unknown[0]}", unknown=unknown)
+    if unknown:
+        raise NotFound(
+            f"{len(unknown)} of {len(numbers)} tracking numbers are not parcels of this commune; nothing was printed",
+            unknown=unknown,
+        )
+    return render_labels([found[n] for n in numbers], size)  # type: ignore[arg-type]
+
+
+# --- Receipt ------------------------------------------------------------------------------------
+
+
+def receipt_pdf(db: Database, principal: Principal, dossier_id: int, settings: Settings) -> PdfDocument:
+    """The citizen's receipt (biên nhận): documents, both legs' numbers, fee, expected pickup date."""
+    with db.read() as conn:
+        dossier = conn.execute(
+            sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+        ).first()
+        if dossier is None:
+            raise NotFound(f"no dossier {dossier_id}")
+        legs = {
+            row.leg: row
+            for row in conn.execute(
+                sa.select(shipments.c.leg, shipments.c.tracking_no).where(shipments.c.dossier_id == dossier_id)
+            )
+        }
+        commune = _commune(conn, dossier.commune_id)
+    pickup, ret = legs.get(Leg.PICKUP), legs.get(Leg.RETURN)
+    # The QR leads to the leg the citizen waits for first: the pickup, or the return alone.
+    first = pickup or ret
+    data = ReceiptData(
+        dossier_id=str(dossier.id),
+        commune_name=f"UBND xã {commune.name}",
+        desk_name=commune.desk_name,
+        applicant=_citizen_at_home(dossier, commune),
+        procedure_code=dossier.procedure_code,
+        procedure_name=dossier.procedure_name,
+        documents=[DocumentLine(d["name"], d["kind"], d.get("pages")) for d in dossier.documents or []],
+        pickup_tracking_no=pickup.tracking_no if pickup else None,
+        return_tracking_no=ret.tracking_no if ret else None,
+        fee_vnd=dossier.fee_vnd,
+        booked_at=dossier.created_at,
+        expected_pickup_date=(dossier.requested_date or _local_date(dossier.created_at, settings)) if pickup else None,
+        tracking_url=tracking_url(settings, first.tracking_no) if first else f"{settings.public_base_url}/track",
+        portal_dossier_no=dossier.portal_dossier_no,
+    )
+    return PdfDocument(f"receipt-{dossier.id}.pdf", render_receipt(data))
+
+
+# --- Hand-over records --------------------------------------------------------------------------
+
+_HANDOVER_REF = re.compile(r"^(\d{1,18})(\.pdf)?$")
+
+
+def parse_handover_ref(ref: str) -> tuple[int, bool]:
+    """`123` -> (123, False), `123.pdf` -> (123, True); anything else is not a hand-over."""
+    match = _HANDOVER_REF.match(ref)
+    if not match:
+        raise NotFound(f"no hand-over {ref}")
+    return int(match.group(1)), bool(match.group(2))
+
+
+def _handover(conn: Connection, principal: Principal, handover_id: int) -> dict[str, Any]:
+    handover = conn.execute(
+        sa.select(handovers).where(handovers.c.id == handover_id, handovers.c.commune_id == principal.commune_id)
+    ).first()
+    if handover is None:
+        raise NotFound(f"no hand-over {handover_id}")
+    commune = _commune(conn, handover.commune_id)
+    # user_id may be NULL (the column allows it): then the offices alone are named.
+    who = sa.select(users.c.full_name, users.c.username, users.c.role).where(users.c.id == handover.user_id)
+    recorder = conn.execute(who).first()
+    rows = conn.execute(
+        sa.select(
+            events.c.event, events.c.at, shipments.c.tracking_no, shipments.c.leg, shipments.c.dossier_id,
+            shipments.c.hamlet_code, shipments.c.status, dossiers.c.applicant_name, dossiers.c.hamlet_name,
+            dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name, dossiers.c.procedure_code,
+            dossiers.c.procedure_name,
+        )
+        .join(shipments, shipments.c.id == events.c.shipment_id)
+        .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+        .where(events.c.handover_id == handover_id)
+        .order_by(events.c.id)
+    )  # fmt: skip
+    items = [
+        {
+            "tracking_no": r.tracking_no,
+            "leg": r.leg,
+            "dossier_id": r.dossier_id,
+            "event": r.event,
+            "at": r.at,
+            "status": r.status,
+            "applicant_name": r.applicant_name,
+            "hamlet_code": r.hamlet_code,
+            "hamlet_name": r.delivery_hamlet_name if r.leg == Leg.RETURN and r.delivery_hamlet_code else r.hamlet_name,
+            "procedure_code": r.procedure_code,
+            "procedure_name": r.procedure_name,
+        }
+        for r in rows
+    ]
+    # The one who recorded the hand-over signs for their side: a postman for the post office,
+    # a clerk for the desk. The other side is named by its office.
+    recorder_name = (recorder.full_name or recorder.username) if recorder else None
+    post = commune.post_office_name
+    desk = commune.desk_name
+    if recorder is not None and recorder.role == Role.POSTAL:
+        post = f"{post} ({recorder_name})"
+    elif recorder is not None:
+        desk = f"{desk} ({recorder_name})"
+    from_party, to_party = (post, desk) if handover.direction == "to_desk" else (desk, post)
+    return {
+        "handover_id": handover.id,
+        "direction": handover.direction,
+        "at": handover.at,
+        "count": len(items),
+        "commune_name": commune.name,
+        "from_party": from_party,
+        "to_party": to_party,
+        "recorded_by": {"user_id": handover.user_id, "full_name": recorder_name} if recorder else None,
+        "created_at": handover.created_at,
+        "pdf_url": f"/api/v1/handovers/{handover.id}.pdf",
+        "items": items,
+    }
+
+
+def handover_view(db: Database, principal: Principal, handover_id: int) -> dict[str, Any]:
+    """A hand-over with its parcels, for the desk to check before signing."""
+    with db.read() as conn:
+        view = _handover(conn, principal, handover_id)
+    view.pop("commune_name")
+    return view
+
+
+def handover_pdf(db: Database, principal: Principal, handover_id: int) -> PdfDocument:
+    """The hand-over record (biên bản giao nhận) both sides sign."""
+    with db.read() as conn:
+        view = _handover(conn, principal, handover_id)
+    data = HandoverData(
+        handover_id=str(view["handover_id"]),
+        direction=view["direction"],
+        at=view["at"],
+        commune_name=f"xã {view['commune_name']}",
+        from_party=view["from_party"],
+        to_party=view["to_party"],
+        lines=[
+            HandoverLine(i["tracking_no"], i["applicant_name"], i["hamlet_name"], i["procedure_name"])
+            for i in view["items"]
+        ],
+    )
+    return PdfDocument(f"handover-{view['handover_id']}.pdf", render_handover(data))
