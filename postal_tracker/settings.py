@@ -42,8 +42,18 @@ class Settings:
     """The desk system's endpoint for signed status webhooks; empty disables sending."""
     webhook_secret: str = ""
     """`whsec_<base64>` secret shared with the webhook receiver."""
-    timezone: str = "Asia/Ho_Chi_Minh"
-    """Local days and months in reports and manifests."""
+    webhook_timeout_seconds: int = 10
+    """Bound on each phase of one webhook attempt (connect, send, wait for the answer)."""
+    webhook_max_delay_seconds: int = 600
+    """Longest wait between two attempts of one message (backoff cap, also for Retry-After)."""
+    outbox_dead_after_hours: int = 72
+    """A message still failing this long after it was written is given up (status `dead`)."""
+    delivery_worker: int = 1
+    """1: `serve` runs the delivery loop in each web process; 0: only `postal-tracker worker` sends."""
+    report_pickup_on_time_working_days: int = 1
+    """A pickup is on time when it reaches the desk by the end of this many working days after booking."""
+    report_delivery_on_time_days: int = 2
+    """A result is on time when it is delivered within this many days of booking its return."""
     log_level: str = "INFO"
     extra: dict[str, str] = field(default_factory=dict)
     """Other `POSTAL_TRACKER_*` variables, for the contexts that own them (geocoder, SMS...)."""

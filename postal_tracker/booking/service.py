@@ -13,6 +13,7 @@ from postal_tracker.booking.schemas import Address, PickupRequest, ReturnRequest
 from postal_tracker.db import utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
+from postal_tracker.localtime import local_today
 from postal_tracker.models import Dossier, Event, Hamlet, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.reference.service import get_hamlet, get_procedure
@@ -135,7 +136,7 @@ def book_pickup(
         )  # fmt: skip
     dossier_id, _ = _new_dossier(conn, principal, req, **extra)
     dossier = _dossier_row(conn, dossier_id)
-    scheduled = req.requested_date or utcnow().date()
+    scheduled = req.requested_date or local_today()
     shipment = _new_shipment(
         conn, principal, dossier_id, dossier, Leg.PICKUP, dossier.hamlet_code, scheduled, service_indicator
     )
@@ -171,7 +172,7 @@ def book_return(
         conn.execute(dossiers.update().where(dossiers.c.id == dossier_id).values(return_by_post=True))
     shipment = _new_shipment(
         conn, principal, dossier_id, dossier, Leg.RETURN,
-        dossier.delivery_hamlet_code or dossier.hamlet_code, utcnow().date(), service_indicator,
+        dossier.delivery_hamlet_code or dossier.hamlet_code, local_today(), service_indicator,
     )  # fmt: skip
     return {"shipment": shipment_view(conn, shipment, max_attempts)}
 

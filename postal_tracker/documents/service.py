@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 import sqlalchemy as sa
@@ -36,6 +34,7 @@ from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.lifecycle import Leg
+from postal_tracker.localtime import local_date
 from postal_tracker.models import Commune, Dossier, Handover, Shipment, User, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.personal import display_phone
@@ -135,13 +134,9 @@ def _label_data(row: Any, commune: sa.Row, settings: Settings) -> LabelData:
         hamlet_name=hamlet_name,
         procedure_name=row.procedure_name,
         fee_vnd=fee,
-        booked_on=_local_date(row.created_at, settings),
+        booked_on=local_date(row.created_at),
         tracking_url=tracking_url(settings, row.tracking_no),
     )
-
-
-def _local_date(moment: datetime, settings: Settings) -> date:
-    return moment.astimezone(ZoneInfo(settings.timezone)).date()
 
 
 def _parse_all(raw_numbers: Sequence[str]) -> list[str]:
@@ -231,7 +226,7 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, settings: S
         return_tracking_no=ret.tracking_no if ret else None,
         fee_vnd=dossier.fee_vnd,
         booked_at=dossier.created_at,
-        expected_pickup_date=(dossier.requested_date or _local_date(dossier.created_at, settings)) if pickup else None,
+        expected_pickup_date=(dossier.requested_date or local_date(dossier.created_at)) if pickup else None,
         tracking_url=tracking_url(settings, first.tracking_no) if first else f"{settings.public_base_url}/track",
         portal_dossier_no=dossier.portal_dossier_no,
     )
