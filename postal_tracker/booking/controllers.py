@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from postal_tracker.accounts.auth import BOOKERS, allow
@@ -11,6 +11,7 @@ from postal_tracker.booking import service
 from postal_tracker.booking.schemas import PickupRequest, ReturnRequest
 from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.idempotency import run_once
+from postal_tracker.places.worker import kick_geocoding
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=255)]
 
@@ -21,29 +22,33 @@ class BookingController(Controller):
 
     @post("/pickups", guards=[BOOKERS], sync_to_thread=True)
     def book_pickup(
-        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PickupRequest],
+        self, request: Request, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PickupRequest],
         idempotency_key: IdempotencyKey = None,
     ) -> dict:  # fmt: skip
         """Book the collection of a dossier at the citizen's home (and later its return)."""
-        return run_once(
+        answer = run_once(
             db, user.key, idempotency_key, "pickups", data.model_dump(mode="json"),
             lambda conn: service.book_pickup(
                 conn, user, data, settings.service_indicator, settings.max_delivery_attempts
             ),
         )  # fmt: skip
+        kick_geocoding(request.app.state)  # committed: the address may now be geocoded, off this request
+        return answer
 
     @post("/returns", guards=[BOOKERS], sync_to_thread=True)
     def book_return_only(
-        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[ReturnRequest],
+        self, request: Request, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[ReturnRequest],
         idempotency_key: IdempotencyKey = None,
     ) -> dict:  # fmt: skip
         """A return-only dossier, for a citizen who applied at the desk or online."""
-        return run_once(
+        answer = run_once(
             db, user.key, idempotency_key, "returns", data.model_dump(mode="json"),
             lambda conn: service.book_return_only(
                 conn, user, data, settings.service_indicator, settings.max_delivery_attempts
             ),
         )  # fmt: skip
+        kick_geocoding(request.app.state)
+        return answer
 
     @post("/dossiers/{dossier_id:int}/return", guards=[BOOKERS], sync_to_thread=True)
     def book_return(

@@ -16,6 +16,7 @@ from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
 from postal_tracker.localtime import local_today
 from postal_tracker.models import Dossier, Event, Hamlet, Shipment, table
 from postal_tracker.outbox import status_changed
+from postal_tracker.places.service import cached_coordinates
 from postal_tracker.reference.service import get_hamlet, get_procedure
 from postal_tracker.shipments.service import shipment_view
 
@@ -26,12 +27,17 @@ hamlets = table(Hamlet)
 
 
 def locate(conn: Connection, commune_id: int, address: Address, field: str) -> dict[str, Any]:
-    """Coordinates of an address: as given by the clerk, else the hamlet's centre."""
+    """Coordinates of an address: as given by the clerk, else as the geocoder already found them
+    (cache), else the hamlet's centre. Never asks the geocoder: the background pass does that
+    after the booking has committed (places/service.py)."""
     hamlet = get_hamlet(conn, commune_id, address.hamlet_code, field=f"{field}.hamlet_code")
     if (address.lat is None) != (address.lon is None):
         raise InvalidInput("give both lat and lon, or neither", field=f"{field}.lat")
     if address.lat is not None:
         return {"hamlet": hamlet, "lat": address.lat, "lon": address.lon, "geo_source": "given"}
+    found = cached_coordinates(conn, commune_id, address.detail, hamlet.name)
+    if found is not None:
+        return {"hamlet": hamlet, "lat": found[0], "lon": found[1], "geo_source": "geocoded"}
     return {"hamlet": hamlet, "lat": hamlet.lat, "lon": hamlet.lon, "geo_source": "hamlet"}
 
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.errors import InvalidInput, NotFound
+from postal_tracker.manifests.postmen import find_postman
 from postal_tracker.models import Commune, Hamlet, Procedure, table
 
 communes = table(Commune)
@@ -32,6 +33,8 @@ def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamle
 
 
 def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -> dict:
+    if changes.get("default_postman_id") is not None:
+        find_postman(conn, commune_id, changes["default_postman_id"], field="default_postman_id")
     if (
         conn.execute(
             hamlets.update().where(hamlets.c.commune_id == commune_id, hamlets.c.code == code).values(**changes)

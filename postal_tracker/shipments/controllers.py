@@ -3,13 +3,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, get
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar import Controller, get, patch
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from pydantic import BaseModel, Field
 
-from postal_tracker.accounts.auth import STAFF
+from postal_tracker.accounts.auth import DESK, STAFF
 from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.lifecycle import Leg
 from postal_tracker.shipments import service
+
+
+class Assignment(BaseModel):
+    postman_id: Annotated[int, Field(strict=True, ge=1)] | None
+    """A user with the `postal` role in the commune (see GET /api/v1/postmen); null unassigns."""
 
 
 class ShipmentController(Controller):
@@ -38,3 +44,13 @@ class ShipmentController(Controller):
         with db.read() as conn:
             return service.shipment_view(conn, service.find_shipment(conn, user.commune_id, number),
                                          settings.max_delivery_attempts)  # fmt: skip
+
+    @patch("/{tracking_no:str}", guards=[DESK], sync_to_thread=True)
+    def assign(
+        self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str], data: JSONBody[Assignment]
+    ) -> dict:
+        """Assign the parcel to a postman (desk staff); it then shows on his manifest."""
+        number = service.parse_tracking_no(tracking_no)
+        with db.write() as conn:
+            return service.assign_postman(conn, user.commune_id, number, data.postman_id,
+                                          settings.max_delivery_attempts)  # fmt: skip

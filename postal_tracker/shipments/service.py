@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from postal_tracker.errors import InvalidInput, NotFound
+from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
     FINAL_STATUSES,
     NEXT_STEP_TEXT_VI,
@@ -22,6 +22,7 @@ from postal_tracker.lifecycle import (
     event_text_vi,
     normalize_tracking_no,
 )
+from postal_tracker.manifests.postmen import find_postman
 from postal_tracker.models import Dossier, Event, Shipment, table
 
 shipments = table(Shipment)
@@ -150,3 +151,16 @@ def list_shipments(
     )  # fmt: skip
     items = [shipment_view(conn, r, max_attempts, with_events=False) for r in rows]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def assign_postman(
+    conn: Connection, commune_id: int, tracking_no: str, postman_id: int | None, max_attempts: int
+) -> dict[str, Any]:
+    """Give a parcel to a postman (None: back to its hamlet's default postman, if any)."""
+    row = find_shipment(conn, commune_id, tracking_no, for_update=True)
+    if Status(row.status) in FINAL_STATUSES:
+        raise Conflict("this parcel's round is over: it cannot be assigned", current_status=row.status)
+    if postman_id is not None:
+        find_postman(conn, commune_id, postman_id)
+    conn.execute(shipments.update().where(shipments.c.id == row.id).values(postman_id=postman_id))
+    return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), max_attempts)

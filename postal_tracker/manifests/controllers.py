@@ -1,0 +1,53 @@
+"""Manifests and postmen over HTTP (postal, clerk, supervisor; always the caller's commune)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Response, get
+from litestar.params import FromQuery, QueryParameter
+
+from postal_tracker.accounts.auth import STAFF
+from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.localtime import local_today
+from postal_tracker.manifests import service
+from postal_tracker.manifests.postmen import list_postmen
+
+
+class ManifestController(Controller):
+    path = "/api/v1"
+    tags = ["manifests"]
+    guards = [STAFF]
+
+    @get("/manifests", sync_to_thread=True)
+    def manifest(
+        self, db: DB, settings: AppSettings, user: CurrentUser,
+        kind: FromQuery[service.ManifestKind],
+        date: Annotated[dt.date | None, QueryParameter(description="Local date, YYYY-MM-DD (default: today)")] = None,
+        postman: Annotated[str | None, QueryParameter(max_length=64, description="Id, username or `me`")] = None,
+        format: Annotated[Literal["json", "pdf"], QueryParameter(description="`pdf`: the printable manifest")] = "json",
+    ) -> Response[Any]:  # fmt: skip
+        """The day's stops as a short round from the post office and back; `format=pdf` prints it."""
+        # (Parameters carry their query names, so that validation errors name what the client sent.)
+        day = date or local_today()
+        if format == "pdf":
+            document = service.manifest_pdf(db, user, day, kind, postman, settings.max_delivery_attempts)
+            return Response(
+                document.content,
+                media_type="application/pdf",
+                headers={
+                    "Content-Disposition": f'inline; filename="{document.filename}"',
+                    "Cache-Control": "private, no-store",  # names and phones
+                },
+            )
+        return Response(service.manifest(db, user, day, kind, postman, settings.max_delivery_attempts))
+
+    @get("/postmen", sync_to_thread=True)
+    def postmen(
+        self, db: DB, user: CurrentUser,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> dict:  # fmt: skip
+        """The commune's active postmen (users with the `postal` role), to assign parcels to."""
+        with db.read() as conn:
+            return list_postmen(conn, user.commune_id, limit=limit, offset=offset)

@@ -1,0 +1,224 @@
+"""The day's manifest (bảng kê / lộ trình): which parcels a postman visits, in which order.
+
+Content, from the current state of the parcels (a manifest is a plan, not a record: a past
+date lists what is still to do that was due by then):
+
+- `pickup`: pickup legs `booked` or `pickup_failed` and scheduled on or before the date (failed
+  ones roll over to the next day's manifest), with fewer failed attempts than the limit;
+- `delivery`: return legs `collected`, `at_post_office`, `out_for_delivery` or `delivery_failed`
+  (the result is in the post's hands), likewise scheduled by the date and under the limit.
+
+Finished legs are never listed. With a postman, only his parcels: the leg's own postman, or its
+hamlet's default postman when the leg has none. Each failed stop carries its reason and the
+next step (lifecycle.REASONS).
+
+The stops are ordered by `tour.plan_tour` as a closed round from the commune post office and
+back; stops at the same coordinates come consecutively and share a `place` number. Rows are
+read in one short transaction; planning and rendering happen after it has closed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from labels import ManifestData, ManifestStop, render_manifest
+from postal_tracker.accounts.service import Principal
+from postal_tracker.db import Database
+from postal_tracker.lifecycle import NEXT_STEP_TEXT_VI, REASONS, Leg, Reason, Status
+from postal_tracker.manifests.postmen import postman_by_ref, postman_view
+from postal_tracker.manifests.tour import plan_tour
+from postal_tracker.models import Commune, Dossier, Hamlet, Shipment, table
+from postal_tracker.personal import display_phone
+from postal_tracker.shipments.service import reason_view
+
+communes = table(Commune)
+dossiers = table(Dossier)
+shipments = table(Shipment)
+hamlets = table(Hamlet)
+
+ManifestKind = Literal["pickup", "delivery"]
+
+KINDS: dict[str, tuple[Leg, frozenset[Status]]] = {
+    "pickup": (Leg.PICKUP, frozenset({Status.BOOKED, Status.PICKUP_FAILED})),
+    "delivery": (
+        Leg.RETURN,
+        frozenset({Status.COLLECTED, Status.AT_POST_OFFICE, Status.OUT_FOR_DELIVERY, Status.DELIVERY_FAILED}),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class _Plan:
+    view: dict[str, Any]
+    commune_name: str
+    postman_name: str | None
+
+
+def _rows(conn: Connection, commune_id: int, day: date, kind: str, max_attempts: int, postman_id: int | None):
+    leg, statuses = KINDS[kind]
+    postman = sa.func.coalesce(shipments.c.postman_id, hamlets.c.default_postman_id)
+    query = (
+        sa.select(
+            shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.attempts,
+            shipments.c.last_reason, shipments.c.scheduled_date, shipments.c.hamlet_code,
+            shipments.c.fee_collected_vnd, postman.label("postman_id"),
+            dossiers.c.id.label("dossier_id"), dossiers.c.applicant_name, dossiers.c.applicant_phone,
+            dossiers.c.hamlet_code.label("home_hamlet_code"), dossiers.c.hamlet_name, dossiers.c.address_detail,
+            dossiers.c.lat, dossiers.c.lon, dossiers.c.geo_source, dossiers.c.fee_vnd,
+            dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name, dossiers.c.delivery_detail,
+            dossiers.c.delivery_lat, dossiers.c.delivery_lon, dossiers.c.delivery_geo_source,
+        )
+        .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+        .outerjoin(hamlets, sa.and_(hamlets.c.commune_id == shipments.c.commune_id,
+                                    hamlets.c.code == shipments.c.hamlet_code))
+        .where(
+            shipments.c.commune_id == commune_id,
+            shipments.c.leg == leg.value,
+            shipments.c.status.in_([s.value for s in statuses]),
+            shipments.c.attempts < max_attempts,
+            sa.or_(shipments.c.scheduled_date.is_(None), shipments.c.scheduled_date <= day),
+        )
+        .order_by(shipments.c.id)
+    )  # fmt: skip
+    if postman_id is not None:
+        query = query.where(postman == postman_id)
+    return conn.execute(query).all()
+
+
+def _stop(row: Any) -> dict[str, Any]:
+    """A stop before ordering: where to go and what to do there."""
+    at_delivery_address = row.leg == Leg.RETURN and row.delivery_hamlet_code and row.delivery_lat is not None
+    if at_delivery_address:
+        hamlet_code, hamlet_name, detail = row.delivery_hamlet_code, row.delivery_hamlet_name, row.delivery_detail
+        lat, lon, geo_source = row.delivery_lat, row.delivery_lon, row.delivery_geo_source
+    else:
+        hamlet_code, hamlet_name, detail = row.home_hamlet_code, row.hamlet_name, row.address_detail
+        lat, lon, geo_source = row.lat, row.lon, row.geo_source
+    # The fee travels with the dossier at pickup; a result is never cash on delivery.
+    fee = max(row.fee_vnd - row.fee_collected_vnd, 0) if row.leg == Leg.PICKUP else 0
+    stop: dict[str, Any] = {
+        "tracking_no": row.tracking_no,
+        "leg": row.leg,
+        "status": row.status,
+        "dossier_id": row.dossier_id,
+        "hamlet_code": hamlet_code,
+        "hamlet_name": hamlet_name,
+        "address": f"{detail}, ấp {hamlet_name}",
+        "address_detail": detail,
+        "lat": lat,
+        "lon": lon,
+        "geo_source": geo_source,
+        "name": row.applicant_name,
+        "phone": row.applicant_phone,
+        "fee_to_collect_vnd": fee,
+        "attempts": row.attempts,
+        "postman_id": row.postman_id,
+        "scheduled_date": row.scheduled_date,
+    }
+    if row.status in (Status.PICKUP_FAILED, Status.DELIVERY_FAILED) and row.last_reason:
+        stop.update(reason_view(row.last_reason))
+    return stop
+
+
+def _plan(
+    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, max_attempts: int
+) -> _Plan:
+    with db.read() as conn:
+        commune = conn.execute(sa.select(communes).where(communes.c.id == principal.commune_id)).one()
+        postman = None
+        if postman_ref is not None:
+            ref = str(principal.id) if postman_ref.strip() == "me" and principal.user_id else postman_ref
+            postman = postman_by_ref(conn, principal.commune_id, ref)
+        rows = _rows(conn, principal.commune_id, day, kind, max_attempts, None if postman is None else postman.id)
+
+    start = (commune.post_office_lat, commune.post_office_lon)
+    unordered = [_stop(row) for row in rows]
+    tour = plan_tour(start, [(s["lat"], s["lon"]) for s in unordered])
+    stops, place, previous = [], 0, None
+    for number, (index, leg_km) in enumerate(zip(tour.order, tour.leg_km, strict=True), start=1):
+        stop = unordered[index]
+        here = (stop["lat"], stop["lon"])
+        if here != previous:
+            place += 1
+        previous = here
+        stops.append({"order": number, **stop, "leg_km": round(leg_km, 3), "place": place})
+    per_place = Counter(stop["place"] for stop in stops)
+    for stop in stops:
+        stop["place_stops"] = per_place[stop["place"]]
+    return_km = round(tour.return_km, 3)
+    view = {
+        "date": day,
+        "kind": kind,
+        "postman": None if postman is None else postman_view(postman),
+        "start": {"lat": start[0], "lon": start[1], "name": commune.post_office_name},
+        "stops": stops,
+        "count": len(stops),
+        "places": place,
+        "return_km": return_km,
+        "total_km": round(sum(s["leg_km"] for s in stops) + return_km, 3),
+        "fee_to_collect_vnd": sum(s["fee_to_collect_vnd"] for s in stops),
+    }
+    postman_name = None if postman is None else (postman.full_name or postman.username)
+    return _Plan(view, commune.name, postman_name)
+
+
+def manifest(
+    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, max_attempts: int
+) -> dict[str, Any]:
+    """The manifest as JSON: `{date, kind, postman, start, stops, total_km, ...}`."""
+    return _plan(db, principal, day, kind, postman_ref, max_attempts).view
+
+
+def manifest_pdf(
+    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, max_attempts: int
+) -> PdfFile:
+    """The printable manifest (A4 portrait, a signature column), in route order."""
+    plan = _plan(db, principal, day, kind, postman_ref, max_attempts)
+    stops = [
+        ManifestStop(
+            order=s["order"],
+            tracking_no=s["tracking_no"],
+            name=s["name"],
+            phone=_display_phone(s["phone"]),
+            address=s["address_detail"],
+            hamlet_name=s["hamlet_name"],
+            fee_vnd=s["fee_to_collect_vnd"] or None,
+            leg_km=s["leg_km"],
+            next_step=_next_step_line(s.get("reason")),
+        )
+        for s in plan.view["stops"]
+    ]
+    data = ManifestData(
+        date=day, kind=kind, postman_name=plan.postman_name, commune_name=plan.commune_name,
+        stops=stops, total_km=plan.view["total_km"],
+    )  # fmt: skip
+    return PdfFile(f"manifest-{day.isoformat()}-{kind}.pdf", render_manifest(data))
+
+
+def _display_phone(e164: str | None) -> str | None:
+    if not e164:
+        return None
+    try:
+        return display_phone(e164)
+    except Exception:  # phonenumbers' own parse error: show the number as stored
+        return e164
+
+
+def _next_step_line(reason: str | None) -> str | None:
+    """`Người dân vắng nhà → Bưu tá quay lại ở chuyến sau`: why the last attempt failed, what now."""
+    if reason is None:
+        return None
+    info = REASONS[Reason(reason)]
+    return f"{info.text_vi}: {NEXT_STEP_TEXT_VI[info.next_step]}"
