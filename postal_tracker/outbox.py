@@ -1,7 +1,8 @@
 """Writing outgoing messages into the outbox, inside the caller's transaction.
 
 Because the message is committed with the change that caused it, a crash can never leave a
-status change without its webhook, or a webhook for a change that was rolled back.
+status change without its webhook (or SMS), or a message for a change that was rolled back.
+`postal_tracker.delivery` sends them later, in order per parcel (`ordering_key`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from postal_tracker.models import OutboxMessage, table
 
 outbox = table(OutboxMessage)
 
+WEBHOOK = "webhook"
+SMS = "sms"
+# The events a citizen is told about by SMS (contract: picked up, out for delivery, delivered,
+# failed attempts). Arrivals at the post office or the desk are internal steps.
+SMS_EVENTS = frozenset({"picked_up", "out_for_delivery", "delivered", "pickup_failed", "delivery_failed"})
+
 
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime):
@@ -25,24 +32,33 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def enqueue_webhook(conn: Connection, commune_id: int, event_type: str, tracking_no: str, data: dict[str, Any]) -> None:
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+
+
+def _enqueue(
+    conn: Connection, commune_id: int, channel: str, message_type: str, ordering_key: str, payload: str,
+    recipient: str | None = None,
+) -> None:  # fmt: skip
     now = utcnow()
-    message_id = f"msg_{uuid.uuid4().hex}"
-    body = {"type": event_type, "timestamp": now.isoformat(), "data": data}
     conn.execute(
         outbox.insert().values(
-            commune_id=commune_id,
-            channel="webhook",
-            message_id=message_id,
-            type=event_type,
-            ordering_key=tracking_no,
-            payload=json.dumps(body, ensure_ascii=False, default=_json_default, separators=(",", ":")),
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            commune_id=commune_id, channel=channel, message_id=f"msg_{uuid.uuid4().hex}", type=message_type,
+            ordering_key=ordering_key, recipient=recipient, payload=payload, status="pending", attempts=0,
+            next_attempt_at=now, created_at=now,
         )
-    )
+    )  # fmt: skip
+
+
+def enqueue_webhook(conn: Connection, commune_id: int, event_type: str, tracking_no: str, data: dict[str, Any]) -> None:
+    body = {"type": event_type, "timestamp": utcnow().isoformat(), "data": data}
+    _enqueue(conn, commune_id, WEBHOOK, event_type, tracking_no, _dumps(body))
+
+
+def enqueue_sms(conn: Connection, commune_id: int, phone: str, tracking_no: str, data: dict[str, Any]) -> None:
+    """The SMS is rendered when it is sent (so the accented/unaccented setting applies then);
+    the payload holds what the template needs, and no name."""
+    _enqueue(conn, commune_id, SMS, f"sms.{data['event']}", tracking_no, _dumps(data), recipient=phone)
 
 
 def status_changed(conn: Connection, shipment: Any, dossier: Any, event: dict[str, Any]) -> None:
@@ -61,3 +77,12 @@ def status_changed(conn: Connection, shipment: Any, dossier: Any, event: dict[st
             data[field] = event[field]
     event_type = "shipment.booked" if event["event"] == "booked" else "shipment.status_changed"
     enqueue_webhook(conn, shipment.commune_id, event_type, shipment.tracking_no, data)
+    if event["event"] in SMS_EVENTS and not dossier.sms_opt_out and dossier.applicant_phone:
+        sms = {
+            "event": event["event"],
+            "tracking_no": shipment.tracking_no,
+            "procedure_name": dossier.procedure_name,
+            "at": event["at"],
+            "reason": event.get("reason"),
+        }
+        enqueue_sms(conn, shipment.commune_id, dossier.applicant_phone, shipment.tracking_no, sms)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get
-from litestar.params import FromPath, QueryParameter
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from postal_tracker.deps import DB
 from postal_tracker.tracking import service
+from postal_tracker.tracking.schemas import FeedbackRequest
 
 
 class TrackingController(Controller):
@@ -24,3 +25,8 @@ class TrackingController(Controller):
         """A parcel's status and timeline; with the right `phone_last4`, the masked name and hamlet."""
         with db.read() as conn:
             return service.public_view(conn, tracking_no, phone_last4)
+
+    @post("/{tracking_no:str}/feedback", sync_to_thread=True)
+    def feedback(self, db: DB, tracking_no: FromPath[str], data: JSONBody[FeedbackRequest]) -> dict:
+        """Rate a delivered result (1 to 5), once per parcel, with the phone's last 4 digits."""
+        return service.give_feedback(db, tracking_no, data.phone_last4, data.rating, data.comment)

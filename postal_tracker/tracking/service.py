@@ -13,9 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from postal_tracker.errors import InvalidInput
+from postal_tracker.db import Database, utcnow
+from postal_tracker.errors import Conflict, Forbidden, InvalidInput
 from postal_tracker.lifecycle import STATUS_TEXT_VI, Event, Status, event_text_vi
-from postal_tracker.models import Commune, Dossier, Shipment, table
+from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.personal import mask_name
 from postal_tracker.shipments.service import find_shipment, parse_tracking_no
@@ -24,6 +25,7 @@ shipments = table(Shipment)
 events = table(EventModel)
 dossiers = table(Dossier)
 communes = table(Commune)
+feedback = table(Feedback)
 
 _AT_CITIZEN = {Event.BOOKED, Event.PICKUP_FAILED, Event.PICKED_UP, Event.DELIVERED, Event.DELIVERY_FAILED}
 _AT_DESK = {Event.HANDED_TO_DESK, Event.COLLECTED_FROM_DESK, Event.RETURNED_TO_DESK, Event.CANCELLED}
@@ -73,3 +75,36 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
         view["name_masked"] = mask_name(dossier.applicant_name)
         view["hamlet"] = hamlet_name
     return view
+
+
+def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> dict[str, Any]:
+    """Feedback on a delivered result: once per parcel, from whoever knows the phone's last digits.
+
+    Wrong digits: 403 (the number's existence is public anyway, the digits are the proof);
+    not delivered yet: 409; feedback already given: 409.
+    """
+    try:
+        with db.write() as conn:
+            return _give_feedback(conn, raw_number, phone_last4, rating, comment)
+    except sa.exc.IntegrityError:  # the same feedback sent twice at the same moment
+        raise Conflict(ALREADY_GIVEN) from None
+
+
+ALREADY_GIVEN = "feedback on this parcel was already given, thank you"
+
+
+def _give_feedback(conn: Connection, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> dict:
+    number = parse_tracking_no(raw_number)
+    shipment = find_shipment(conn, None, number, for_update=True)
+    phone = conn.execute(sa.select(dossiers.c.applicant_phone).where(dossiers.c.id == shipment.dossier_id)).scalar()
+    if not (phone and hmac.compare_digest(phone[-4:], phone_last4)):
+        raise Forbidden("these are not the last 4 digits of the phone number given at booking")
+    if shipment.status != Status.DELIVERED:
+        raise Conflict("feedback opens once the result is delivered", current_status=shipment.status)
+    if conn.execute(sa.select(feedback.c.id).where(feedback.c.shipment_id == shipment.id)).first():
+        raise Conflict(ALREADY_GIVEN)
+    now = utcnow()
+    conn.execute(
+        feedback.insert().values(shipment_id=shipment.id, rating=rating, comment=comment or None, created_at=now)
+    )
+    return {"tracking_no": number, "rating": rating, "comment": comment or None, "created_at": now}

@@ -1,0 +1,1 @@
+"""Delivery of the outbox: signed webhooks to the desk's software and SMS to citizens."""

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from litestar import Controller, Response, post
+from litestar.params import JSONBody
+
+from postal_tracker.accounts.auth import INTEGRATIONS
+from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.portal import service
+from postal_tracker.portal.schemas import PortalDossierRequest, PortalResultRequest
+
+
+class PortalController(Controller):
+    """Calls from the provincial portal (`X-API-Key`). A repeated number answers 200 with the
+    first booking and `duplicate: true`; a new one 201."""
+
+    path = "/api/v1/integrations/portal"
+    tags = ["integrations"]
+    guards = [INTEGRATIONS]
+
+    @post("/dossiers", sync_to_thread=True)
+    def dossiers(
+        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PortalDossierRequest]
+    ) -> Response[dict]:
+        """Book the pickup of a dossier submitted on the portal (idempotent on `portal_dossier_no`)."""
+        created, answer = service.book_dossier(
+            db, user, data, settings.service_indicator, settings.max_delivery_attempts
+        )
+        return Response(answer, status_code=201 if created else 200)
+
+    @post("/results", sync_to_thread=True)
+    def results(
+        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PortalResultRequest]
+    ) -> Response[dict]:
+        """The result is ready at the desk: book its return (a return-only dossier if unknown here)."""
+        created, answer = service.book_result(
+            db, user, data, settings.service_indicator, settings.max_delivery_attempts
+        )
+        return Response(answer, status_code=201 if created else 200)

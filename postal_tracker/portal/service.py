@@ -1,0 +1,130 @@
+"""Portal inbound: booking pickups and returns for portal dossiers, idempotent on their number.
+
+The portal retries when it does not hear back, so both calls are idempotent on
+`portal_dossier_no`: the same number again answers the first booking (`duplicate: true`, 200)
+and creates nothing. Two calls with one number at the same moment meet at the unique
+constraint (commune, portal_dossier_no); the loser's transaction rolls back and it answers the
+winner's booking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.accounts.service import Principal
+from postal_tracker.booking import service as booking
+from postal_tracker.booking.schemas import ReturnRequest
+from postal_tracker.db import Database
+from postal_tracker.errors import Conflict, InvalidInput
+from postal_tracker.lifecycle import Leg
+from postal_tracker.models import Dossier, Shipment, table
+from postal_tracker.portal.schemas import PortalDossierRequest, PortalResultRequest
+from postal_tracker.shipments.service import shipment_view
+
+dossiers = table(Dossier)
+shipments = table(Shipment)
+
+
+def _dossier(conn: Connection, commune_id: int, number: str) -> sa.Row | None:
+    return conn.execute(
+        sa.select(dossiers).where(dossiers.c.commune_id == commune_id, dossiers.c.portal_dossier_no == number)
+    ).first()
+
+
+def _leg(conn: Connection, dossier_id: int, leg: Leg) -> sa.Row | None:
+    query = sa.select(shipments).where(shipments.c.dossier_id == dossier_id, shipments.c.leg == leg)
+    return conn.execute(query).first()
+
+
+class _Raced(Exception):
+    """Another call booked this number after we looked (PostgreSQL, READ COMMITTED)."""
+
+
+def _booking(conn: Connection, commune_id: int, number: str, book: Callable[[], dict]) -> dict:
+    try:
+        return book()
+    except Conflict:
+        if _dossier(conn, commune_id, number) is not None:
+            raise _Raced from None
+        raise
+
+
+def _once(db: Database, attempt: Callable[[Connection], tuple[bool, dict]]) -> tuple[bool, dict]:
+    try:
+        with db.write() as conn:
+            return attempt(conn)
+    except (sa.exc.IntegrityError, _Raced):
+        # The same number booked at the same moment by a retry: answer what the other call made.
+        with db.write() as conn:
+            return attempt(conn)
+
+
+def book_dossier(
+    db: Database, principal: Principal, req: PortalDossierRequest, service_indicator: str, max_attempts: int
+) -> tuple[bool, dict[str, Any]]:
+    """`(created, answer)`: the pickup booked now, or the one booked for this number before."""
+
+    def attempt(conn: Connection) -> tuple[bool, dict]:
+        existing = _dossier(conn, principal.commune_id, req.portal_dossier_no)
+        if existing is None:
+            answer = _booking(
+                conn, principal.commune_id, req.portal_dossier_no,
+                lambda: booking.book_pickup(conn, principal, req, service_indicator, max_attempts),
+            )  # fmt: skip
+            return True, {**answer, "duplicate": False}
+        pickup = _leg(conn, existing.id, Leg.PICKUP)
+        if pickup is None:
+            raise Conflict(
+                f"portal dossier {req.portal_dossier_no} is a return-only dossier: its result goes by post,"
+                " there is nothing to collect", field="portal_dossier_no", dossier_id=existing.id,
+            )  # fmt: skip
+        return False, {
+            "dossier_id": existing.id,
+            "shipment": shipment_view(conn, pickup, max_attempts),
+            "label_url": f"/api/v1/shipments/{pickup.tracking_no}/label.pdf",
+            "receipt_url": f"/api/v1/dossiers/{existing.id}/receipt.pdf",
+            "duplicate": True,
+        }
+
+    return _once(db, attempt)
+
+
+def book_result(
+    db: Database, principal: Principal, req: PortalResultRequest, service_indicator: str, max_attempts: int
+) -> tuple[bool, dict[str, Any]]:
+    """The result is ready: book the return leg (or a return-only dossier); once per number."""
+
+    def attempt(conn: Connection) -> tuple[bool, dict]:
+        existing = _dossier(conn, principal.commune_id, req.portal_dossier_no)
+        if existing is None:
+            missing = [f for f in ("applicant", "address", "procedure_code") if getattr(req, f) is None]
+            if missing:
+                raise InvalidInput(
+                    f"portal dossier {req.portal_dossier_no} is unknown here: send {', '.join(missing)} to book"
+                    " a return-only dossier",
+                    errors=[{"field": f, "message": "required for a dossier not booked here"} for f in missing],
+                )
+            only = ReturnRequest(
+                applicant=req.applicant, address=req.address, procedure_code=req.procedure_code,
+                portal_dossier_no=req.portal_dossier_no, fee_vnd=req.fee_vnd, note=req.note,
+                sms_opt_out=req.sms_opt_out,
+            )  # fmt: skip
+            answer = _booking(
+                conn, principal.commune_id, req.portal_dossier_no,
+                lambda: booking.book_return_only(conn, principal, only, service_indicator, max_attempts),
+            )  # fmt: skip
+            return True, {**answer, "return_only": True, "duplicate": False}
+        returned = _leg(conn, existing.id, Leg.RETURN)
+        if returned is not None:
+            return False, {
+                "dossier_id": existing.id, "shipment": shipment_view(conn, returned, max_attempts),
+                "return_only": _leg(conn, existing.id, Leg.PICKUP) is None, "duplicate": True,
+            }  # fmt: skip
+        answer = booking.book_return(conn, principal, existing.id, service_indicator, max_attempts)
+        return True, {"dossier_id": existing.id, **answer, "return_only": False, "duplicate": False}
+
+    return _once(db, attempt)

@@ -1,0 +1,1 @@
+"""Reports: the desk's daily outcome sheet and the monthly report to the district."""

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from litestar import Controller, Response, get
+from litestar.params import FromQuery
+
+from postal_tracker.accounts.auth import DESK, SUPERVISORS
+from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.localtime import LOCAL_TZ, local_today
+from postal_tracker.reports import documents, service
+
+
+class ReportController(Controller):
+    path = "/api/v1/reports"
+    tags = ["reports"]
+
+    @get("/daily", guards=[DESK], sync_to_thread=True)
+    def daily(self, db: DB, user: CurrentUser, date: FromQuery[date | None] = None) -> dict:
+        """The desk's outcome sheet for one local day (default: today): every event, counted by kind."""
+        with db.read() as conn:
+            return service.daily(conn, user.commune_id, date or local_today(), LOCAL_TZ)
+
+    @get("/monthly", guards=[SUPERVISORS], sync_to_thread=True)
+    def monthly(
+        self, db: DB, settings: AppSettings, user: CurrentUser, month: FromQuery[str],
+        format: FromQuery[Literal["json", "csv", "pdf"]] = "json",
+    ) -> Response[bytes]:  # fmt: skip
+        """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF)."""
+        report = service.monthly_report(db, settings, user.commune_id, month)
+        headers = {}
+        if format != "json":
+            headers["Content-Disposition"] = f'attachment; filename="bao-cao-{report["month"]}.{format}"'
+        return Response(documents.render(report, format), media_type=documents.MEDIA_TYPES[format], headers=headers)

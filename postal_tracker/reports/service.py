@@ -1,0 +1,298 @@
+"""The figures of the daily and monthly reports, computed from the events (pure Python over a
+few queries: a commune's month is a few hundred events).
+
+Counting rules (contract: API.md, Reports): a booking counts in the month it was booked (its
+`booked` event), every other event in the month it happened; months and days are local
+(Asia/Ho_Chi_Minh by default), so a booking at 00:30 on the 1st local time belongs to that
+month although it is still the previous month in UTC.
+
+Definitions where the contract names a figure without defining it:
+- `failures_by_reason` counts failed *deliveries* by reason (it sums to `delivery_failures`);
+  failed pickups are reported apart in `pickup_failures` and `pickup_failures_by_reason`.
+- `first_attempt_delivery_rate`: of the return legs whose first delivery attempt (delivered or
+  delivery_failed, the earliest of them) happened in the month, the share delivered at it.
+- `median_hours_to_desk`: booking of the pickup leg -> `handed_to_desk`, for legs reaching the
+  desk in the month; `median_hours_to_delivery`: booking of the return leg -> `delivered`, for
+  legs delivered in the month.
+- `on_time_share`: of those same legs (at the desk or delivered in the month), the share on
+  time: a pickup reaching the desk by the end of the Nth working day (Monday to Friday) after
+  its booking day, a result delivered within D days (D x 24 h) of booking its return.
+  N and D are settings (defaults 1 and 2). Public holidays are not known to the service.
+- `fees_collected_vnd`: fees recorded on the month's scans; `feedback_*`: feedback given in the
+  month, by the parcel's hamlet and procedure.
+Rates, shares, medians and means are null when there is nothing to measure.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.db import Database
+from postal_tracker.errors import InvalidInput
+from postal_tracker.lifecycle import Reason
+from postal_tracker.localtime import LOCAL_TZ
+from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
+from postal_tracker.settings import Settings
+
+events = table(Event)
+shipments = table(Shipment)
+dossiers = table(Dossier)
+hamlets = table(Hamlet)
+feedback = table(Feedback)
+communes = table(Commune)
+
+REASONS = [r.value for r in Reason]
+FIGURES = (
+    "pickups_booked", "pickups_at_desk", "returns_booked", "delivered", "returned_to_desk", "delivery_failures",
+    "failures_by_reason", "pickup_failures", "pickup_failures_by_reason", "first_attempt_delivery_rate",
+    "median_hours_to_desk", "median_hours_to_delivery", "on_time_share", "fees_collected_vnd", "feedback_count",
+    "feedback_mean",
+)  # fmt: skip
+ATTEMPTS = ("delivered", "delivery_failed")
+
+
+@dataclass(frozen=True)
+class OnTime:
+    pickup_working_days: int = 1
+    delivery_days: int = 2
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OnTime:
+        return cls(settings.report_pickup_on_time_working_days, settings.report_delivery_on_time_days)
+
+
+# --- local days and months --------------------------------------------------------------------
+
+
+def parse_month(raw: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", raw or "")
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise InvalidInput("month is YYYY-MM, e.g. 2025-03", field="month")
+    return int(match[1]), int(match[2])
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return local_midnight(date(year, month, 1), tz), local_midnight(following, tz)
+
+
+def pickup_deadline(booked_at: datetime, working_days: int, tz: ZoneInfo) -> datetime:
+    """The end (local midnight) of the Nth working day after the booking's local day."""
+    day = booked_at.astimezone(tz).date()
+    counted = 0
+    while counted < working_days:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
+    return local_midnight(day + timedelta(days=1), tz)
+
+
+# --- daily ------------------------------------------------------------------------------------
+
+
+def daily(conn: Connection, commune_id: int, day: date, tz: ZoneInfo) -> dict[str, Any]:
+    start, end = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+    rows = conn.execute(
+        sa.select(
+            shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, events.c.event, events.c.at,
+            events.c.reason, events.c.recipient_name,
+        )
+        .select_from(events.join(shipments, shipments.c.id == events.c.shipment_id))
+        .where(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
+        .order_by(events.c.at, events.c.id)
+    ).all()  # fmt: skip
+    items = []
+    for r in rows:
+        item = {"tracking_no": r.tracking_no, "leg": r.leg, "event": r.event, "at": r.at, "hamlet_code": r.hamlet_code}
+        if r.reason:
+            item["reason"] = r.reason
+        if r.recipient_name:
+            item["recipient_name"] = r.recipient_name
+        items.append(item)
+    return {"date": day.isoformat(), "counts": dict(sorted(Counter(r.event for r in rows).items())), "items": items}
+
+
+# --- monthly ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ev:
+    shipment_id: int
+    id: int
+    event: str
+    at: datetime
+    reason: str | None
+    fee: int
+    leg: str
+    hamlet_code: str
+    procedure_code: str
+
+
+def _median_hours(deltas: list[timedelta]) -> float | None:
+    return round(statistics.median(d.total_seconds() / 3600 for d in deltas), 2) if deltas else None
+
+
+def _share(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
+
+
+def _figures(
+    evs: Iterable[_Ev], ratings: list[int], booked_at: dict[int, datetime], first_attempt: dict[int, int],
+    tz: ZoneInfo, on_time: OnTime,
+) -> dict[str, Any]:  # fmt: skip
+    evs = list(evs)
+    by_event: dict[str, list[_Ev]] = defaultdict(list)
+    for e in evs:
+        by_event[e.event].append(e)
+    booked = by_event["booked"]
+    at_desk, delivered = by_event["handed_to_desk"], by_event["delivered"]
+    firsts = [e for e in evs if e.event in ATTEMPTS and first_attempt.get(e.shipment_id) == e.id]
+    to_desk = [e.at - booked_at[e.shipment_id] for e in at_desk if e.shipment_id in booked_at]
+    to_delivery = [e.at - booked_at[e.shipment_id] for e in delivered if e.shipment_id in booked_at]
+    timed = 0
+    on_time_count = 0
+    for e in at_desk:
+        if e.shipment_id in booked_at:
+            timed += 1
+            on_time_count += e.at <= pickup_deadline(booked_at[e.shipment_id], on_time.pickup_working_days, tz)
+    for e in delivered:
+        if e.shipment_id in booked_at:
+            timed += 1
+            on_time_count += e.at - booked_at[e.shipment_id] <= timedelta(days=on_time.delivery_days)
+    failures = Counter(e.reason for e in by_event["delivery_failed"])
+    pickup_failures = Counter(e.reason for e in by_event["pickup_failed"])
+    return {
+        "pickups_booked": sum(e.leg == "pickup" for e in booked),
+        "pickups_at_desk": len(at_desk),
+        "returns_booked": sum(e.leg == "return" for e in booked),
+        "delivered": len(delivered),
+        "returned_to_desk": len(by_event["returned_to_desk"]),
+        "delivery_failures": len(by_event["delivery_failed"]),
+        "failures_by_reason": {r: failures[r] for r in REASONS if failures[r]},
+        "pickup_failures": len(by_event["pickup_failed"]),
+        "pickup_failures_by_reason": {r: pickup_failures[r] for r in REASONS if pickup_failures[r]},
+        "first_attempt_delivery_rate": _share(sum(e.event == "delivered" for e in firsts), len(firsts)),
+        "median_hours_to_desk": _median_hours(to_desk),
+        "median_hours_to_delivery": _median_hours(to_delivery),
+        "on_time_share": _share(on_time_count, timed),
+        "fees_collected_vnd": sum(e.fee for e in evs),
+        "feedback_count": len(ratings),
+        "feedback_mean": round(statistics.fmean(ratings), 2) if ratings else None,
+    }
+
+
+def monthly(conn: Connection, commune_id: int, month: str, tz: ZoneInfo, on_time: OnTime) -> dict[str, Any]:
+    year, number = parse_month(month)
+    start, end = month_bounds(year, number, tz)
+    joined = events.join(shipments, shipments.c.id == events.c.shipment_id).join(
+        dossiers, dossiers.c.id == shipments.c.dossier_id
+    )
+    in_month = sa.and_(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
+    rows = conn.execute(
+        sa.select(
+            events.c.shipment_id, events.c.id, events.c.event, events.c.at, events.c.reason,
+            events.c.fee_collected_vnd, shipments.c.leg, shipments.c.hamlet_code, dossiers.c.procedure_code,
+            dossiers.c.procedure_name,
+        ).select_from(joined).where(in_month)
+    ).all()  # fmt: skip
+    evs = [
+        _Ev(r.shipment_id, r.id, r.event, r.at, r.reason, r.fee_collected_vnd or 0, r.leg, r.hamlet_code,
+            r.procedure_code)
+        for r in rows
+    ]  # fmt: skip
+    procedure_names = {r.procedure_code: r.procedure_name for r in rows}
+    involved = sa.select(events.c.shipment_id).select_from(joined).where(in_month).scalar_subquery()
+    booked_at = {
+        r.shipment_id: r.at
+        for r in conn.execute(
+            sa.select(events.c.shipment_id, sa.func.min(events.c.at).label("at"))
+            .where(events.c.event == "booked", events.c.shipment_id.in_(involved))
+            .group_by(events.c.shipment_id)
+        )
+    }
+    first_attempt: dict[int, int] = {}
+    for r in conn.execute(
+        sa.select(events.c.shipment_id, events.c.id)
+        .where(events.c.event.in_(ATTEMPTS), events.c.shipment_id.in_(involved))
+        .order_by(events.c.at.desc(), events.c.id.desc())
+    ):
+        first_attempt[r.shipment_id] = r.id  # the last written is the earliest
+    given = conn.execute(
+        sa.select(feedback.c.rating, shipments.c.hamlet_code, dossiers.c.procedure_code, dossiers.c.procedure_name)
+        .select_from(
+            feedback.join(shipments, shipments.c.id == feedback.c.shipment_id).join(
+                dossiers, dossiers.c.id == shipments.c.dossier_id
+            )
+        )
+        .where(shipments.c.commune_id == commune_id, feedback.c.created_at >= start, feedback.c.created_at < end)
+    ).all()
+    procedure_names.update({r.procedure_code: r.procedure_name for r in given})
+
+    def figures(evs_subset: Iterable[_Ev], ratings: list[int]) -> dict[str, Any]:
+        return _figures(evs_subset, ratings, booked_at, first_attempt, tz, on_time)
+
+    known = conn.execute(
+        sa.select(hamlets.c.code, hamlets.c.name).where(hamlets.c.commune_id == commune_id).order_by(hamlets.c.id)
+    ).all()
+    hamlet_names = {r.code: r.name for r in known}
+    hamlet_codes = list(hamlet_names) + sorted({e.hamlet_code for e in evs} - set(hamlet_names))
+    commune = conn.execute(sa.select(communes.c.name).where(communes.c.id == commune_id)).scalar()
+    return {
+        "month": f"{year:04d}-{number:02d}",
+        "commune": commune,
+        "totals": figures(evs, [r.rating for r in given]),
+        "by_hamlet": [
+            {
+                "hamlet_code": code,
+                "hamlet_name": hamlet_names.get(code, code),
+                **figures(
+                    (e for e in evs if e.hamlet_code == code), [r.rating for r in given if r.hamlet_code == code]
+                ),
+            }
+            for code in hamlet_codes
+        ],
+        "by_procedure": [
+            {
+                "procedure_code": code,
+                "procedure_name": procedure_names[code],
+                **figures(
+                    (e for e in evs if e.procedure_code == code),
+                    [r.rating for r in given if r.procedure_code == code],
+                ),
+            }
+            for code in sorted(procedure_names)
+        ],
+    }
+
+
+def monthly_report(db: Database, settings: Settings, commune_id: int, month: str) -> dict[str, Any]:
+    with db.read() as conn:
+        return monthly(conn, commune_id, month, LOCAL_TZ, OnTime.from_settings(settings))
+
+
+def write_monthly_file(db: Database, settings: Settings, commune_id: int, month: str, out: str) -> Path:
+    """`postal-tracker report monthly`: the same JSON, CSV or PDF as the API, by extension."""
+    from postal_tracker.reports import documents
+
+    path = Path(out)
+    kind = path.suffix.lower().lstrip(".")
+    if kind not in ("json", "csv", "pdf"):
+        raise InvalidInput("the output file ends in .json, .csv or .pdf", field="out")
+    report = monthly_report(db, settings, commune_id, month)
+    path.write_bytes(documents.render(report, kind))
+    return path
