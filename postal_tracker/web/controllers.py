@@ -1,0 +1,254 @@
+"""The pages: thin handlers that check the session cookie, read what a page shows, render it.
+
+Everything that changes data (booking, scans, resolving, booking a return) goes through the
+JSON API from the page scripts; the only forms posted here are login and logout.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from pydantic import BaseModel
+
+from postal_tracker.accounts import service as accounts
+from postal_tracker.accounts.service import Principal
+from postal_tracker.db import utcnow
+from postal_tracker.deps import DB, AppSettings
+from postal_tracker.errors import NotFound, Unauthorized
+from postal_tracker.lifecycle import (
+    REASONS,
+    S10_PATTERN,
+    TRANSITIONS,
+    Event,
+    InvalidTrackingNumber,
+    group_tracking_no,
+    normalize_tracking_no,
+)
+from postal_tracker.localtime import LOCAL_TZ
+from postal_tracker.settings import Settings
+from postal_tracker.tracking.service import public_view
+from postal_tracker.web import service
+from postal_tracker.web.i18n import VI, strings
+from postal_tracker.web.session import (
+    DESK_ROLES,
+    SCAN_ROLES,
+    chosen_lang,
+    cleared_session_cookie,
+    home_of,
+    lang_cookie,
+    login_url,
+    page_user,
+    safe_next,
+    session_cookie,
+)
+
+# Nothing on the pages comes from elsewhere, so the policy can be this strict (no inline
+# scripts or styles either: data for the scripts travels in <script type="application/json">).
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # Tracking numbers and phone digits travel in page URLs; don't hand them to other sites.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+# The scan page offers the events in the order a parcel meets them, the usual one first.
+SCAN_EVENTS = (
+    Event.PICKED_UP, Event.PICKUP_FAILED, Event.ARRIVED_POST_OFFICE, Event.HANDED_TO_DESK,
+    Event.COLLECTED_FROM_DESK, Event.OUT_FOR_DELIVERY, Event.DELIVERED, Event.DELIVERY_FAILED,
+    Event.RETURNED_TO_DESK, Event.CANCELLED,
+)  # fmt: skip
+
+
+class LoginForm(BaseModel):
+    username: str = ""
+    password: str = ""
+    next: str = ""
+
+
+@functools.cache
+def static_version() -> str:
+    """A short hash of the static files, so browsers fetch them again after an upgrade."""
+    from postal_tracker.web.setup import STATIC
+
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.iterdir()):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def render(
+    request: Request, settings: Settings, template: str, context: dict[str, Any] | None = None, *,
+    user: Principal | None = None, status_code: int = 200,
+) -> Template:  # fmt: skip
+    lang, remember = chosen_lang(request)
+    other = "en" if lang == "vi" else "vi"
+    query = {k: v for k, v in request.query_params.items() if k != "lang"} | {"lang": other}
+    return Template(
+        template_name=template,
+        context={
+            "t": strings(lang),
+            "lang": lang,
+            "other_lang": other,
+            "other_lang_name": strings(other)["lang_name"],
+            "other_lang_url": f"{request.url.path}?{urlencode(query)}",
+            "user": user,
+            "path": request.url.path,
+            "static_version": static_version(),
+            **(context or {}),
+        },
+        status_code=status_code,
+        headers=PAGE_HEADERS,
+        cookies=[lang_cookie(lang, settings)] if remember else None,
+    )
+
+
+def local_time(value: datetime) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+class PageController(Controller):
+    """Staff pages. Public for the auth middleware; each page checks the session cookie itself."""
+
+    opt = {"public": True}
+    include_in_schema = False
+
+    @get("/", sync_to_thread=False)
+    def index(self, request: Request) -> Redirect:
+        user = page_user(request)
+        return Redirect(home_of(user) if user else "/track")
+
+    @get("/login", sync_to_thread=False)
+    def login_form(self, request: Request, settings: AppSettings, next: FromQuery[str | None] = None) -> Response:
+        user = page_user(request)
+        if user is not None:
+            return Redirect(safe_next(next) or home_of(user))
+        return render(request, settings, "login.html", {"next": safe_next(next) or "", "username": ""})
+
+    @post("/login", status_code=200, sync_to_thread=True)
+    def login(
+        self, request: Request, db: DB, settings: AppSettings, data: URLEncodedBody[LoginForm]
+    ) -> Response:  # fmt: skip
+        """Check the password; set the session cookie and go to the user's page, or show the form again."""
+        t = strings(chosen_lang(request)[0])
+        username = data.username.strip()
+        context = {"next": safe_next(data.next) or "", "username": username[:64]}
+        if not username or not data.password:
+            return render(request, settings, "login.html", {**context, "error": t["login_missing"]})
+        try:
+            if len(username) > 64 or len(data.password) > 256:
+                raise Unauthorized("too long")
+            principal = accounts.authenticate(db, username, data.password)
+        except Unauthorized:
+            return render(request, settings, "login.html", {**context, "error": t["login_failed"]})
+        cookie = session_cookie(request.app.state.jwt_auth, principal, settings)
+        return Redirect(safe_next(data.next) or home_of(principal), status_code=303, cookies=[cookie])
+
+    @post("/logout", status_code=303, sync_to_thread=False)
+    def logout(self, settings: AppSettings) -> Redirect:
+        return Redirect("/login", status_code=303, cookies=[cleared_session_cookie(settings)])
+
+    @get("/desk", sync_to_thread=True)
+    def desk(self, request: Request, db: DB, settings: AppSettings) -> Response:
+        """The clerk's page: book a pickup, print its label and receipt, follow today's parcels."""
+        user = page_user(request)
+        if user is None:
+            return Redirect(login_url(request))
+        if user.role not in DESK_ROLES:
+            return Redirect(home_of(user))
+        context = {**service.booking_choices(db, user), **self._lists(db, user)}
+        return render(request, settings, "desk.html", context, user=user)
+
+    @get("/desk/lists", sync_to_thread=True)
+    def desk_lists(self, request: Request, db: DB, settings: AppSettings) -> Response:
+        """The lists of the desk page alone, for its script to refresh them after a change."""
+        user = page_user(request)
+        if user is None or user.role not in DESK_ROLES:
+            return Response(b"", status_code=401 if user is None else 403, media_type=MediaType.HTML)
+        return render(request, settings, "_desk_lists.html", self._lists(db, user), user=user)
+
+    @staticmethod
+    def _lists(db: DB, user: Principal) -> dict[str, Any]:
+        return {**service.desk_lists(db, user, utcnow()), "when": local_time}
+
+    @get("/scan", sync_to_thread=False)
+    def scan(self, request: Request, settings: AppSettings) -> Response:
+        """The postman's phone page: scan, choose the hand-over, see green or red; queues offline."""
+        user = page_user(request)
+        if user is None:
+            return Redirect(login_url(request))
+        if user.role not in SCAN_ROLES:
+            return Redirect(home_of(user))
+        config = {
+            "user_id": user.id,
+            "required": {event.value: list(t.required) for event, t in TRANSITIONS.items()},
+        }
+        context = {"events": [e.value for e in SCAN_EVENTS], "reasons": [r.value for r in REASONS], "config": config}
+        return render(request, settings, "scan.html", context, user=user)
+
+
+class TrackPageController(Controller):
+    """The citizens' page; mounted with the rate-limited public API (see app.py)."""
+
+    opt = {"public": True}
+    include_in_schema = False
+
+    @get("/track", sync_to_thread=True)
+    def track(
+        self, request: Request, db: DB, settings: AppSettings, no: FromQuery[str | None] = None,
+        tracking_no: FromQuery[str | None] = None, phone_last4: FromQuery[str | None] = None,
+    ) -> Template:  # fmt: skip
+        """Status and timeline of a parcel, rendered on the server (a QR code opens `?no=`)."""
+        t = strings(chosen_lang(request)[0])
+        raw = (tracking_no or no or "").strip()[:60]
+        last4 = (phone_last4 or "").strip()[:8] or None
+        context: dict[str, Any] = {"tracking_no": raw, "phone_last4": last4 or ""}
+        if not raw:
+            return render(request, settings, "track.html", context)
+        if last4 is not None and not (len(last4) == 4 and last4.isdigit()):
+            context["phone_error"] = t["track_bad_phone"]
+            last4 = None
+        try:
+            number = normalize_tracking_no(raw)
+        except InvalidTrackingNumber:
+            compact = re.sub(r"[\s-]+", "", raw).upper()
+            key = "track_bad_check" if S10_PATTERN.match(compact) else "track_bad_format"
+            context["error"] = t[key].format(no=compact)
+            return render(request, settings, "track.html", context, status_code=422)
+        context["tracking_no"] = number
+        try:
+            with db.read() as conn:
+                view = public_view(conn, number, last4)
+        except NotFound:
+            context["error"] = t["track_not_found"].format(no=number)
+            return render(request, settings, "track.html", context, status_code=404)
+        english = t is not VI
+        context["result"] = {
+            "number": group_tracking_no(number),
+            "leg": view["leg"],
+            "status": view["status"],
+            "status_text": t[f"status.{view['status']}"] if english else view["status_text_vi"],
+            "name_masked": view.get("name_masked"),
+            "hamlet": view.get("hamlet"),
+            "events": [
+                {
+                    "at": local_time(e["at"]),
+                    "text": t[f"event.{e['event']}"] if english else e["text_vi"],
+                    "place": t["at_citizen_home"] if english and e["place"] == VI["at_citizen_home"] else e["place"],
+                }
+                for e in reversed(view["events"])
+            ],
+        }
+        return render(request, settings, "track.html", context)

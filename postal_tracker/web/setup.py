@@ -1,0 +1,48 @@
+"""What `app.create_app` needs to serve the pages: templates, static files and CSRF protection."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+from litestar import Router
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from postal_tracker.settings import Settings
+from postal_tracker.web.session import CSRF_COOKIE, secure_cookies
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+def template_config() -> TemplateConfig:
+    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)
+
+
+def static_files_router() -> Router:
+    return create_static_files_router(
+        path="/static", directories=[STATIC], name="web-static", opt={"public": True}, include_in_schema=False
+    )
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    """Forms posted by the pages (login, logout) carry a signed token matching a cookie.
+
+    `/api` is excluded on purpose: page scripts call it with the session cookie, which is
+    SameSite=Strict (a browser never sends it with a request started by another site) and send
+    JSON bodies, which a cross-site HTML form cannot produce without a CORS preflight, and this
+    service allows no cross-origin requests. Other API clients use bearer tokens or API keys.
+    """
+    secret = hmac.new(settings.jwt_secret.encode(), b"postal-tracker csrf", hashlib.sha256).hexdigest()
+    return CSRFConfig(
+        secret=secret,
+        cookie_name=CSRF_COOKIE,
+        cookie_httponly=True,
+        cookie_samesite="strict",
+        cookie_secure=secure_cookies(settings),
+        exclude=["^/api/", "^/schema", "^/health$", "^/ready$", "^/static/"],
+    )

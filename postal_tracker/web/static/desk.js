@@ -1,0 +1,184 @@
+/* /desk: book a pickup through the API, show its number and label, keep the lists fresh. */
+"use strict";
+
+(() => {
+  const { t, uuid, api, show } = PT;
+  const form = document.getElementById("booking");
+  const formError = document.getElementById("form-error");
+  const bookButton = document.getElementById("book-button");
+  const docRows = document.getElementById("doc-rows");
+  const docTemplate = document.getElementById("doc-row");
+  const booked = document.getElementById("booked");
+  const lists = document.getElementById("desk-lists");
+  const listMessage = document.getElementById("list-message");
+  const FIELDS = ["full_name", "phone", "id_number", "hamlet_code", "detail", "procedure_code", "note", "documents"];
+  // One key per filled-in form: a double click or a retry after a lost answer books once.
+  let idempotencyKey = uuid();
+
+  function addDocRow() {
+    const row = docTemplate.content.firstElementChild.cloneNode(true);
+    docRows.appendChild(row);
+    return row;
+  }
+
+  function clearErrors() {
+    show(formError, false);
+    for (const field of FIELDS) {
+      const err = document.getElementById(`err-${field}`);
+      err.textContent = "";
+      show(err, false);
+      const input = form.elements[field];
+      if (input && input.removeAttribute) input.removeAttribute("aria-invalid");
+    }
+  }
+
+  /** `applicant.full_name` -> `full_name`, `address.detail` -> `detail`, `documents.0.kind` -> `documents`. */
+  function formField(path) {
+    const parts = String(path || "").split(".");
+    return parts[0] === "applicant" || parts[0] === "address" ? parts[1] : parts[0];
+  }
+
+  /** Show the friendly message of a field the server refused; false when the form has no such field. */
+  function markField(field) {
+    const err = document.getElementById(`err-${field}`);
+    if (!err) return false;
+    err.textContent = t(`err_${field}`);
+    show(err, true);
+    const input = form.elements[field];
+    if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+    return true;
+  }
+
+  function bookingBody() {
+    const value = (name) => form.elements[name].value.trim();
+    const applicant = { full_name: value("full_name"), phone: value("phone") };
+    if (value("id_number")) applicant.id_number = value("id_number");
+    const body = {
+      applicant,
+      address: { hamlet_code: value("hamlet_code"), detail: value("detail") },
+      procedure_code: value("procedure_code"),
+      return_by_post: form.elements.return_by_post.checked,
+      documents: [],
+    };
+    if (value("note")) body.note = value("note");
+    for (const row of docRows.querySelectorAll(".doc-row")) {
+      const name = row.querySelector("[name=doc_name]").value.trim();
+      if (!name) continue;
+      const item = { name, kind: row.querySelector("[name=doc_kind]").value };
+      const pages = row.querySelector("[name=doc_pages]").value.trim();
+      if (pages) item.pages = /^\d+$/.test(pages) ? Number(pages) : pages;
+      body.documents.push(item);
+    }
+    return body;
+  }
+
+  function showBooked(title, number, labelUrl, receiptUrl) {
+    booked.querySelector("p").textContent = title;
+    document.getElementById("booked-no").textContent = number;
+    document.getElementById("label-link").href = labelUrl;
+    const receipt = document.getElementById("receipt-link");
+    show(receipt, Boolean(receiptUrl));
+    if (receiptUrl) receipt.href = receiptUrl;
+    show(document.getElementById("side-hint"), false);
+    show(booked, true);
+    booked.focus();
+  }
+
+  function message(text, isError) {
+    listMessage.textContent = text;
+    listMessage.classList.toggle("error", Boolean(isError));
+    show(listMessage, Boolean(text));
+  }
+
+  function toLogin() {
+    window.location.href = "/login?next=/desk";
+  }
+
+  async function refreshLists() {
+    try {
+      const response = await fetch("/desk/lists", { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (response.status === 401) return toLogin();
+      // Rendered (and escaped) by the server from the same template as the page.
+      if (response.ok) lists.innerHTML = await response.text();
+    } catch (e) {
+      message(t("err_network"), true);
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors();
+    bookButton.disabled = true;
+    bookButton.textContent = t("booking");
+    try {
+      const answer = await api("POST", "/api/v1/pickups", bookingBody(), { "Idempotency-Key": idempotencyKey });
+      if (answer.status === 201) {
+        const booking = answer.body;
+        form.reset();
+        docRows.replaceChildren();
+        addDocRow();
+        idempotencyKey = uuid();
+        showBooked(t("booked_ok"), booking.shipment.tracking_no, booking.label_url, booking.receipt_url);
+        refreshLists();
+        return;
+      }
+      if (answer.status === 401) return toLogin();
+      const problem = answer.body || {};
+      let marked = false;
+      for (const err of problem.errors || []) marked = markField(formField(err.field)) || marked;
+      formError.textContent =
+        answer.status === 403 ? t("err_forbidden") : marked ? t("form_has_errors") : t("err_generic", { detail: problem.detail || answer.status });
+      show(formError, true);
+      (form.querySelector("[aria-invalid=true]") || formError).focus();
+    } catch (e) {
+      formError.textContent = t("err_network");
+      show(formError, true);
+    } finally {
+      bookButton.disabled = false;
+      bookButton.textContent = t("book_button");
+    }
+  });
+
+  docRows.addEventListener("click", (event) => {
+    const remove = event.target.closest(".remove-doc");
+    if (remove) remove.closest(".doc-row").remove();
+  });
+  document.getElementById("add-doc").addEventListener("click", () => addDocRow().querySelector("input").focus());
+  document.getElementById("refresh").addEventListener("click", () => {
+    message("");
+    refreshLists();
+  });
+
+  lists.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    button.disabled = true;
+    message("");
+    try {
+      if (button.dataset.action === "book-return") {
+        const answer = await api("POST", `/api/v1/dossiers/${button.dataset.dossier}/return`, undefined, { "Idempotency-Key": uuid() });
+        if (answer.status === 401) return toLogin();
+        if (answer.status === 201) {
+          const shipment = answer.body.shipment;
+          showBooked(t("return_booked"), shipment.tracking_no, shipment.label_url, null);
+        } else {
+          message(t("err_generic", { detail: (answer.body && answer.body.detail) || answer.status }), true);
+        }
+      } else if (button.dataset.action === "resolve") {
+        const answer = await api("POST", `/api/v1/scans/exceptions/${button.dataset.exception}/resolve`, {});
+        if (answer.status === 401) return toLogin();
+        if (answer.status !== 200) message(t("err_generic", { detail: (answer.body && answer.body.detail) || answer.status }), true);
+      }
+      await refreshLists();
+    } catch (e) {
+      message(t("err_network"), true);
+      button.disabled = false;
+    }
+  });
+
+  addDocRow();
+  // Postmen scan all day: keep the lists current while the page is in front of the clerk.
+  setInterval(() => {
+    if (document.visibilityState === "visible") refreshLists();
+  }, 60000);
+})();

@@ -1,0 +1,124 @@
+"""A real server and a real headless Chromium for the page tests.
+
+The app runs under uvicorn in a thread on 127.0.0.1 (a free port), on a SQLite file: the pages
+add no SQL of their own worth running twice, so the browser tests use SQLite only (the API
+tests cover PostgreSQL). Chromium is Debian's `/usr/bin/chromium`, driven by Playwright; the
+tests skip, saying why, where it is not installed (CI installs it, see `.ci/run`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from postal_tracker import migrate
+from postal_tracker.accounts.auth import TOKEN_COOKIE, issue_token
+from postal_tracker.accounts.service import Principal, Role, create_user
+from postal_tracker.app import create_app
+from postal_tracker.db import Database
+from postal_tracker.models import Commune, table
+from postal_tracker.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "mật-khẩu-đúng-123"
+PHONE = (360, 740)
+DESKTOP = (1280, 900)
+
+
+@dataclass
+class Server:
+    url: str
+    app: object
+    db: Database
+    users: dict[str, Principal]
+
+    def token(self, role: str) -> str:
+        return issue_token(self.app.state.jwt_auth, self.users[role])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[Server]:
+    import uvicorn
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'pages.db'}"
+    db = Database(url)
+    migrate.upgrade(db)
+    with db.read() as conn:
+        commune_id = conn.execute(sa.select(table(Commune).c.id).order_by(table(Commune).c.id)).scalar_one()
+    users = {}
+    for role in ("clerk", "postal", "supervisor"):
+        user_id = create_user(db, commune_id, f"{role}-web", role, PASSWORD, f"Cán bộ {role}")
+        users[role] = Principal(user_id, f"{role}-web", Role(role), commune_id)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        database_url=url, jwt_secret="browser-tests-" + "y" * 40, public_base_url=base,
+        public_rate_limit=10_000, delivery_worker=0, log_level="WARNING",
+    )  # fmt: skip
+    app = create_app(settings, db)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield Server(base, app, db, users)
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium; CI does it in .ci/run)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser, server):
+    """`new_context(role=None, size=PHONE, **options)`: a fresh browser profile, logged in as `role`."""
+    contexts = []
+
+    def make(role: str | None = None, size: tuple[int, int] = PHONE, **options):
+        context = browser.new_context(
+            base_url=server.url, viewport={"width": size[0], "height": size[1]}, locale="vi-VN",
+            timezone_id="Asia/Ho_Chi_Minh", **options,
+        )  # fmt: skip
+        context.set_default_timeout(5000)
+        if role is not None:
+            # Login itself is tested through the form; the other tests start with its cookie.
+            context.add_cookies([{"name": TOKEN_COOKIE, "value": server.token(role), "url": server.url}])
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
