@@ -17,15 +17,22 @@ from postal_tracker.accounts.controllers import AuthController, UserController
 from postal_tracker.accounts.service import Principal
 from postal_tracker.booking.controllers import BookingController
 from postal_tracker.db import Database
+from postal_tracker.delivery.controllers import DeliveryController
+from postal_tracker.delivery.service import DeliveryConfig, DeliveryWorker
 from postal_tracker.deps import DB
 from postal_tracker.documents.controllers import DocumentController
 from postal_tracker.errors import EXCEPTION_HANDLERS
 from postal_tracker.logs import AccessLogMiddleware, configure_logging
+from postal_tracker.manifests.controllers import ManifestController
+from postal_tracker.places.worker import GeocodingWorker
+from postal_tracker.portal.controllers import PortalController
 from postal_tracker.reference.controllers import ReferenceController
+from postal_tracker.reports.controllers import ReportController
 from postal_tracker.scanning.controllers import ScanController
 from postal_tracker.settings import Settings
 from postal_tracker.shipments.controllers import ShipmentController
 from postal_tracker.tracking.controllers import TrackingController
+from postal_tracker.web import PageController, TrackPageController, csrf_config, static_files_router, template_config
 
 log = logging.getLogger("postal_tracker")
 
@@ -55,9 +62,26 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     jwt_auth = make_jwt_auth(settings.jwt_secret, settings.jwt_ttl_minutes)
     # Only the public endpoints are rate limited, per client address; staff scanners are not.
     public_rate_limit = RateLimitConfig(rate_limit=("minute", settings.public_rate_limit), store="rate_limits")
-    public = Router(path="/", route_handlers=[TrackingController], middleware=[public_rate_limit.middleware])
+    public = Router(
+        path="/", route_handlers=[TrackingController, TrackPageController], middleware=[public_rate_limit.middleware]
+    )
+
+    # The outbox delivery loop runs in a thread of each web process unless `serve --no-worker`
+    # (POSTAL_TRACKER_DELIVERY_WORKER=0); concurrent loops are safe (see delivery/service.py).
+    workers: list[DeliveryWorker] = []
+    # Geocoding of booked addresses, in a thread, woken after bookings (places/worker.py);
+    # built here so that unusable geocoder settings stop the start-up.
+    geocoding = GeocodingWorker(db, settings)
+
+    def on_startup() -> None:
+        if settings.delivery_worker:
+            workers.append(DeliveryWorker(db, DeliveryConfig.from_settings(settings)).start())
+        geocoding.start()
 
     def on_shutdown() -> None:
+        for worker in workers:
+            worker.stop()
+        geocoding.stop()
         db.dispose()
 
     return Litestar(
@@ -71,7 +95,13 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             ShipmentController,
             DocumentController,
             ScanController,
+            ManifestController,
+            DeliveryController,
+            PortalController,
+            ReportController,
             public,
+            PageController,
+            static_files_router(),
         ],
         dependencies={
             "db": Provide(lambda: db, use_cache=True, sync_to_thread=False),
@@ -82,8 +112,11 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         middleware=[AccessLogMiddleware()],
         stores={"rate_limits": MemoryStore()},
         exception_handlers=EXCEPTION_HANDLERS,
+        template_config=template_config(),
+        csrf_config=csrf_config(settings),
         request_max_body_size=settings.max_body_bytes,
-        state=State({"db": db, "settings": settings, "jwt_auth": jwt_auth}),
+        state=State({"db": db, "settings": settings, "jwt_auth": jwt_auth, "geocoding": geocoding}),
+        on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         openapi_config=OpenAPIConfig(
             title="postal-tracker",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import sqlalchemy as sa
@@ -38,6 +39,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     settings.with_jwt_secret()  # refuse to start without a usable secret, before forking workers
+    if args.no_worker:
+        # Read again by each web process (app_from_env): no delivery loop in them.
+        os.environ["POSTAL_TRACKER_DELIVERY_WORKER"] = "0"
     # uvloop + httptools: the default asyncio loop leaves Nagle's algorithm on (MEASURED.md).
     uvicorn.run(
         "postal_tracker.cli:app_from_env", factory=True, host=args.host, port=args.port,
@@ -74,6 +78,29 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         print(line)
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    import signal
+
+    from postal_tracker.delivery.service import DeliveryConfig, DeliveryWorker
+    from postal_tracker.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    db = Database(settings.database_url)
+    commune_id = _commune_id(db, args.commune) if args.commune else None
+    worker = DeliveryWorker(db, DeliveryConfig.from_settings(settings), commune_id=commune_id)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.request_stop())
+    worker.run()
+
+
+def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.reports.service import write_monthly_file
+
+    db = Database(settings.database_url)
+    path = write_monthly_file(db, settings, _commune_id(db, args.commune), args.month, args.out)
+    print(f"monthly report {args.month} written to {path}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="postal-tracker", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-worker", action="store_true", help="do not deliver webhooks/SMS here (run `worker`)")
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database schema")
@@ -105,6 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("name")
     key.add_argument("--commune", help="commune code (default: the first one)")
     key.set_defaults(func=cmd_apikeys_add)
+
+    worker = sub.add_parser("worker", help="deliver webhooks and SMS from the outbox (several may run at once)")
+    worker.add_argument("--commune", help="only this commune's messages (e.g. when each desk has its own URL)")
+    worker.set_defaults(func=cmd_worker)
+
+    report = sub.add_parser("report", help="reports").add_subparsers(dest="action", required=True)
+    monthly = report.add_parser("monthly", help="the monthly report as a file (.json, .csv or .pdf)")
+    monthly.add_argument("--month", required=True, help="YYYY-MM")
+    monthly.add_argument("--out", required=True, help="FILE.json, FILE.csv or FILE.pdf")
+    monthly.add_argument("--commune", help="commune code (default: the first one)")
+    monthly.set_defaults(func=cmd_report_monthly)
     return parser
 
 

@@ -60,6 +60,10 @@ class AccessLogMiddleware(ASGIMiddleware):
 
         try:
             await next_app(scope, receive, remember_status)
+        except Exception as exc:
+            # Raised inside (e.g. a refused CSRF check): the outer handler answers with its status.
+            status = getattr(exc, "status_code", 500)
+            raise
         finally:
             access_log.info(
                 "request",

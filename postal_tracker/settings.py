@@ -54,6 +54,21 @@ class Settings:
     """A pickup is on time when it reaches the desk by the end of this many working days after booking."""
     report_delivery_on_time_days: int = 2
     """A result is on time when it is delivered within this many days of booking its return."""
+    geocoder: str = "off"
+    """`nominatim` geocodes booked addresses in the background (never during a booking); `off`
+    (the default) keeps the hamlet's centre. Off by default because the public OpenStreetMap
+    server allows one request a second and wants a contact: point `geocoder_domain` at the
+    province's own server where there is one."""
+    geocoder_domain: str = "nominatim.openstreetmap.org"
+    """Host (and `:port`) of the Nominatim server."""
+    geocoder_scheme: str = "https"
+    """`https`, or `http` for a server on the local network."""
+    geocoder_timeout: float = 3.0
+    """Seconds to wait on each network step of one geocoding request."""
+    geocoder_user_agent: str = "postal-tracker"
+    """Sent with every request; the public server wants it to name the deployment (with a contact)."""
+    geocoder_interval: float = 1.0
+    """Seconds between two geocoding requests (the public server's limit is one a second)."""
     log_level: str = "INFO"
     extra: dict[str, str] = field(default_factory=dict)
     """Other `POSTAL_TRACKER_*` variables, for the contexts that own them (geocoder, SMS...)."""
@@ -71,9 +86,14 @@ class Settings:
             if key in known:
                 default = known[key].default
                 try:
-                    values[key] = int(raw) if isinstance(default, int) else raw
+                    if isinstance(default, int):
+                        values[key] = int(raw)
+                    elif isinstance(default, float):
+                        values[key] = float(raw)
+                    else:
+                        values[key] = raw
                 except ValueError as exc:
-                    raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+                    raise SettingsError(f"{name} must be a number, not {raw!r}") from exc
             else:
                 extra[key] = raw
         values.update(overrides)
