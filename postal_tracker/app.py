@@ -55,6 +55,13 @@ def current_user(request: Request) -> Principal:
     return request.user
 
 
+SIGN_IN_PATHS = frozenset({"/api/v1/auth/token", "/login"})
+
+
+async def is_sign_in(request: Request) -> bool:
+    return request.method == "POST" and request.url.path in SIGN_IN_PATHS
+
+
 def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     settings = settings.with_jwt_secret()
     configure_logging(settings.log_level)
@@ -64,6 +71,9 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     public_rate_limit = RateLimitConfig(rate_limit=("minute", settings.public_rate_limit), store="rate_limits")
     public = Router(
         path="/", route_handlers=[TrackingController, TrackPageController], middleware=[public_rate_limit.middleware]
+    )
+    sign_in_rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.sign_in_rate_limit), store="sign_in_limits", check_throttle_handler=is_sign_in
     )
 
     # The outbox delivery loop runs in a thread of each web process unless `serve --no-worker`
@@ -109,8 +119,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             "user": Provide(current_user, sync_to_thread=False),
         },
         on_app_init=[jwt_auth.on_app_init],
-        middleware=[AccessLogMiddleware()],
-        stores={"rate_limits": MemoryStore()},
+        middleware=[AccessLogMiddleware(), sign_in_rate_limit.middleware],
+        stores={"rate_limits": MemoryStore(), "sign_in_limits": MemoryStore()},
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=template_config(),
         csrf_config=csrf_config(settings),

@@ -30,6 +30,8 @@ class Settings:
     """Base of the links printed on labels and QR codes (`{base}/track?no=...`)."""
     public_rate_limit: int = 60
     """Requests a minute from one address to the public endpoints."""
+    sign_in_rate_limit: int = 10
+    """Sign-in attempts a minute from one address (API token and login form): slows password guessing."""
     max_delivery_attempts: int = 3
     """Failed attempts on a leg after which only returning (or cancelling) is allowed."""
     service_indicator: str = "RR"

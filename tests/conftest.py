@@ -68,7 +68,9 @@ def database(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, jwt_secret=TEST_JWT_SECRET, public_rate_limit=10_000)
+    return Settings(
+        database_url=database_url, jwt_secret=TEST_JWT_SECRET, public_rate_limit=10_000, sign_in_rate_limit=10_000
+    )
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,15 @@ ENDPOINTS = [
     ("POST", "/api/v1/scans", "scan", {"clerk", "postal", "supervisor"}),
     ("GET", "/api/v1/scans/exceptions", None, {"clerk", "supervisor"}),
     ("GET", "/api/v1/users", None, {"supervisor"}),
-]
+    ("GET", "/api/v1/manifests?kind=pickup", None, {"clerk", "postal", "supervisor"}),
+    ("GET", "/api/v1/postmen", None, {"clerk", "postal", "supervisor"}),
+    ("POST", "/api/v1/labels", {"tracking_nos": ["RR123456785VN"], "size": "a6"},
+     {"clerk", "postal", "supervisor", "integration"}),
+    ("GET", "/api/v1/reports/daily", None, {"clerk", "supervisor"}),
+    ("GET", "/api/v1/reports/monthly?month=2026-10", None, {"supervisor"}),
+    ("GET", "/api/v1/webhooks/deliveries", None, {"clerk", "supervisor"}),
+    ("POST", "/api/v1/integrations/portal/results", {"portal_dossier_no": "X-1"}, {"integration"}),
+]  # fmt: skip
 
 
 def _call(world, method, path, body, headers):
@@ -74,3 +82,19 @@ def test_supervisor_adds_users_to_their_commune(world):
     names = [u["username"] for u in world.client.get("/api/v1/users", headers=headers).json()]
     assert f"new-{world.code}" in names
     assert all("password" not in key for u in world.client.get("/api/v1/users", headers=headers).json() for key in u)
+
+
+def test_sign_in_attempts_are_rate_limited_per_address(settings, database):
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from postal_tracker.app import create_app
+
+    app = create_app(replace(settings, sign_in_rate_limit=2, delivery_worker=False), database)
+    with TestClient(app) as client:
+        codes = [
+            client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).status_code for _ in range(3)
+        ]
+        assert codes == [401, 401, 429]
+        assert client.get("/health").status_code == 200
