@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 import uuid
 from datetime import UTC, datetime
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.browser.conftest import DESKTOP, PASSWORD, PHONE
 
@@ -230,3 +232,16 @@ def test_english_is_one_click_away_and_remembered(new_context):
     expect(page.locator("label[for=password]")).to_have_text("Password")
     page.get_by_test_id("lang-switch").click()
     expect(page.locator("label[for=password]")).to_have_text("Mật khẩu")
+
+
+def test_the_postman_opens_todays_route_from_the_scan_page(new_context):
+    number = book(new_context("clerk"))
+    postman = new_context("postal")
+    page = postman.new_page()
+    page.goto("/scan")
+    link = page.get_by_test_id("manifest-pickup")
+    expect(link).to_contain_text("In lộ trình thu gom")
+    answer = postman.request.get(link.get_attribute("href"))
+    assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.body())).pages)
+    assert number in text
