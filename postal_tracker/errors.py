@@ -12,11 +12,12 @@ import logging
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, ValidationException
 
 log = logging.getLogger("postal_tracker")
 
 PROBLEM_JSON = "application/problem+json"
+CLIENT_GONE = "client disconnected prematurely"  # Litestar's words when a body stops arriving
 
 
 class DomainError(Exception):
@@ -80,6 +81,9 @@ def problem_of(exc: Exception) -> dict[str, Any]:
         fields = ", ".join(str(e["field"]) for e in errors if e["field"])
         detail = f"Invalid or missing fields: {fields}" if fields else str(exc.detail)
         return problem(422, "Invalid input", detail, errors=errors)
+    if isinstance(exc, InternalServerException) and exc.detail == CLIENT_GONE:
+        # The client hung up while sending its body: its fault, and nobody is left to answer.
+        return problem(400, "Bad request", "the request body did not arrive: the client disconnected")
     if isinstance(exc, HTTPException):
         extra = exc.extra if isinstance(exc.extra, dict) else {}
         title = _TITLES.get(exc.status_code, "Error")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.db import Database, utcnow
-from postal_tracker.errors import Conflict, Forbidden, InvalidInput
+from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from postal_tracker.lifecycle import STATUS_TEXT_VI, Event, Status, event_text_vi
 from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
 from postal_tracker.models import Event as EventModel
@@ -43,36 +43,41 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
     number = parse_tracking_no(raw_number)
     if phone_last4 is not None and not (len(phone_last4) == 4 and phone_last4.isdigit()):
         raise InvalidInput("phone_last4 is the last 4 digits of the phone number", field="phone_last4")
-    shipment = find_shipment(conn, None, number)
-    dossier = conn.execute(
-        sa.select(dossiers.c.applicant_name, dossiers.c.applicant_phone, dossiers.c.hamlet_name,
-                  dossiers.c.delivery_hamlet_name, dossiers.c.commune_id)
-        .where(dossiers.c.id == shipment.dossier_id)
-    ).one()  # fmt: skip
-    commune = conn.execute(sa.select(communes).where(communes.c.id == dossier.commune_id)).one()
-    verified = phone_last4 is not None and hmac.compare_digest(dossier.applicant_phone[-4:], phone_last4)
-    hamlet_name = (dossier.delivery_hamlet_name if shipment.leg == "return" else None) or dossier.hamlet_name
+    # One indexed join, then the events: this is the busiest public path.
+    parcel = conn.execute(
+        sa.select(
+            shipments.c.id, shipments.c.tracking_no, shipments.c.leg, shipments.c.status,
+            dossiers.c.applicant_name, dossiers.c.applicant_phone, dossiers.c.hamlet_name,
+            dossiers.c.delivery_hamlet_name, communes.c.desk_name, communes.c.post_office_name,
+        )
+        .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+        .join(communes, communes.c.id == dossiers.c.commune_id)
+        .where(shipments.c.tracking_no == number)
+    ).first()  # fmt: skip
+    if parcel is None:
+        raise NotFound(f"no parcel with tracking number {number}")
+    verified = phone_last4 is not None and hmac.compare_digest(parcel.applicant_phone[-4:], phone_last4)
+    hamlet_name = (parcel.delivery_hamlet_name if parcel.leg == "return" else None) or parcel.hamlet_name
     rows = conn.execute(
-        sa.select(events.c.event, events.c.at, events.c.reason)
-        .where(events.c.shipment_id == shipment.id).order_by(events.c.id)
-    )  # fmt: skip
+        sa.select(events.c.event, events.c.at).where(events.c.shipment_id == parcel.id).order_by(events.c.id)
+    )
     view: dict[str, Any] = {
-        "tracking_no": shipment.tracking_no,
-        "leg": shipment.leg,
-        "status": shipment.status,
-        "status_text_vi": STATUS_TEXT_VI[Status(shipment.status)],
+        "tracking_no": parcel.tracking_no,
+        "leg": parcel.leg,
+        "status": parcel.status,
+        "status_text_vi": STATUS_TEXT_VI[Status(parcel.status)],
         "events": [
             {
                 "event": r.event,
                 "at": r.at,
-                "place": _place(r.event, commune, hamlet_name if verified else None),
+                "place": _place(r.event, parcel, hamlet_name if verified else None),
                 "text_vi": event_text_vi(r.event),
             }
             for r in rows
         ],
     }
     if verified:
-        view["name_masked"] = mask_name(dossier.applicant_name)
+        view["name_masked"] = mask_name(parcel.applicant_name)
         view["hamlet"] = hamlet_name
     return view
 

@@ -92,3 +92,12 @@ def test_logs_carry_no_personal_data(world):
         logger.setLevel(old_level)
     for secret in ("Nguyễn", "Hằng", "0912345678", "912345678", "079123456789", "Số 12"):
         assert secret not in stream.getvalue()
+
+
+def test_a_client_hanging_up_mid_body_is_not_a_server_error():
+    from litestar.exceptions import InternalServerException
+
+    from postal_tracker.errors import CLIENT_GONE, problem_of
+
+    assert problem_of(InternalServerException(CLIENT_GONE))["status"] == 400
+    assert problem_of(InternalServerException("something else"))["status"] == 500
