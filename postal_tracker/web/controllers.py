@@ -119,6 +119,10 @@ def local_time(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
 
+def local_hhmm(value: datetime) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%H:%M")
+
+
 class PageController(Controller):
     """Staff pages. Public for the auth middleware; each page checks the session cookie itself."""
 
@@ -162,7 +166,8 @@ class PageController(Controller):
 
     @get("/desk", sync_to_thread=True)
     def desk(self, request: Request, db: DB, settings: AppSettings) -> Response:
-        """The clerk's page: book a pickup, print its label and receipt, follow today's parcels."""
+        """The clerk's page: book a pickup, print its label and receipt, hand parcels over with the
+        postman, print the day's routes, follow today's outcomes and parcels."""
         user = page_user(request)
         if user is None:
             return Redirect(login_url(request))
@@ -181,7 +186,7 @@ class PageController(Controller):
 
     @staticmethod
     def _lists(db: DB, user: Principal) -> dict[str, Any]:
-        return {**service.desk_lists(db, user, utcnow()), "when": local_time}
+        return {**service.desk_lists(db, user, utcnow()), "when": local_time, "hhmm": local_hhmm}
 
     @get("/scan", sync_to_thread=False)
     def scan(self, request: Request, settings: AppSettings) -> Response:

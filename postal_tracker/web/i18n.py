@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from postal_tracker.lifecycle import REASONS, STATUS_TEXT_VI
+from postal_tracker.lifecycle import NEXT_STEP_TEXT_VI, REASONS, STATUS_TEXT_VI, NextStep
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -145,6 +145,33 @@ VI: dict[str, str] = {
     "problem_404": "Không có bưu gửi với số hiệu này",
     "problem_409": "Sai trình tự: bưu gửi đang ở trạng thái “{status}”",
     "problem_422": "Thông tin quét không hợp lệ",
+    # desk: outcomes of the day (GET /api/v1/reports/daily)
+    "outcomes_title": "Kết quả trong ngày",
+    "col_hour": "Giờ",
+    "col_outcome_detail": "Lý do / người nhận",
+    "received_by": "Người nhận: {name}",
+    "none_outcomes": "Hôm nay chưa có kết quả nào.",
+    # desk: hand-over with the postman (POST /api/v1/handovers)
+    "handover_title": "Giao nhận với bưu tá",
+    "handover_direction": "Chiều giao nhận",
+    "handover_to_desk": "Nhận hồ sơ từ bưu tá",
+    "handover_from_desk": "Giao kết quả cho bưu tá",
+    "handover_numbers": "Số hiệu bưu gửi (mỗi dòng một số)",
+    "handover_help": "Quét lần lượt từng nhãn: mỗi lần quét thêm một dòng.",
+    "handover_count": "{n} bưu gửi",
+    "handover_count_bad": "{n} bưu gửi, {bad} số hiệu sai",
+    "handover_button": "Ghi nhận giao nhận",
+    "handover_ok_to_desk": "Đã nhận {n} hồ sơ từ bưu tá. In biên bản để hai bên ký.",
+    "handover_ok_from_desk": "Đã giao {n} kết quả cho bưu tá. In biên bản để hai bên ký.",
+    "handover_print": "In biên bản giao nhận",
+    "handover_refused": (
+        "Chưa ghi nhận gì: {n} bưu gửi không giao nhận được. Sửa hoặc bỏ các số dưới đây rồi ghi nhận lại."
+    ),
+    "handover_drop": "Bỏ các số này khỏi danh sách",
+    "handover_bad_number": "Số hiệu sai, hãy kiểm tra lại từng chữ số",
+    "handover_wrong_status": "Chưa giao nhận được: bưu gửi đang ở trạng thái “{status}”",
+    # desk: today's routes
+    "routes_hint": "Danh sách điểm thu gom, phát kết quả hôm nay để bưu tá ký nhận.",
     "leg.pickup": "Thu gom",
     "leg.return": "Trả kết quả",
     # events, as the postman chooses them
@@ -161,6 +188,15 @@ VI: dict[str, str] = {
     "event.booked": "Đã đăng ký gửi qua bưu điện",
     **{f"status.{status.value}": text for status, text in STATUS_TEXT_VI.items()},
     **{f"reason.{reason.value}": info.text_vi for reason, info in REASONS.items()},
+    **{f"next_after.{reason.value}": NEXT_STEP_TEXT_VI[info.next_step] for reason, info in REASONS.items()},
+}
+
+# What follows a failed attempt (`next_after.<reason>`): the Vietnamese comes from `lifecycle`.
+_NEXT_STEP_EN: Mapping[NextStep, str] = {
+    NextStep.RETRY_NEXT_ROUND: "The postman comes back on the next round",
+    NextStep.CALL_CITIZEN: "Call the citizen to arrange another time",
+    NextStep.HOLD_AT_POST_OFFICE: "Held at the commune post office until the citizen collects it",
+    NextStep.RETURN_TO_DESK: "Goes back to the one-stop desk",
 }
 
 EN: dict[str, str] = {
@@ -290,6 +326,30 @@ EN: dict[str, str] = {
     "problem_404": "No parcel has this number",
     "problem_409": "Out of order: the parcel's status is “{status}”",
     "problem_422": "Invalid scan",
+    "outcomes_title": "Today's outcomes",
+    "col_hour": "Time",
+    "col_outcome_detail": "Reason / recipient",
+    "received_by": "Received by {name}",
+    "none_outcomes": "Nothing has happened today yet.",
+    "handover_title": "Hand-over with the postman",
+    "handover_direction": "Direction",
+    "handover_to_desk": "Receive dossiers from the postman",
+    "handover_from_desk": "Give results to the postman",
+    "handover_numbers": "Tracking numbers (one per line)",
+    "handover_help": "Scan the labels one after another: each scan adds a line.",
+    "handover_count": "{n} parcels",
+    "handover_count_bad": "{n} parcels, {bad} wrong numbers",
+    "handover_button": "Record the hand-over",
+    "handover_ok_to_desk": "Received {n} dossiers from the postman. Print the record for both to sign.",
+    "handover_ok_from_desk": "Gave {n} results to the postman. Print the record for both to sign.",
+    "handover_print": "Print the hand-over record",
+    "handover_refused": (
+        "Nothing was recorded: {n} parcels cannot be handed over. Correct or remove the numbers below, then try again."
+    ),
+    "handover_drop": "Remove these numbers from the list",
+    "handover_bad_number": "Wrong number; check each digit",
+    "handover_wrong_status": "Cannot be handed over: the parcel's status is “{status}”",
+    "routes_hint": "Today's pickup and delivery stops, for the postman to sign.",
     "leg.pickup": "Pickup",
     "leg.return": "Return",
     "event.picked_up": "Picked up at the citizen's home",
@@ -320,6 +380,7 @@ EN: dict[str, str] = {
     "reason.refused": "Refused by the recipient",
     "reason.moved": "The citizen has moved",
     "reason.other": "Other reason",
+    **{f"next_after.{reason.value}": _NEXT_STEP_EN[info.next_step] for reason, info in REASONS.items()},
 }
 
 STRINGS: Mapping[str, Mapping[str, str]] = {"vi": VI, "en": EN}

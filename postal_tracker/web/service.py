@@ -1,7 +1,8 @@
 """What the pages read that the JSON API doesn't give in one call.
 
 The desk lists need the citizen's name next to each parcel (the shipments list carries none),
-so they are read here, for the clerk's own commune only, and rendered on the server.
+so they are read here, for the clerk's own commune only, and rendered on the server. The day's
+outcomes are the very sheet of `GET /api/v1/reports/daily` (same function), with hamlet names.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import sqlalchemy as sa
 
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database
-from postal_tracker.lifecycle import Leg, Status
-from postal_tracker.localtime import day_bounds, local_date
+from postal_tracker.lifecycle import Event, Leg, Status
+from postal_tracker.localtime import LOCAL_TZ, day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
 from postal_tracker.reference.service import list_hamlets, list_procedures
+from postal_tracker.reports.service import daily
 from postal_tracker.scanning.service import list_exceptions
 
 shipments = table(Shipment)
@@ -29,8 +31,9 @@ def booking_choices(db: Database, principal: Principal) -> dict[str, list[dict]]
 
 
 def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, Any]:
-    """Today's parcels, the dossiers at the desk waiting for their return, and refused scans."""
-    local_midnight, _ = day_bounds(local_date(now))
+    """Today's parcels and outcomes, the dossiers at the desk waiting for their return, refused scans."""
+    today_local = local_date(now)
+    local_midnight, _ = day_bounds(today_local)
     hamlet_name = sa.case(
         (
             shipments.c.leg == Leg.RETURN.value,
@@ -61,5 +64,22 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
             )
             .order_by(shipments.c.updated_at).limit(200)
         ).mappings().all()  # fmt: skip
+        outcomes = daily(conn, principal.commune_id, today_local, LOCAL_TZ)
+        numbers = {item["tracking_no"] for item in outcomes["items"]}
+        # The hamlet as the dossier was booked (hamlets get renamed and merged), as in the lists above.
+        hamlet_names = dict(
+            conn.execute(
+                sa.select(shipments.c.tracking_no, hamlet_name).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+                .where(mine, shipments.c.tracking_no.in_(numbers))
+            ).all()
+        ) if numbers else {}  # fmt: skip
+    # Counts in the order a parcel meets the events (the API sorts the codes alphabetically);
+    # items the latest first, as the clerk reads them during the day.
+    order = {event.value: i for i, event in enumerate(Event)}
+    outcomes["counts"] = dict(sorted(outcomes["counts"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    outcomes["items"] = [
+        {**item, "hamlet_name": hamlet_names.get(item["tracking_no"]) or item["hamlet_code"]}
+        for item in reversed(outcomes["items"])
+    ]
     refused = list_exceptions(db, principal, resolved=False, limit=100, offset=0)["items"]
-    return {"today": today, "waiting": waiting, "refused": refused}
+    return {"today": today, "waiting": waiting, "refused": refused, "outcomes": outcomes}

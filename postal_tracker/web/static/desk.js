@@ -1,4 +1,5 @@
-/* /desk: book a pickup through the API, show its number and label, keep the lists fresh. */
+/* /desk: book a pickup through the API, show its number and label, hand parcels over with the
+   postman (POST /api/v1/handovers, all or nothing), keep the lists fresh. */
 "use strict";
 
 (() => {
@@ -173,6 +174,120 @@
     } catch (e) {
       message(t("err_network"), true);
       button.disabled = false;
+    }
+  });
+
+  // --- Hand-over with the postman: many numbers at once, all recorded or none. -----------------
+  const handover = document.getElementById("handover");
+  const handoverNos = document.getElementById("handover_nos");
+  const handoverCount = document.getElementById("handover-count");
+  const handoverButton = document.getElementById("handover-button");
+  const handoverResult = document.getElementById("handover-result");
+  const handoverMessage = document.getElementById("handover-message");
+  const handoverProblems = document.getElementById("handover-problems");
+  const handoverDrop = document.getElementById("handover-drop");
+  const handoverPrint = document.getElementById("handover-print");
+  let refusedNumbers = [];
+
+  /** The typed or scanned lines, once each (a label scanned twice is one parcel). */
+  function handoverLines() {
+    const seen = new Set();
+    const lines = [];
+    for (const raw of handoverNos.value.split(/\r?\n/)) {
+      const line = raw.trim();
+      if (!line) continue;
+      const key = PT.trackingNumber(line) || line.toUpperCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      lines.push(line);
+    }
+    return lines;
+  }
+
+  function countHandover() {
+    const lines = handoverLines();
+    const bad = lines.filter((line) => !PT.trackingNumber(line)).length;
+    handoverCount.textContent = !lines.length ? "" : bad ? t("handover_count_bad", { n: lines.length, bad }) : t("handover_count", { n: lines.length });
+    handoverCount.classList.toggle("error", bad > 0);
+  }
+
+  /** One refused number, in the clerk's words. */
+  function handoverProblem(problem) {
+    if (problem.status === 404) return t("problem_404");
+    if (problem.status === 409 && problem.current_status) {
+      return t("handover_wrong_status", { status: t(`status.${problem.current_status}`) });
+    }
+    if (problem.status === 422) return t("handover_bad_number");
+    return problem.detail || problem.title || String(problem.status);
+  }
+
+  function showHandover(text, isError, problems, pdfUrl) {
+    handoverMessage.textContent = text;
+    handoverMessage.classList.toggle("error", Boolean(isError));
+    handoverMessage.classList.toggle("ok", !isError);
+    handoverProblems.replaceChildren();
+    refusedNumbers = [];
+    for (const problem of problems || []) {
+      const item = document.createElement("li");
+      const number = document.createElement("span");
+      number.className = "mono";
+      number.textContent = PT.trackingNumber(problem.tracking_no) || problem.tracking_no;
+      const why = document.createElement("span");
+      why.textContent = handoverProblem(problem);
+      item.append(number, why);
+      handoverProblems.appendChild(item);
+      refusedNumbers.push(problem.tracking_no);
+    }
+    show(handoverProblems, refusedNumbers.length > 0);
+    show(handoverDrop, refusedNumbers.length > 0);
+    show(handoverPrint, Boolean(pdfUrl));
+    if (pdfUrl) document.getElementById("handover-pdf").href = pdfUrl;
+    show(handoverResult, true);
+    handoverResult.focus();
+  }
+
+  handoverNos.addEventListener("input", countHandover);
+  handoverDrop.addEventListener("click", () => {
+    const drop = new Set(refusedNumbers.map((n) => PT.trackingNumber(n) || n.trim().toUpperCase()));
+    handoverNos.value = handoverLines()
+      .filter((line) => !drop.has(PT.trackingNumber(line) || line.toUpperCase()))
+      .map((line) => (PT.trackingNumber(line) || line) + "\n")
+      .join("");
+    countHandover();
+    show(handoverResult, false);
+    handoverNos.focus();
+  });
+
+  handover.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const trackingNos = handoverLines();
+    const direction = handover.elements.direction.value;
+    if (!trackingNos.length) {
+      showHandover(t("err_need_number"), true);
+      handoverNos.focus();
+      return;
+    }
+    handoverButton.disabled = true;
+    handoverButton.textContent = t("booking");
+    try {
+      const answer = await api("POST", "/api/v1/handovers", { direction, tracking_nos: trackingNos });
+      if (answer.status === 401) return toLogin();
+      const body = answer.body || {};
+      if (answer.status === 201) {
+        handoverNos.value = "";
+        countHandover();
+        showHandover(t(`handover_ok_${direction}`, { n: body.count }), false, [], `/api/v1/handovers/${body.handover_id}.pdf`);
+        refreshLists();
+      } else if (answer.status === 422 && Array.isArray(body.problems)) {
+        showHandover(t("handover_refused", { n: body.problems.length }), true, body.problems);
+      } else {
+        showHandover(answer.status === 403 ? t("err_forbidden") : t("err_generic", { detail: body.detail || answer.status }), true);
+      }
+    } catch (e) {
+      showHandover(t("err_network"), true);
+    } finally {
+      handoverButton.disabled = false;
+      handoverButton.textContent = t("handover_button");
     }
   });
 
