@@ -361,23 +361,28 @@ def _sms_parcel(database, world, *, opt_out: bool = False) -> tuple[str, timedel
     the same transaction, so the app's own background worker leaves them to this test."""
     number = book(world, sms_opt_out=opt_out)["shipment"]["tracking_no"]
     principal = world.principal("clerk")
+    ahead = timedelta(hours=1)
+
+    def hold_sms(conn) -> None:
+        conn.execute(
+            outbox.update()
+            .where(outbox.c.commune_id == world.commune_id, outbox.c.channel == "sms")
+            .values(next_attempt_at=utcnow() + ahead)
+        )
+
     with database.write() as conn:
         apply_event(conn, principal, number, Event.PICKED_UP, {}, RULES)
         apply_event(conn, principal, number, Event.HANDED_TO_DESK, {}, RULES)
+        hold_sms(conn)
     answer = world.client.post(f"/api/v1/dossiers/{_dossier_of(world, number)}/return", headers=world.headers("clerk"))
     returned = answer.json()["shipment"]["tracking_no"]
-    ahead = timedelta(hours=1)
     with database.write() as conn:
         apply_event(conn, principal, returned, Event.COLLECTED_FROM_DESK, {}, RULES)
         apply_event(conn, principal, returned, Event.OUT_FOR_DELIVERY, {}, RULES)
         apply_event(conn, principal, returned, Event.DELIVERY_FAILED, {"reason": "not_home"}, RULES)
         apply_event(conn, principal, returned, Event.OUT_FOR_DELIVERY, {}, RULES)
         apply_event(conn, principal, returned, Event.DELIVERED, {"recipient_name": "Nguyễn Thị Hằng"}, RULES)
-        conn.execute(
-            outbox.update()
-            .where(outbox.c.commune_id == world.commune_id, outbox.c.channel == "sms")
-            .values(next_attempt_at=utcnow() + ahead)
-        )
+        hold_sms(conn)
     return number, ahead
 
 
