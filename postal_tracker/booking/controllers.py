@@ -8,7 +8,14 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from postal_tracker.accounts.auth import BOOKERS, allow
 from postal_tracker.accounts.service import Role
 from postal_tracker.booking import service
-from postal_tracker.booking.schemas import PickupRequest, ReturnRequest
+from postal_tracker.booking.schemas import (
+    DossierView,
+    PickupBooked,
+    PickupRequest,
+    ReturnBooked,
+    ReturnOnlyBooked,
+    ReturnRequest,
+)
 from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.idempotency import run_once
 from postal_tracker.places.worker import kick_geocoding
@@ -24,7 +31,7 @@ class BookingController(Controller):
     def book_pickup(
         self, request: Request, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PickupRequest],
         idempotency_key: IdempotencyKey = None,
-    ) -> dict:  # fmt: skip
+    ) -> PickupBooked:  # fmt: skip
         """Book the collection of a dossier at the citizen's home (and later its return)."""
         answer = run_once(
             db, user.key, idempotency_key, "pickups", data.model_dump(mode="json"),
@@ -39,7 +46,7 @@ class BookingController(Controller):
     def book_return_only(
         self, request: Request, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[ReturnRequest],
         idempotency_key: IdempotencyKey = None,
-    ) -> dict:  # fmt: skip
+    ) -> ReturnOnlyBooked:  # fmt: skip
         """A return-only dossier, for a citizen who applied at the desk or online."""
         answer = run_once(
             db, user.key, idempotency_key, "returns", data.model_dump(mode="json"),
@@ -54,7 +61,7 @@ class BookingController(Controller):
     def book_return(
         self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: FromPath[int],
         idempotency_key: IdempotencyKey = None,
-    ) -> dict:  # fmt: skip
+    ) -> ReturnBooked:  # fmt: skip
         """The result is ready at the desk: book the return leg with a new tracking number."""
         return run_once(
             db, user.key, idempotency_key, f"dossiers/{dossier_id}/return", {},
@@ -64,7 +71,7 @@ class BookingController(Controller):
         )  # fmt: skip
 
     @get("/dossiers/{dossier_id:int}", guards=[allow(Role.CLERK, Role.INTEGRATION)], sync_to_thread=True)
-    def dossier(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: FromPath[int]) -> dict:
+    def dossier(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: FromPath[int]) -> DossierView:
         """A dossier with both legs."""
         with db.read() as conn:
             return service.dossier_view(conn, user, dossier_id, settings.max_delivery_attempts)

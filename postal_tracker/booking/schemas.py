@@ -1,14 +1,16 @@
-"""Request bodies of the booking endpoints (contract: API.md, Booking)."""
+"""Request bodies and answers of the booking endpoints (contract: API.md, Booking).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
+"""
 
-from datetime import date
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from postal_tracker.errors import InvalidInput
 from postal_tracker.personal import nfc, normalize_phone
+from postal_tracker.shipments.schemas import ShipmentView
 
 
 def _phone(value: str) -> str:
@@ -72,3 +74,83 @@ class PickupRequest(ReturnRequest):
     delivery_address: Address | None = None
     requested_date: date | None = None
     documents: Annotated[list[DocumentItem], Field(max_length=50)] = []
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+class PickupBooked(TypedDict):
+    """`POST /pickups` (201)."""
+
+    dossier_id: int
+    shipment: ShipmentView
+    label_url: str
+    receipt_url: str
+
+
+class ReturnBooked(TypedDict):
+    """`POST /dossiers/{dossier_id}/return` (201): the new return leg."""
+
+    shipment: ShipmentView
+
+
+class ReturnOnlyBooked(TypedDict):
+    """`POST /returns` (201): a return-only dossier and its return leg."""
+
+    dossier_id: int
+    shipment: ShipmentView
+    receipt_url: str
+
+
+class ProcedureRef(TypedDict):
+    code: str
+    name: str
+
+
+class ApplicantView(TypedDict):
+    full_name: str
+    phone: str
+    """E.164, e.g. `+84912345678`."""
+    id_number: str | None
+
+
+class AddressView(TypedDict):
+    """An address with the hamlet's name as it was when booked."""
+
+    hamlet_code: str
+    hamlet_name: str
+    detail: str
+    lat: float | None
+    lon: float | None
+    geo_source: Literal["given", "geocoded", "hamlet"] | None
+
+
+class DocumentView(TypedDict):
+    name: str
+    kind: Literal["original", "copy"]
+    pages: int | None
+
+
+# `return` is a keyword: the functional syntax names the keys.
+DossierLegs = TypedDict("DossierLegs", {"pickup": NotRequired[ShipmentView], "return": NotRequired[ShipmentView]})
+
+
+class DossierView(TypedDict):
+    """`GET /dossiers/{dossier_id}`: a dossier with both legs."""
+
+    dossier_id: int
+    portal_dossier_no: str | None
+    source: Literal["desk", "portal"]
+    procedure: ProcedureRef
+    applicant: ApplicantView
+    address: AddressView
+    delivery_address: AddressView | None
+    return_by_post: bool
+    fee_vnd: int
+    requested_date: date | None
+    note: str | None
+    documents: list[DocumentView]
+    sms_opt_out: bool
+    created_at: datetime
+    receipt_url: str
+    legs: DossierLegs

@@ -7,6 +7,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from postal_tracker.accounts.auth import DESK
 from postal_tracker.delivery import service
+from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryPage
 from postal_tracker.deps import DB, CurrentUser
 from postal_tracker.shipments.service import parse_tracking_no
 
@@ -25,7 +26,7 @@ class DeliveryController(Controller):
         channel: FromQuery[Literal["webhook", "sms"]] = "webhook",
         tracking_no: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Annotated[int, QueryParameter(ge=0)] = 0,
-    ) -> dict:  # fmt: skip
+    ) -> DeliveryPage:  # fmt: skip
         """Outgoing messages, newest first (`channel=sms` for the SMS to citizens)."""
         number = parse_tracking_no(tracking_no) if tracking_no else None
         with db.read() as conn:
@@ -34,13 +35,13 @@ class DeliveryController(Controller):
             )
 
     @get("/{delivery_id:int}", sync_to_thread=True)
-    def detail(self, db: DB, user: CurrentUser, delivery_id: FromPath[int]) -> dict:
+    def detail(self, db: DB, user: CurrentUser, delivery_id: FromPath[int]) -> DeliveryDetail:
         """One message with every attempt made to deliver it."""
         with db.read() as conn:
             return service.delivery_detail(conn, user.commune_id, delivery_id)
 
     @post("/{delivery_id:int}/redeliver", status_code=202, sync_to_thread=True)
-    def redeliver(self, db: DB, user: CurrentUser, delivery_id: FromPath[int]) -> dict:
+    def redeliver(self, db: DB, user: CurrentUser, delivery_id: FromPath[int]) -> DeliveryDetail:
         """Queue the message again now, with the same `webhook-id`; the worker sends it within seconds."""
         with db.write() as conn:
             return service.redeliver(conn, user.commune_id, delivery_id)

@@ -8,8 +8,6 @@ and the desk, so not for them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -17,7 +15,7 @@ from postal_tracker.accounts.auth import STAFF, allow
 from postal_tracker.accounts.service import Role
 from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.documents import service
-from postal_tracker.documents.schemas import LabelBatch, LabelSize
+from postal_tracker.documents.schemas import HandoverView, LabelBatch, LabelSize
 
 PRINTERS = allow(Role.CLERK, Role.POSTAL, Role.INTEGRATION)
 
@@ -57,7 +55,7 @@ class DocumentController(Controller):
         return pdf_response(service.receipt_pdf(db, user, dossier_id, settings))
 
     @get("/handovers/{handover_ref:str}", guards=[STAFF], sync_to_thread=True)
-    def handover(self, db: DB, user: CurrentUser, handover_ref: FromPath[str]) -> Response[Any]:
+    def handover(self, db: DB, user: CurrentUser, handover_ref: FromPath[str]) -> Response[HandoverView]:
         """`/handovers/{id}`: the hand-over with its parcels (JSON); `/handovers/{id}.pdf`: the
         signed record (biên bản giao nhận)."""
         # Litestar parameters are whole path segments, so `{id}.pdf` is parsed here.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
@@ -13,6 +13,7 @@ from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.localtime import local_today
 from postal_tracker.manifests import service
 from postal_tracker.manifests.postmen import list_postmen
+from postal_tracker.manifests.schemas import Manifest, PostmanPage
 
 
 class ManifestController(Controller):
@@ -27,7 +28,7 @@ class ManifestController(Controller):
         date: Annotated[dt.date | None, QueryParameter(description="Local date, YYYY-MM-DD (default: today)")] = None,
         postman: Annotated[str | None, QueryParameter(max_length=64, description="Id, username or `me`")] = None,
         format: Annotated[Literal["json", "pdf"], QueryParameter(description="`pdf`: the printable manifest")] = "json",
-    ) -> Response[Any]:  # fmt: skip
+    ) -> Response[Manifest]:  # fmt: skip
         """The day's stops as a short round from the post office and back; `format=pdf` prints it."""
         # (Parameters carry their query names, so that validation errors name what the client sent.)
         day = date or local_today()
@@ -47,7 +48,7 @@ class ManifestController(Controller):
     def postmen(
         self, db: DB, user: CurrentUser,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, offset: Annotated[int, QueryParameter(ge=0)] = 0,
-    ) -> dict:  # fmt: skip
+    ) -> PostmanPage:  # fmt: skip
         """The commune's active postmen (users with the `postal` role), to assign parcels to."""
         with db.read() as conn:
             return list_postmen(conn, user.commune_id, limit=limit, offset=offset)

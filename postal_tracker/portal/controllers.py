@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, post
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from postal_tracker.accounts.auth import INTEGRATIONS
 from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.portal import service
-from postal_tracker.portal.schemas import PortalDossierRequest, PortalResultRequest
+from postal_tracker.portal.schemas import (
+    PortalDossierBooked,
+    PortalDossierRequest,
+    PortalResultBooked,
+    PortalResultRequest,
+)
 
 
 class PortalController(Controller):
@@ -17,20 +23,28 @@ class PortalController(Controller):
     tags = ["integrations"]
     guards = [INTEGRATIONS]
 
-    @post("/dossiers", sync_to_thread=True)
+    @post(
+        "/dossiers",
+        responses={200: ResponseSpec(PortalDossierBooked, description="Booked before: the first booking")},
+        sync_to_thread=True,
+    )
     def dossiers(
         self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PortalDossierRequest]
-    ) -> Response[dict]:
+    ) -> Response[PortalDossierBooked]:
         """Book the pickup of a dossier submitted on the portal (idempotent on `portal_dossier_no`)."""
         created, answer = service.book_dossier(
             db, user, data, settings.service_indicator, settings.max_delivery_attempts
         )
         return Response(answer, status_code=201 if created else 200)
 
-    @post("/results", sync_to_thread=True)
+    @post(
+        "/results",
+        responses={200: ResponseSpec(PortalResultBooked, description="Booked before: the return leg booked then")},
+        sync_to_thread=True,
+    )
     def results(
         self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PortalResultRequest]
-    ) -> Response[dict]:
+    ) -> Response[PortalResultBooked]:
         """The result is ready at the desk: book its return (a return-only dossier if unknown here)."""
         created, answer = service.book_result(
             db, user, data, settings.service_indicator, settings.max_delivery_attempts

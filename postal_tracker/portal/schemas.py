@@ -1,10 +1,14 @@
-from __future__ import annotations
+"""The portal's calls and their answers (API.md, Integrations).
 
-from typing import Annotated
+No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
+"""
+
+from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field
 
-from postal_tracker.booking.schemas import Address, Applicant, PickupRequest, Text
+from postal_tracker.booking.schemas import Address, Applicant, PickupBooked, PickupRequest, Text
+from postal_tracker.shipments.schemas import ShipmentView
 
 
 class PortalDossierRequest(PickupRequest):
@@ -27,3 +31,25 @@ class PortalResultRequest(BaseModel):
     fee_vnd: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
     note: Text(500, 0) | None = None
     sms_opt_out: bool = False
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+class PortalDossierBooked(PickupBooked):
+    """201 with `duplicate: false` when booked now; 200 with `duplicate: true` and the first
+    booking when the number was booked before."""
+
+    duplicate: bool
+
+
+class PortalResultBooked(TypedDict):
+    """201 with `duplicate: false` when the return leg is booked now; 200 with `duplicate: true`
+    and the leg booked before. `return_only`: the dossier has no pickup leg (`receipt_url` comes
+    with a return-only dossier booked now)."""
+
+    dossier_id: int
+    shipment: ShipmentView
+    return_only: bool
+    duplicate: bool
+    receipt_url: NotRequired[str]

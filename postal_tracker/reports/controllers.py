@@ -10,6 +10,7 @@ from postal_tracker.accounts.auth import DESK, SUPERVISORS
 from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.localtime import LOCAL_TZ, local_today
 from postal_tracker.reports import documents, service
+from postal_tracker.reports.schemas import DailyReport, MonthlyReport
 
 
 class ReportController(Controller):
@@ -17,7 +18,7 @@ class ReportController(Controller):
     tags = ["reports"]
 
     @get("/daily", guards=[DESK], sync_to_thread=True)
-    def daily(self, db: DB, user: CurrentUser, date: FromQuery[date | None] = None) -> dict:
+    def daily(self, db: DB, user: CurrentUser, date: FromQuery[date | None] = None) -> DailyReport:
         """The desk's outcome sheet for one local day (default: today): every event, counted by kind."""
         with db.read() as conn:
             return service.daily(conn, user.commune_id, date or local_today(), LOCAL_TZ)
@@ -26,7 +27,7 @@ class ReportController(Controller):
     def monthly(
         self, db: DB, settings: AppSettings, user: CurrentUser, month: FromQuery[str],
         format: FromQuery[Literal["json", "csv", "pdf"]] = "json",
-    ) -> Response[bytes]:  # fmt: skip
+    ) -> Response[MonthlyReport]:  # fmt: skip
         """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF)."""
         report = service.monthly_report(db, settings, user.commune_id, month)
         headers = {}

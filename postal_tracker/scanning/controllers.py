@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
@@ -11,7 +12,16 @@ from postal_tracker.accounts.auth import DESK, SCANNERS
 from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.errors import PROBLEM_JSON
 from postal_tracker.scanning import service
-from postal_tracker.scanning.schemas import HandoverRequest, ResolveRequest
+from postal_tracker.scanning.schemas import (
+    BatchAnswer,
+    ExceptionResolved,
+    HandoverRecorded,
+    HandoverRequest,
+    ResolveRequest,
+    ScanAccepted,
+    ScanExceptionPage,
+    ScanRefused,
+)
 from postal_tracker.settings import Settings
 
 
@@ -19,6 +29,18 @@ class ScanBatch(BaseModel):
     # Items stay raw here: a malformed scan must be recorded and refused on its own,
     # never make the whole batch fail validation.
     scans: Annotated[list[Any], Field(max_length=1000)]
+
+
+def _refused(description: str) -> ResponseSpec:
+    return ResponseSpec(ScanRefused, description=description, media_type=PROBLEM_JSON)
+
+
+SCAN_RESPONSES = {
+    200: ResponseSpec(ScanAccepted, description="A `scan_id` seen before: the first answer, `duplicate: true`"),
+    404: _refused("Unknown tracking number (the scan is kept as an exception)"),
+    409: _refused("The status forbids this event: `current_status` and `allowed_events` say what is possible"),
+    422: _refused("An invalid field, a wrong check digit or a scan time in the future; `errors` name the fields"),
+}
 
 
 def rules_of(settings: Settings) -> service.Rules:
@@ -30,15 +52,15 @@ class ScanController(Controller):
     tags = ["scans"]
     guards = [SCANNERS]
 
-    @post("/scans", sync_to_thread=True)
-    def scan(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[Any]) -> Response:
+    @post("/scans", responses=SCAN_RESPONSES, sync_to_thread=True)
+    def scan(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[Any]) -> Response[ScanAccepted]:
         """Record one hand-over scan; the same `scan_id` again returns the first result."""
         outcome = service.record_scan(db, user, data, rules_of(settings))
         media_type = PROBLEM_JSON if outcome.http_status >= 400 else "application/json"
         return Response(outcome.body, status_code=outcome.http_status, media_type=media_type)
 
     @post("/scans/batch", status_code=200, sync_to_thread=True)
-    def batch(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[ScanBatch]) -> dict:
+    def batch(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[ScanBatch]) -> BatchAnswer:
         """An offline scanner's queue, applied in order of scan time."""
         return {"results": service.record_batch(db, user, data.scans, rules_of(settings))}
 
@@ -46,15 +68,19 @@ class ScanController(Controller):
     def exceptions(
         self, db: DB, user: CurrentUser, resolved: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Annotated[int, QueryParameter(ge=0)] = 0,
-    ) -> dict:  # fmt: skip
+    ) -> ScanExceptionPage:  # fmt: skip
         """Refused scans with their reasons, for the desk to resolve."""
         return service.list_exceptions(db, user, resolved=resolved, limit=limit, offset=offset)
 
     @post("/scans/exceptions/{exception_id:int}/resolve", status_code=200, guards=[DESK], sync_to_thread=True)
-    def resolve(self, db: DB, user: CurrentUser, exception_id: FromPath[int], data: JSONBody[ResolveRequest]) -> dict:
+    def resolve(
+        self, db: DB, user: CurrentUser, exception_id: FromPath[int], data: JSONBody[ResolveRequest]
+    ) -> ExceptionResolved:
         return service.resolve_exception(db, user, exception_id, data.note)
 
     @post("/handovers", sync_to_thread=True)
-    def handover(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[HandoverRequest]) -> dict:
+    def handover(
+        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[HandoverRequest]
+    ) -> HandoverRecorded:
         """Hand many parcels over between postman and desk at once: all of them, or none."""
         return service.record_handover(db, user, data, rules_of(settings))

@@ -1,14 +1,17 @@
-"""A scan as a handheld scanner sends it (contract: API.md, Scans)."""
+"""A scan as a handheld scanner sends it, and what the scan endpoints answer (API.md, Scans).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
+"""
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from postal_tracker.booking.schemas import Text
-from postal_tracker.lifecycle import Event, Reason
+from postal_tracker.lifecycle import Event, Reason, Status
+from postal_tracker.shipments.schemas import ShipmentView
 
 ScanEvent = Literal[tuple(e.value for e in Event if e is not Event.BOOKED)]  # type: ignore[valid-type]
 
@@ -44,3 +47,101 @@ class HandoverRequest(BaseModel):
 
 class ResolveRequest(BaseModel):
     note: Text(500) | None = None
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+class ScanAccepted(TypedDict):
+    """`POST /scans`: 201 for a new scan; 200 with `duplicate: true` for a `scan_id` seen before."""
+
+    scan_id: str
+    accepted: bool
+    duplicate: bool
+    shipment: ShipmentView
+
+
+class FieldError(TypedDict):
+    field: str | None
+    message: str
+
+
+class ScanRefused(TypedDict):
+    """`POST /scans` refused (problem details, `application/problem+json`); the scan is kept as
+    an exception for the desk. A 409 names the current status and the events allowed in it."""
+
+    type: str
+    status: int
+    title: str
+    detail: str
+    scan_id: str | None
+    accepted: bool
+    duplicate: bool
+    errors: NotRequired[list[FieldError]]
+    tracking_no: NotRequired[str]
+    current_status: NotRequired[Status]
+    allowed_events: NotRequired[list[Event]]
+
+
+class BatchError(TypedDict):
+    status: int
+    title: str
+    detail: str
+    current_status: NotRequired[Status]
+
+
+class BatchResult(TypedDict):
+    """One scan of a batch: `status` (the parcel's new status) when accepted or duplicate,
+    `error` when rejected."""
+
+    scan_id: str | None
+    outcome: Literal["accepted", "duplicate", "rejected"]
+    status: NotRequired[Status]
+    error: NotRequired[BatchError]
+
+
+class BatchAnswer(TypedDict):
+    """`POST /scans/batch`: one result per scan, in the order sent."""
+
+    results: list[BatchResult]
+
+
+class ScanException(TypedDict):
+    """A refused scan, as received, with why it was refused."""
+
+    id: int
+    scan_id: str | None
+    received_at: datetime
+    tracking_no: str | None
+    event: str | None
+    status: int | None
+    """The HTTP status of the refusal."""
+    title: str | None
+    reason: str | None
+    errors: list[FieldError] | None
+    current_status: Status | None
+    payload: dict[str, Any]
+    user_id: int | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+
+
+class ScanExceptionPage(TypedDict):
+    items: list[ScanException]
+    total: int
+    limit: int
+    offset: int
+
+
+class ExceptionResolved(TypedDict):
+    id: int
+    resolved: bool
+
+
+class HandoverRecorded(TypedDict):
+    """`POST /handovers` (201); `GET /handovers/{handover_id}.pdf` is its signed record."""
+
+    handover_id: int
+    count: int
+    direction: Literal["to_desk", "from_desk"]
+    at: datetime

@@ -11,6 +11,7 @@ from postal_tracker.accounts.auth import DESK, STAFF
 from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.lifecycle import Leg
 from postal_tracker.shipments import service
+from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
 
 
 class Assignment(BaseModel):
@@ -29,7 +30,7 @@ class ShipmentController(Controller):
         status: FromQuery[str | None] = None, leg: FromQuery[Leg | None] = None, hamlet: FromQuery[str | None] = None,
         since: FromQuery[datetime | None] = None, until: FromQuery[datetime | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Annotated[int, QueryParameter(ge=0)] = 0,
-    ) -> dict:  # fmt: skip
+    ) -> ShipmentPage:  # fmt: skip
         """Shipments of the commune, most recently changed first (`status` may list several, comma-separated)."""
         with db.read() as conn:
             return service.list_shipments(
@@ -39,7 +40,7 @@ class ShipmentController(Controller):
             )  # fmt: skip
 
     @get("/{tracking_no:str}", sync_to_thread=True)
-    def detail(self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str]) -> dict:
+    def detail(self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str]) -> ShipmentView:
         number = service.parse_tracking_no(tracking_no)
         with db.read() as conn:
             return service.shipment_view(conn, service.find_shipment(conn, user.commune_id, number),
@@ -48,7 +49,7 @@ class ShipmentController(Controller):
     @patch("/{tracking_no:str}", guards=[DESK], sync_to_thread=True)
     def assign(
         self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str], data: JSONBody[Assignment]
-    ) -> dict:
+    ) -> ShipmentView:
         """Assign the parcel to a postman (desk staff); it then shows on his manifest."""
         number = service.parse_tracking_no(tracking_no)
         with db.write() as conn:

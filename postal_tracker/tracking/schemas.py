@@ -1,10 +1,15 @@
-from __future__ import annotations
+"""The public tracking endpoints: what a citizen sends and what anyone may read (API.md, Public).
 
-from typing import Annotated
+No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
+"""
+
+from datetime import datetime
+from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from postal_tracker.booking.schemas import Text
+from postal_tracker.lifecycle import Event, Leg, Status
 
 
 class FeedbackRequest(BaseModel):
@@ -13,3 +18,35 @@ class FeedbackRequest(BaseModel):
     phone_last4: Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
     rating: Annotated[int, Field(ge=1, le=5)]
     comment: Text(1000, 0) | None = None
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+class PublicEvent(TypedDict):
+    event: Event
+    at: datetime
+    place: str
+    """Where it happened: `Tại nhà người dân` at the citizen's address (the hamlet's name with
+    the right `phone_last4`), else the post office or the desk."""
+    text_vi: str
+
+
+class PublicTracking(TypedDict):
+    """`GET /track/{tracking_no}`: nothing personal; `name_masked` and `hamlet` only with the
+    right `phone_last4`."""
+
+    tracking_no: str
+    leg: Leg
+    status: Status
+    status_text_vi: str
+    events: list[PublicEvent]
+    name_masked: NotRequired[str]
+    hamlet: NotRequired[str]
+
+
+class FeedbackGiven(TypedDict):
+    tracking_no: str
+    rating: int
+    comment: str | None
+    created_at: datetime

@@ -1,0 +1,36 @@
+"""What the account endpoints answer (API.md, Conventions: Auth).
+
+No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
+"""
+
+from typing import Literal, TypedDict
+
+from postal_tracker.accounts.service import Role
+
+
+class TokenAnswer(TypedDict):
+    """`POST /auth/token`: send `Authorization: Bearer <access_token>` (valid one shift)."""
+
+    access_token: str
+    token_type: Literal["bearer"]
+    role: Role
+
+
+class Me(TypedDict):
+    name: str
+    role: Role
+    commune_id: int
+
+
+class UserView(TypedDict):
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    active: bool
+
+
+class UserCreated(TypedDict):
+    id: int
+    username: str
+    role: Role

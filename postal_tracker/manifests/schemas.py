@@ -1,0 +1,77 @@
+"""The day's manifest and the postmen, as the API answers them (API.md, Routes).
+
+No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
+"""
+
+import datetime as dt
+from typing import Literal, NotRequired, TypedDict
+
+from postal_tracker.lifecycle import Leg, NextStep, Reason, Status
+
+
+class PostmanView(TypedDict):
+    id: int
+    username: str
+    full_name: str
+    active: bool
+
+
+class PostmanPage(TypedDict):
+    items: list[PostmanView]
+    total: int
+    limit: int
+    offset: int
+
+
+class ManifestStart(TypedDict):
+    """The commune post office, where the round starts and ends."""
+
+    lat: float
+    lon: float
+    name: str
+
+
+class ManifestStop(TypedDict):
+    """A stop in route order; stops at the same coordinates share a `place` number."""
+
+    order: int
+    tracking_no: str
+    leg: Leg
+    status: Status
+    dossier_id: int
+    hamlet_code: str
+    hamlet_name: str
+    address: str
+    address_detail: str
+    lat: float
+    lon: float
+    geo_source: Literal["given", "geocoded", "hamlet"] | None
+    name: str
+    phone: str
+    fee_to_collect_vnd: int
+    attempts: int
+    postman_id: int | None
+    scheduled_date: dt.date | None
+    leg_km: float
+    """Distance from the previous stop (the post office for the first)."""
+    place: int
+    place_stops: int
+    reason: NotRequired[Reason]
+    reason_text_vi: NotRequired[str]
+    next_step: NotRequired[NextStep]
+    next_step_text_vi: NotRequired[str]
+
+
+class Manifest(TypedDict):
+    """`GET /manifests` (JSON): the day's stops as a short round from the post office and back."""
+
+    date: dt.date
+    kind: Literal["pickup", "delivery"]
+    postman: PostmanView | None
+    start: ManifestStart
+    stops: list[ManifestStop]
+    count: int
+    places: int
+    return_km: float
+    total_km: float
+    fee_to_collect_vnd: int
