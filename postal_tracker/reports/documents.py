@@ -20,7 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from labels.fonts import FONT_BOLD, FONT_REGULAR, register_fonts
 from postal_tracker.reports.service import REASONS
 
-MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
 
 # Column -> Vietnamese heading (PDF).
 LABELS_VI = {

@@ -223,7 +223,7 @@ def test_who_may_read_reports(world):
 def test_csv_reopens_with_vietnamese_intact(march):
     world = march["world"]
     answer = monthly(world, fmt="csv")
-    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     raw = answer.content
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
