@@ -1,11 +1,14 @@
-"""What a handler can ask for by name: the database, the settings and the caller.
+"""What a handler can ask for by name: the database, the settings, the caller, an idempotency key.
 
 Provided once in `app.create_app`; annotate a handler parameter with these to receive them.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar.di import NamedDependency
+from litestar.params import HeaderParameter
 
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database
@@ -14,3 +17,5 @@ from postal_tracker.settings import Settings
 DB = NamedDependency[Database]
 AppSettings = NamedDependency[Settings]
 CurrentUser = NamedDependency[Principal]
+IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=255)]
+"""Optional on writes that create things: the same key and body again answer the first result."""

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from postal_tracker.accounts.auth import BOOKERS, allow
 from postal_tracker.accounts.service import Role
@@ -16,11 +14,9 @@ from postal_tracker.booking.schemas import (
     ReturnOnlyBooked,
     ReturnRequest,
 )
-from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.deps import DB, AppSettings, CurrentUser, IdempotencyKey
 from postal_tracker.idempotency import run_once
 from postal_tracker.places.worker import kick_geocoding
-
-IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=255)]
 
 
 class BookingController(Controller):

@@ -9,8 +9,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from postal_tracker.accounts.auth import DESK, SCANNERS
-from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.deps import DB, AppSettings, CurrentUser, IdempotencyKey
 from postal_tracker.errors import PROBLEM_JSON
+from postal_tracker.idempotency import run_once
 from postal_tracker.scanning import service
 from postal_tracker.scanning.schemas import (
     BatchAnswer,
@@ -80,7 +81,11 @@ class ScanController(Controller):
 
     @post("/handovers", sync_to_thread=True)
     def handover(
-        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[HandoverRequest]
-    ) -> HandoverRecorded:
+        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[HandoverRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> HandoverRecorded:  # fmt: skip
         """Hand many parcels over between postman and desk at once: all of them, or none."""
-        return service.record_handover(db, user, data, rules_of(settings))
+        return run_once(
+            db, user.key, idempotency_key, "handovers", data.model_dump(mode="json"),
+            lambda conn: service.record_handover(conn, user, data, rules_of(settings)),
+        )  # fmt: skip

@@ -210,38 +210,38 @@ def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Ru
     return results  # type: ignore[return-value]
 
 
-def record_handover(db: Database, principal: Principal, req: HandoverRequest, rules: Rules) -> dict[str, Any]:
-    """Apply `handed_to_desk` / `collected_from_desk` to every parcel, or to none of them."""
+def record_handover(conn: Connection, principal: Principal, req: HandoverRequest, rules: Rules) -> dict[str, Any]:
+    """Apply `handed_to_desk` / `collected_from_desk` to every parcel, or to none of them
+    (in the caller's transaction: raising rolls it all back)."""
     event = Event.HANDED_TO_DESK if req.direction == "to_desk" else Event.COLLECTED_FROM_DESK
     now = utcnow()
     at = req.at or now
     if at > now + rules.clock_skew:
         raise InvalidInput("the hand-over time is in the future", field="at")
     problems: list[dict[str, Any]] = []
-    with db.write() as conn:
-        handover_id = conn.execute(
-            handovers.insert().values(
-                commune_id=principal.commune_id, direction=req.direction, at=at, count=len(req.tracking_nos),
-                user_id=principal.user_id, created_at=now,
-            )
-        ).inserted_primary_key[0]  # fmt: skip
-        seen: set[str] = set()
-        for raw in req.tracking_nos:
-            try:
-                tracking_no = parse_tracking_no(raw)
-                if tracking_no in seen:
-                    raise InvalidInput("listed twice", field="tracking_nos")
-                seen.add(tracking_no)
-                with conn.begin_nested():
-                    apply_event(conn, principal, tracking_no, event, {"at": at}, rules, handover_id=handover_id)
-            except DomainError as exc:
-                problems.append({"tracking_no": raw, **problem_of(exc)})
-        if problems:
-            # Raising rolls back the whole hand-over: the paper record must match the database.
-            raise InvalidInput(
-                f"{len(problems)} of {len(req.tracking_nos)} parcels cannot be handed over; nothing was recorded",
-                problems=problems,
-            )
+    handover_id = conn.execute(
+        handovers.insert().values(
+            commune_id=principal.commune_id, direction=req.direction, at=at, count=len(req.tracking_nos),
+            user_id=principal.user_id, created_at=now,
+        )
+    ).inserted_primary_key[0]  # fmt: skip
+    seen: set[str] = set()
+    for raw in req.tracking_nos:
+        try:
+            tracking_no = parse_tracking_no(raw)
+            if tracking_no in seen:
+                raise InvalidInput("listed twice", field="tracking_nos")
+            seen.add(tracking_no)
+            with conn.begin_nested():
+                apply_event(conn, principal, tracking_no, event, {"at": at}, rules, handover_id=handover_id)
+        except DomainError as exc:
+            problems.append({"tracking_no": raw, **problem_of(exc)})
+    if problems:
+        # Raising rolls back the whole hand-over: the paper record must match the database.
+        raise InvalidInput(
+            f"{len(problems)} of {len(req.tracking_nos)} parcels cannot be handed over; nothing was recorded",
+            problems=problems,
+        )
     return {"handover_id": handover_id, "count": len(req.tracking_nos), "direction": req.direction, "at": at}
 
 

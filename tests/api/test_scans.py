@@ -235,3 +235,17 @@ def test_scan_ids_are_uuids_and_unique_across_parcels(world):
 def test_integration_clients_cannot_scan(world):
     number = book(world)["shipment"]["tracking_no"]
     assert scan(world, scan_body(number, "picked_up"), role="integration").status_code == 403
+
+
+def test_a_retried_handover_with_its_idempotency_key_is_recorded_once(world):
+    numbers = [book(world)["shipment"]["tracking_no"] for _ in range(2)]
+    for number in numbers:
+        walk(world, number, "picked_up")
+    headers = {**world.headers("clerk"), "Idempotency-Key": "handover-7"}
+    body = {"direction": "to_desk", "tracking_nos": numbers}
+    first = world.client.post("/api/v1/handovers", json=body, headers=headers)
+    again = world.client.post("/api/v1/handovers", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["handover_id"] == first.json()["handover_id"]
+    shipment = world.client.get(f"/api/v1/shipments/{numbers[0]}", headers=world.headers("clerk")).json()
+    assert [e["event"] for e in shipment["events"]].count("handed_to_desk") == 1

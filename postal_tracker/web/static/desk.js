@@ -15,6 +15,7 @@
   const FIELDS = ["full_name", "phone", "id_number", "hamlet_code", "detail", "procedure_code", "note", "documents"];
   // One key per filled-in form: a double click or a retry after a lost answer books once.
   let idempotencyKey = uuid();
+  let handoverKey = uuid();
 
   function addDocRow() {
     const row = docTemplate.content.firstElementChild.cloneNode(true);
@@ -270,7 +271,10 @@
     handoverButton.disabled = true;
     handoverButton.textContent = t("booking");
     try {
-      const answer = await api("POST", "/api/v1/handovers", { direction, tracking_nos: trackingNos });
+      const answer = await api("POST", "/api/v1/handovers", { direction, tracking_nos: trackingNos }, { "Idempotency-Key": handoverKey });
+      // An answer came back: the next hand-over is a new one. After a network error the key is
+      // kept, so pressing again cannot record the same hand-over twice.
+      handoverKey = uuid();
       if (answer.status === 401) return toLogin();
       const body = answer.body || {};
       if (answer.status === 201) {
