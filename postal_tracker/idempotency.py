@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from litestar.serialization import decode_json, encode_json
 from sqlalchemy.engine import Connection
 
 from postal_tracker.db import Database, utcnow
@@ -52,7 +53,7 @@ def run_once(
             stored = _stored(conn, principal, key, fingerprint)
             if stored is not None:
                 return stored
-            answer = json.loads(json.dumps(create(conn), default=_iso))
+            answer = as_sent(create(conn))
             conn.execute(
                 records.insert().values(
                     principal=principal, key=key, request_hash=fingerprint, status_code=201,
@@ -68,5 +69,6 @@ def run_once(
         return stored
 
 
-def _iso(value: Any) -> str:
-    return value.isoformat()
+def as_sent(answer: Any) -> Any:
+    """The answer as the client receives it (datetimes as ISO strings...), ready to store."""
+    return decode_json(encode_json(answer))

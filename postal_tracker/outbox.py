@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from integrations.sms import SMS_EVENTS
+from integrations.webhooks import SHIPMENT_BOOKED, SHIPMENT_STATUS_CHANGED, event_body
 from postal_tracker.db import utcnow
 from postal_tracker.models import OutboxMessage, table
 
@@ -21,19 +22,6 @@ outbox = table(OutboxMessage)
 
 WEBHOOK = "webhook"
 SMS = "sms"
-# The events a citizen is told about by SMS (contract: picked up, out for delivery, delivered,
-# failed attempts). Arrivals at the post office or the desk are internal steps.
-SMS_EVENTS = frozenset({"picked_up", "out_for_delivery", "delivered", "pickup_failed", "delivery_failed"})
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(",", ":"))
 
 
 def _enqueue(
@@ -51,14 +39,14 @@ def _enqueue(
 
 
 def enqueue_webhook(conn: Connection, commune_id: int, event_type: str, tracking_no: str, data: dict[str, Any]) -> None:
-    body = {"type": event_type, "timestamp": utcnow().isoformat(), "data": data}
-    _enqueue(conn, commune_id, WEBHOOK, event_type, tracking_no, _dumps(body))
+    _enqueue(conn, commune_id, WEBHOOK, event_type, tracking_no, event_body(event_type, utcnow(), data))
 
 
 def enqueue_sms(conn: Connection, commune_id: int, phone: str, tracking_no: str, data: dict[str, Any]) -> None:
     """The SMS is rendered when it is sent (so the accented/unaccented setting applies then);
     the payload holds what the template needs, and no name."""
-    _enqueue(conn, commune_id, SMS, f"sms.{data['event']}", tracking_no, _dumps(data), recipient=phone)
+    payload = json.dumps({**data, "at": data["at"].isoformat()}, ensure_ascii=False)
+    _enqueue(conn, commune_id, SMS, f"sms.{data['event']}", tracking_no, payload, recipient=phone)
 
 
 def status_changed(conn: Connection, shipment: Any, dossier: Any, event: dict[str, Any]) -> None:
@@ -75,7 +63,7 @@ def status_changed(conn: Connection, shipment: Any, dossier: Any, event: dict[st
     for field in ("reason", "recipient_name"):
         if event.get(field):
             data[field] = event[field]
-    event_type = "shipment.booked" if event["event"] == "booked" else "shipment.status_changed"
+    event_type = SHIPMENT_BOOKED if event["event"] == "booked" else SHIPMENT_STATUS_CHANGED
     enqueue_webhook(conn, shipment.commune_id, event_type, shipment.tracking_no, data)
     if event["event"] in SMS_EVENTS and not dossier.sms_opt_out and dossier.applicant_phone:
         sms = {

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
+from postal_tracker.idempotency import as_sent
 from postal_tracker.lifecycle import FAILURE_EVENTS, TRANSITIONS, Event, Leg, Reason, Status, allowed_events
 from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
 from postal_tracker.models import Event as EventModel
@@ -163,7 +164,7 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: Rules) -> S
             }  # fmt: skip
             conn.execute(scan_records.insert().values(
                 **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
-                result=_jsonable(body),
+                result=as_sent(body),
             ))  # fmt: skip
             return ScanOutcome("accepted", 201, body)
     except sa.exc.IntegrityError:
@@ -173,16 +174,6 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: Rules) -> S
         if stored is None:
             raise
         return stored
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Rules) -> list[dict[str, Any]]:
