@@ -55,7 +55,7 @@ from postal_tracker.web.session import (
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        "worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     # Tracking numbers and phone digits travel in page URLs; don't hand them to other sites.
@@ -63,6 +63,15 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+
+# The service worker (see templates/sw.js) keeps these for /scan to open offline.
+SCAN_ASSETS = ("app.css", "common.js", "scan.js")
+SW_HEADERS = {
+    # A short life in the HTTP cache, so a new version (new static files) is picked up soon.
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": "default-src 'self'",
+    "X-Content-Type-Options": "nosniff",
+}
 
 # The scan page offers the events in the order a parcel meets them, the usual one first.
 SCAN_EVENTS = (
@@ -163,6 +172,16 @@ class PageController(Controller):
     @post("/logout", status_code=303, sync_to_thread=False)
     def logout(self, settings: AppSettings) -> Redirect:
         return Redirect("/login", status_code=303, cookies=[cleared_session_cookie(settings)])
+
+    @get("/sw.js", sync_to_thread=False)
+    def service_worker(self) -> Template:
+        """The service worker that lets /scan open offline. At the root, so its scope covers /scan."""
+        version = static_version()
+        context = {
+            "static_version": version,
+            "precache": [f"/static/{name}?v={version}" for name in SCAN_ASSETS],
+        }
+        return Template("sw.js", context=context, media_type="text/javascript", headers=SW_HEADERS)
 
     @get("/desk", sync_to_thread=True)
     def desk(self, request: Request, db: DB, settings: AppSettings) -> Response:

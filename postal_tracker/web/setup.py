@@ -44,5 +44,5 @@ def csrf_config(settings: Settings) -> CSRFConfig:
         cookie_httponly=True,
         cookie_samesite="strict",
         cookie_secure=secure_cookies(settings),
-        exclude=["^/api/", "^/schema", "^/health$", "^/ready$", "^/static/"],
+        exclude=["^/api/", "^/schema", "^/health$", "^/ready$", "^/static/", "^/sw\\.js$"],
     )

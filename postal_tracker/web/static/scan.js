@@ -245,4 +245,9 @@
   updateNetwork();
   saveQueue(loadQueue());
   sync(false);
+  // The service worker keeps this page and its files so a reload opens it offline. Browsers
+  // allow one only on https or localhost: on a plain-http LAN address the queue still works.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => undefined);
+  }
 })();
