@@ -135,7 +135,11 @@ def list_shipments(
 ) -> dict[str, Any]:
     conditions = [shipments.c.commune_id == commune_id]
     if status:
-        conditions.append(shipments.c.status.in_(status.split(",")))
+        wanted = [s.strip() for s in status.split(",")]
+        unknown = [s for s in wanted if s not in Status.__members__.values()]
+        if unknown:
+            raise InvalidInput(f"unknown status {', '.join(unknown)}; one of {', '.join(Status)}", field="status")
+        conditions.append(shipments.c.status.in_(wanted))
     if leg:
         conditions.append(shipments.c.leg == leg)
     if hamlet:
