@@ -133,6 +133,9 @@ def list_shipments(
     limit: int,
     offset: int,
 ) -> dict[str, Any]:
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:  # UTC or Vietnam? Refuse rather than guess.
+            raise InvalidInput("give the time with its offset, e.g. 2026-11-01T00:00:00+07:00", field=name)
     conditions = [shipments.c.commune_id == commune_id]
     if status:
         wanted = [s.strip() for s in status.split(",")]

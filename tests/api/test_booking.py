@@ -174,6 +174,10 @@ def test_shipments_list_filters_and_paginates(world):
     page = world.client.get("/api/v1/shipments?limit=2&offset=2", headers=headers).json()
     assert (page["total"], page["limit"], page["offset"], len(page["items"])) == (3, 2, 2, 1)
     assert world.client.get("/api/v1/shipments?status=booked,picked_up", headers=headers).json()["total"] == 3
+    naive = world.client.get("/api/v1/shipments?since=2026-11-01T00:00:00", headers=headers)
+    assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "since"
+    aware = world.client.get("/api/v1/shipments?since=2020-11-01T00:00:00%2B07:00", headers=headers)
+    assert aware.json()["total"] == 3
     unknown = world.client.get("/api/v1/shipments?status=lost", headers=headers)
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "status"
     assert world.client.get("/api/v1/shipments?leg=sideways", headers=headers).status_code in (400, 422)
