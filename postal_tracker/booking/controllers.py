@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from postal_tracker.accounts.auth import BOOKERS, allow
 from postal_tracker.accounts.service import Role
@@ -14,7 +14,7 @@ from postal_tracker.booking.schemas import (
     ReturnOnlyBooked,
     ReturnRequest,
 )
-from postal_tracker.deps import DB, AppSettings, CurrentUser, IdempotencyKey
+from postal_tracker.deps import DB, AppSettings, CurrentUser, IdempotencyKey, RowId
 from postal_tracker.idempotency import run_once
 from postal_tracker.places.worker import kick_geocoding
 
@@ -55,7 +55,7 @@ class BookingController(Controller):
 
     @post("/dossiers/{dossier_id:int}/return", guards=[BOOKERS], sync_to_thread=True)
     def book_return(
-        self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: FromPath[int],
+        self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: RowId,
         idempotency_key: IdempotencyKey = None,
     ) -> ReturnBooked:  # fmt: skip
         """The result is ready at the desk: book the return leg with a new tracking number."""
@@ -67,7 +67,7 @@ class BookingController(Controller):
         )  # fmt: skip
 
     @get("/dossiers/{dossier_id:int}", guards=[allow(Role.CLERK, Role.INTEGRATION)], sync_to_thread=True)
-    def dossier(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: FromPath[int]) -> DossierView:
+    def dossier(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: RowId) -> DossierView:
         """A dossier with both legs."""
         with db.read() as conn:
             return service.dossier_view(conn, user, dossier_id, settings.max_delivery_attempts)

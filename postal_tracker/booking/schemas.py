@@ -6,7 +6,7 @@ No `from __future__ import annotations` here: see postal_tracker/shipments/schem
 from datetime import date, datetime
 from typing import Annotated, Literal, NotRequired, TypedDict
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from postal_tracker.errors import InvalidInput
 from postal_tracker.personal import nfc, normalize_phone
@@ -27,10 +27,31 @@ def _id_number(value: str) -> str:
     return value
 
 
+def _printable(value: str) -> str:
+    # Control characters are never part of a name or an address (and PostgreSQL refuses NUL).
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _not_a_boolean(value: object) -> object:
+    # Litestar validates leniently, and lenient pydantic reads `true` as 1: a coordinate or an id
+    # sent as a boolean is a client's mistake to refuse, not a 0.0 to store.
+    if isinstance(value, bool):
+        raise ValueError("a number, not true/false")
+    return value
+
+
+Latitude = Annotated[float, BeforeValidator(_not_a_boolean), Field(ge=-90, le=90)]
+Longitude = Annotated[float, BeforeValidator(_not_a_boolean), Field(ge=-180, le=180)]
+UserId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=2**31 - 1)]
+
+
 def Text(max_length: int, min_length: int = 1):
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_printable),
         AfterValidator(nfc),
     ]
 
@@ -47,8 +68,8 @@ class Applicant(BaseModel):
 class Address(BaseModel):
     hamlet_code: Text(32)
     detail: Text(300)
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
 
 
 class DocumentItem(BaseModel):

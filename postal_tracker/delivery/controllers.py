@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 
 from postal_tracker.accounts.auth import DESK
 from postal_tracker.delivery import service
 from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryPage
-from postal_tracker.deps import DB, CurrentUser
+from postal_tracker.deps import DB, CurrentUser, Offset, RowId
 from postal_tracker.shipments.service import parse_tracking_no
 
 
@@ -25,7 +25,7 @@ class DeliveryController(Controller):
         status: FromQuery[Literal["pending", "delivered", "dead"] | None] = None,
         channel: FromQuery[Literal["webhook", "sms"]] = "webhook",
         tracking_no: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,
     ) -> DeliveryPage:  # fmt: skip
         """Outgoing messages, newest first (`channel=sms` for the SMS to citizens)."""
         number = parse_tracking_no(tracking_no) if tracking_no else None
@@ -35,13 +35,13 @@ class DeliveryController(Controller):
             )
 
     @get("/{delivery_id:int}", sync_to_thread=True)
-    def detail(self, db: DB, user: CurrentUser, delivery_id: FromPath[int]) -> DeliveryDetail:
+    def detail(self, db: DB, user: CurrentUser, delivery_id: RowId) -> DeliveryDetail:
         """One message with every attempt made to deliver it."""
         with db.read() as conn:
             return service.delivery_detail(conn, user.commune_id, delivery_id)
 
     @post("/{delivery_id:int}/redeliver", status_code=202, sync_to_thread=True)
-    def redeliver(self, db: DB, user: CurrentUser, delivery_id: FromPath[int]) -> DeliveryDetail:
+    def redeliver(self, db: DB, user: CurrentUser, delivery_id: RowId) -> DeliveryDetail:
         """Queue the message again now, with the same `webhook-id`; the worker sends it within seconds."""
         with db.write() as conn:
             return service.redeliver(conn, user.commune_id, delivery_id)

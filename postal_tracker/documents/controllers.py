@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from postal_tracker.accounts.auth import STAFF, allow
 from postal_tracker.accounts.service import Role
-from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.deps import DB, AppSettings, CurrentUser, RowId
 from postal_tracker.documents import service
 from postal_tracker.documents.schemas import HandoverView, LabelBatch, LabelSize
 
@@ -50,7 +50,7 @@ class DocumentController(Controller):
         return pdf_response(service.labels_pdf(db, user, data.tracking_nos, data.size, settings))
 
     @get("/dossiers/{dossier_id:int}/receipt.pdf", guards=[PRINTERS], sync_to_thread=True)
-    def receipt(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: FromPath[int]) -> Response[bytes]:
+    def receipt(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: RowId) -> Response[bytes]:
         """The citizen's receipt (biên nhận), signed at pickup by the citizen and the postman."""
         return pdf_response(service.receipt_pdf(db, user, dossier_id, settings))
 

@@ -32,6 +32,7 @@ from labels import (
 )
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.db import Database
+from postal_tracker.deps import MAX_ID
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.lifecycle import Leg
 from postal_tracker.localtime import local_date
@@ -235,13 +236,13 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, settings: S
 
 # --- Hand-over records --------------------------------------------------------------------------
 
-_HANDOVER_REF = re.compile(r"^(\d{1,18})(\.pdf)?$")
+_HANDOVER_REF = re.compile(r"^(\d{1,10})(\.pdf)?$")
 
 
 def parse_handover_ref(ref: str) -> tuple[int, bool]:
     """`123` -> (123, False), `123.pdf` -> (123, True); anything else is not a hand-over."""
     match = _HANDOVER_REF.match(ref)
-    if not match:
+    if not match or int(match.group(1)) > MAX_ID:
         raise NotFound(f"no hand-over {ref}")
     return int(match.group(1)), bool(match.group(2))
 

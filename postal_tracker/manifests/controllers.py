@@ -9,7 +9,7 @@ from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
 
 from postal_tracker.accounts.auth import STAFF
-from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.deps import DB, AppSettings, CurrentUser, Offset
 from postal_tracker.localtime import local_today
 from postal_tracker.manifests import service
 from postal_tracker.manifests.postmen import list_postmen
@@ -47,7 +47,7 @@ class ManifestController(Controller):
     @get("/postmen", sync_to_thread=True)
     def postmen(
         self, db: DB, user: CurrentUser,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, offset: Offset = 0,
     ) -> PostmanPage:  # fmt: skip
         """The commune's active postmen (users with the `postal` role), to assign parcels to."""
         with db.read() as conn:

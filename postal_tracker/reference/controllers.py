@@ -1,24 +1,24 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, patch
 from litestar.params import FromPath, JSONBody
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from postal_tracker.accounts.auth import SUPERVISORS, allow
 from postal_tracker.accounts.service import Role
+from postal_tracker.booking.schemas import Latitude, Longitude, Text, UserId
 from postal_tracker.deps import DB, CurrentUser
-from postal_tracker.personal import nfc
 from postal_tracker.reference import service
 from postal_tracker.reference.schemas import HamletView, ProcedureView
 
 
 class HamletUpdate(BaseModel):
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
-    default_postman_id: int | None = None
+    """Only the fields sent change; `default_postman_id: null` removes the default postman."""
+
+    name: Text(100) | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    default_postman_id: UserId | None = None
 
 
 class ReferenceController(Controller):
@@ -35,8 +35,8 @@ class ReferenceController(Controller):
     def update_hamlet(self, db: DB, user: CurrentUser, code: FromPath[str], data: JSONBody[HamletUpdate]) -> HamletView:
         """Rename a hamlet or move its centre; dossiers keep the name they were booked under."""
         changes = data.model_dump(exclude_unset=True)
-        if "name" in changes:
-            changes["name"] = nfc(changes["name"])
+        # A hamlet always has a name and a centre: null there means "unchanged".
+        changes = {k: v for k, v in changes.items() if v is not None or k == "default_postman_id"}
         with db.write() as conn:
             return service.update_hamlet(conn, user.commune_id, code, changes)
 

@@ -33,15 +33,13 @@ def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamle
 
 
 def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -> dict:
+    where = (hamlets.c.commune_id == commune_id, hamlets.c.code == code)
+    if conn.execute(sa.select(hamlets.c.id).where(*where)).first() is None:
+        raise NotFound(f"no hamlet {code!r} in this commune")
     if changes.get("default_postman_id") is not None:
         find_postman(conn, commune_id, changes["default_postman_id"], field="default_postman_id")
-    if (
-        conn.execute(
-            hamlets.update().where(hamlets.c.commune_id == commune_id, hamlets.c.code == code).values(**changes)
-        ).rowcount
-        == 0
-    ):
-        raise NotFound(f"no hamlet {code!r} in this commune")
+    if changes:
+        conn.execute(hamlets.update().where(*where).values(**changes))
     return next(h for h in list_hamlets(conn, commune_id) if h["code"] == code)
 
 

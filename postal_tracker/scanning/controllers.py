@@ -5,11 +5,11 @@ from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from postal_tracker.accounts.auth import DESK, SCANNERS
-from postal_tracker.deps import DB, AppSettings, CurrentUser, IdempotencyKey
+from postal_tracker.deps import DB, AppSettings, CurrentUser, IdempotencyKey, Offset, RowId
 from postal_tracker.errors import PROBLEM_JSON
 from postal_tracker.idempotency import run_once
 from postal_tracker.scanning import service
@@ -68,14 +68,14 @@ class ScanController(Controller):
     @get("/scans/exceptions", guards=[DESK], sync_to_thread=True)
     def exceptions(
         self, db: DB, user: CurrentUser, resolved: FromQuery[bool] = False,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,
     ) -> ScanExceptionPage:  # fmt: skip
         """Refused scans with their reasons, for the desk to resolve."""
         return service.list_exceptions(db, user, resolved=resolved, limit=limit, offset=offset)
 
     @post("/scans/exceptions/{exception_id:int}/resolve", status_code=200, guards=[DESK], sync_to_thread=True)
     def resolve(
-        self, db: DB, user: CurrentUser, exception_id: FromPath[int], data: JSONBody[ResolveRequest]
+        self, db: DB, user: CurrentUser, exception_id: RowId, data: JSONBody[ResolveRequest]
     ) -> ExceptionResolved:
         return service.resolve_exception(db, user, exception_id, data.note)
 

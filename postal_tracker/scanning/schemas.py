@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from postal_tracker.booking.schemas import Text
+from postal_tracker.booking.schemas import Latitude, Longitude, Text
 from postal_tracker.lifecycle import Event, Reason, Status
 from postal_tracker.shipments.schemas import ShipmentView
 
@@ -27,8 +27,8 @@ class ScanRequest(BaseModel):
     event: ScanEvent
     at: AwareDatetime
     location: Location | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     reason: Reason | None = None
     note: Text(500) | None = None
     recipient_name: Text(100) | None = None

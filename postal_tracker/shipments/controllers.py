@@ -5,17 +5,18 @@ from typing import Annotated
 
 from litestar import Controller, get, patch
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from postal_tracker.accounts.auth import DESK, STAFF
-from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.booking.schemas import UserId
+from postal_tracker.deps import DB, AppSettings, CurrentUser, Offset
 from postal_tracker.lifecycle import Leg
 from postal_tracker.shipments import service
 from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
 
 
 class Assignment(BaseModel):
-    postman_id: Annotated[int, Field(strict=True, ge=1)] | None
+    postman_id: UserId | None
     """A user with the `postal` role in the commune (see GET /api/v1/postmen); null unassigns."""
 
 
@@ -29,7 +30,7 @@ class ShipmentController(Controller):
         self, db: DB, settings: AppSettings, user: CurrentUser,
         status: FromQuery[str | None] = None, leg: FromQuery[Leg | None] = None, hamlet: FromQuery[str | None] = None,
         since: FromQuery[datetime | None] = None, until: FromQuery[datetime | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,
     ) -> ShipmentPage:  # fmt: skip
         """Shipments of the commune, most recently changed first (`status` may list several, comma-separated)."""
         with db.read() as conn:

@@ -98,3 +98,38 @@ def test_sign_in_attempts_are_rate_limited_per_address(settings, database):
         ]
         assert codes == [401, 401, 429]
         assert client.get("/health").status_code == 200
+
+
+def test_options_requests_answer_without_credentials(world):
+    answer = world.client.options("/api/v1/postmen")
+    assert answer.status_code == 204 and "GET" in answer.headers["allow"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/dossiers/1494681355493394087936"),
+        ("GET", "/api/v1/shipments?offset=99999999999999999999"),
+        ("GET", "/api/v1/handovers/99999999999.pdf"),
+    ],
+)
+def test_numbers_too_large_for_the_database_are_4xx(world, method, path):
+    answer = world.client.request(method, path, headers=world.headers("clerk"))
+    assert 400 <= answer.status_code < 500, answer.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"name": None, "lat": None, "lon": None},
+        {"lon": False},
+        {"name": "Phước\x00Lăng"},
+    ],
+)
+def test_hamlet_updates_refuse_or_ignore_odd_bodies_without_a_500(world, body):
+    answer = world.client.patch("/api/v1/hamlets/PLANG", json=body, headers=world.headers("supervisor"))
+    assert answer.status_code in (200, 422), answer.text
+    hamlet = next(h for h in world.client.get("/api/v1/hamlets", headers=world.headers("clerk")).json()
+                  if h["code"] == "PLANG")  # fmt: skip
+    assert (hamlet["name"], hamlet["lon"]) == ("Phước Lăng", 107.2196), answer.text
