@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, InternalServerException, ValidationException
+from sqlalchemy.exc import DataError
 
 log = logging.getLogger("postal_tracker")
 
@@ -81,6 +82,12 @@ def problem_of(exc: Exception) -> dict[str, Any]:
         fields = ", ".join(str(e["field"]) for e in errors if e["field"])
         detail = f"Invalid or missing fields: {fields}" if fields else str(exc.detail)
         return problem(422, "Invalid input", detail, errors=errors)
+    if isinstance(exc, DataError):
+        # The database refused a value a client sent (a NUL character, a number out of range):
+        # bad input, whichever field it came through.
+        return problem(
+            422, "Invalid input", "a value was refused: out of range, or with characters that cannot be stored"
+        )
     if isinstance(exc, InternalServerException) and exc.detail == CLIENT_GONE:
         # The client hung up while sending its body: its fault, and nobody is left to answer.
         return problem(400, "Bad request", "the request body did not arrive: the client disconnected")

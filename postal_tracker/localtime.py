@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from postal_tracker.errors import InvalidInput
+
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -21,14 +23,21 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # what a day in this service can be
+
+
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of a local day."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(f"a date between {FIRST_DAY} and {LAST_DAY}", field="date")
     start = datetime.combine(day, time.min, LOCAL_TZ)
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of a local month."""
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise InvalidInput(f"a month between {FIRST_DAY.year} and {LAST_DAY.year}", field="month")
     start = datetime(year, month, 1, tzinfo=LOCAL_TZ)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=LOCAL_TZ)
     return start.astimezone(UTC), end.astimezone(UTC)

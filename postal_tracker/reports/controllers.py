@@ -8,7 +8,7 @@ from litestar.params import FromQuery
 
 from postal_tracker.accounts.auth import DESK, SUPERVISORS
 from postal_tracker.deps import DB, AppSettings, CurrentUser
-from postal_tracker.localtime import LOCAL_TZ, local_today
+from postal_tracker.localtime import local_today
 from postal_tracker.reports import documents, service
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
 
@@ -21,7 +21,7 @@ class ReportController(Controller):
     def daily(self, db: DB, user: CurrentUser, date: FromQuery[date | None] = None) -> DailyReport:
         """The desk's outcome sheet for one local day (default: today): every event, counted by kind."""
         with db.read() as conn:
-            return service.daily(conn, user.commune_id, date or local_today(), LOCAL_TZ)
+            return service.daily(conn, user.commune_id, date or local_today())
 
     @get("/monthly", guards=[SUPERVISORS], sync_to_thread=True)
     def monthly(

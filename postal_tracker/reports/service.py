@@ -30,10 +30,9 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -41,7 +40,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
-from postal_tracker.localtime import LOCAL_TZ
+from postal_tracker.localtime import day_bounds, local_date, month_bounds
 from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
 from postal_tracker.settings import Settings
 
@@ -82,31 +81,22 @@ def parse_month(raw: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tz).astimezone(UTC)
-
-
-def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return local_midnight(date(year, month, 1), tz), local_midnight(following, tz)
-
-
-def pickup_deadline(booked_at: datetime, working_days: int, tz: ZoneInfo) -> datetime:
+def pickup_deadline(booked_at: datetime, working_days: int) -> datetime:
     """The end (local midnight) of the Nth working day after the booking's local day."""
-    day = booked_at.astimezone(tz).date()
+    day = local_date(booked_at)
     counted = 0
     while counted < working_days:
         day += timedelta(days=1)
         if day.weekday() < 5:
             counted += 1
-    return local_midnight(day + timedelta(days=1), tz)
+    return day_bounds(day)[1]
 
 
 # --- daily ------------------------------------------------------------------------------------
 
 
-def daily(conn: Connection, commune_id: int, day: date, tz: ZoneInfo) -> dict[str, Any]:
-    start, end = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+def daily(conn: Connection, commune_id: int, day: date) -> dict[str, Any]:
+    start, end = day_bounds(day)
     rows = conn.execute(
         sa.select(
             shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, events.c.event, events.c.at,
@@ -153,7 +143,7 @@ def _share(hits: int, total: int) -> float | None:
 
 def _figures(
     evs: Iterable[_Ev], ratings: list[int], booked_at: dict[int, datetime], first_attempt: dict[int, int],
-    tz: ZoneInfo, on_time: OnTime,
+    on_time: OnTime,
 ) -> dict[str, Any]:  # fmt: skip
     evs = list(evs)
     by_event: dict[str, list[_Ev]] = defaultdict(list)
@@ -169,7 +159,7 @@ def _figures(
     for e in at_desk:
         if e.shipment_id in booked_at:
             timed += 1
-            on_time_count += e.at <= pickup_deadline(booked_at[e.shipment_id], on_time.pickup_working_days, tz)
+            on_time_count += e.at <= pickup_deadline(booked_at[e.shipment_id], on_time.pickup_working_days)
     for e in delivered:
         if e.shipment_id in booked_at:
             timed += 1
@@ -196,9 +186,9 @@ def _figures(
     }
 
 
-def monthly(conn: Connection, commune_id: int, month: str, tz: ZoneInfo, on_time: OnTime) -> dict[str, Any]:
+def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> dict[str, Any]:
     year, number = parse_month(month)
-    start, end = month_bounds(year, number, tz)
+    start, end = month_bounds(year, number)
     joined = events.join(shipments, shipments.c.id == events.c.shipment_id).join(
         dossiers, dossiers.c.id == shipments.c.dossier_id
     )
@@ -244,7 +234,7 @@ def monthly(conn: Connection, commune_id: int, month: str, tz: ZoneInfo, on_time
     procedure_names.update({r.procedure_code: r.procedure_name for r in given})
 
     def figures(evs_subset: Iterable[_Ev], ratings: list[int]) -> dict[str, Any]:
-        return _figures(evs_subset, ratings, booked_at, first_attempt, tz, on_time)
+        return _figures(evs_subset, ratings, booked_at, first_attempt, on_time)
 
     known = conn.execute(
         sa.select(hamlets.c.code, hamlets.c.name).where(hamlets.c.commune_id == commune_id).order_by(hamlets.c.id)
@@ -282,7 +272,7 @@ def monthly(conn: Connection, commune_id: int, month: str, tz: ZoneInfo, on_time
 
 def monthly_report(db: Database, settings: Settings, commune_id: int, month: str) -> dict[str, Any]:
     with db.read() as conn:
-        return monthly(conn, commune_id, month, LOCAL_TZ, OnTime.from_settings(settings))
+        return monthly(conn, commune_id, month, OnTime.from_settings(settings))
 
 
 def write_monthly_file(db: Database, settings: Settings, commune_id: int, month: str, out: str) -> Path:

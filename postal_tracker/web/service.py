@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database
 from postal_tracker.lifecycle import Event, Leg, Status
-from postal_tracker.localtime import LOCAL_TZ, day_bounds, local_date
+from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
 from postal_tracker.reference.service import list_hamlets, list_procedures
 from postal_tracker.reports.service import daily
@@ -64,7 +64,7 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
             )
             .order_by(shipments.c.updated_at).limit(200)
         ).mappings().all()  # fmt: skip
-        outcomes = daily(conn, principal.commune_id, today_local, LOCAL_TZ)
+        outcomes = daily(conn, principal.commune_id, today_local)
         numbers = {item["tracking_no"] for item in outcomes["items"]}
         # The hamlet as the dossier was booked (hamlets get renamed and merged), as in the lists above.
         hamlet_names = dict(
