@@ -140,10 +140,6 @@ def allowed_events(leg: Leg, status: Status, attempts: int, max_attempts: int) -
     return events
 
 
-def event_code(event: str) -> str:
-    return BOOKING_CODE if event == Event.BOOKED else TRANSITIONS[Event(event)].code
-
-
 def event_text_vi(event: str) -> str:
     return BOOKING_TEXT_VI if event == Event.BOOKED else TRANSITIONS[Event(event)].text_vi
 

@@ -44,6 +44,7 @@ from sqlalchemy.engine import Connection
 
 from integrations.sms import SmsProvider, SmsSettings, make_provider, render_sms
 from integrations.webhooks import WebhookSettings, deliver, make_client, next_attempt_delay
+from postal_tracker.background import BackgroundLoop
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import DeliveryAttempt, OutboxMessage, table
@@ -336,53 +337,35 @@ def deliver_due(
     return done
 
 
-class DeliveryWorker:
+class DeliveryWorker(BackgroundLoop):
     """The loop in a thread (in-process with `serve`) or in the foreground (`postal-tracker worker`)."""
 
+    name = "outbox-delivery"
+
     def __init__(self, db: Database, config: DeliveryConfig, *, commune_id: int | None = None) -> None:
+        super().__init__(config.poll_s, stop_timeout_s=config.timeout_s + 2)
         self.db = db
         self.config = config
         self.commune_id = commune_id
         self.owner = new_owner()
-        self.rounds = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run(self) -> None:
-        """Deliver until `stop()`; rounds follow each other while there is work, else wait `poll_s`."""
+        """Deliver until stopped; rounds follow each other while there is work, else wait `poll_s`."""
         log.info("delivery worker %s started (channels: %s)", self.owner, ", ".join(self.config.channels))
-        provider = make_provider(self.config.sms)
+        self._sms = make_provider(self.config.sms)
         try:
-            with make_client(self.config.timeout_s) as client:
-                while not self._stop.is_set():
-                    try:
-                        sent = deliver_due(
-                            self.db, self.config, client, sms=provider, owner=self.owner,
-                            commune_id=self.commune_id, stop=self._stop,
-                        )  # fmt: skip
-                    except Exception as exc:  # the loop must survive a database hiccup
-                        log.error("delivery round failed: %s", type(exc).__name__)
-                        sent = 0
-                    self.rounds += 1
-                    if not sent:
-                        self._stop.wait(self.config.poll_s)
+            with make_client(self.config.timeout_s) as self._client:
+                super().run()
         finally:
-            provider.close()
+            self._sms.close()
             log.info("delivery worker %s stopped", self.owner)
 
-    def start(self) -> DeliveryWorker:
-        self._thread = threading.Thread(target=self.run, name="outbox-delivery", daemon=True)
-        self._thread.start()
-        return self
-
-    def request_stop(self) -> None:
-        """Ask the loop to end after the message it is sending (safe from a signal handler)."""
-        self._stop.set()
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(self.config.timeout_s + 2 if timeout is None else timeout)
+    def work(self) -> bool:
+        sent = deliver_due(
+            self.db, self.config, self._client, sms=self._sms, owner=self.owner, commune_id=self.commune_id,
+            stop=self._stop,
+        )  # fmt: skip
+        return sent > 0
 
 
 # --- the delivery log (API) -------------------------------------------------------------------

@@ -88,10 +88,6 @@ def _check_point(point: Point) -> None:
         raise ValueError(f"not a latitude/longitude pair: {point!r}")
 
 
-def haversine_km(a: Point, b: Point) -> float:
-    return distance_matrix([a, b])[0][1]
-
-
 def distance_matrix(points: Sequence[Point]) -> Matrix:
     """Symmetric matrix of haversine distances in km."""
     lat = [math.radians(p[0]) for p in points]

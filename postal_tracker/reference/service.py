@@ -7,9 +7,8 @@ from sqlalchemy.engine import Connection
 
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.manifests.postmen import find_postman
-from postal_tracker.models import Commune, Hamlet, Procedure, table
+from postal_tracker.models import Hamlet, Procedure, table
 
-communes = table(Commune)
 hamlets = table(Hamlet)
 procedures = table(Procedure)
 
@@ -57,7 +56,3 @@ def get_procedure(conn: Connection, code: str, field: str = "procedure_code") ->
     if row is None:
         raise InvalidInput(f"unknown procedure code {code!r}; see GET /api/v1/procedures", field=field)
     return row
-
-
-def get_commune(conn: Connection, commune_id: int) -> sa.Row:
-    return conn.execute(sa.select(communes).where(communes.c.id == commune_id)).one()
