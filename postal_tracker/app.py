@@ -10,7 +10,6 @@ from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.stores.memory import MemoryStore
 
 from postal_tracker.accounts.auth import make_jwt_auth
 from postal_tracker.accounts.controllers import AuthController, UserController
@@ -30,6 +29,7 @@ from postal_tracker.reference.controllers import ReferenceController
 from postal_tracker.reports.controllers import ReportController
 from postal_tracker.scanning.controllers import ScanController
 from postal_tracker.settings import Settings
+from postal_tracker.shared import RATE_LIMITS, SIGN_IN_LIMITS, CountingRateLimitMiddleware, make_stores
 from postal_tracker.shipments.controllers import ShipmentController
 from postal_tracker.tracking.controllers import TrackingController
 from postal_tracker.web import PageController, TrackPageController, csrf_config, static_files_router, template_config
@@ -68,13 +68,18 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     db = db or Database(settings.database_url)
     jwt_auth = make_jwt_auth(settings.jwt_secret, settings.jwt_ttl_minutes)
     # Only the public endpoints are rate limited, per client address; staff scanners are not.
-    public_rate_limit = RateLimitConfig(rate_limit=("minute", settings.public_rate_limit), store="rate_limits")
+    # The counters are shared by every process when Redis is configured (shared.py).
+    public_rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.public_rate_limit), store=RATE_LIMITS,
+        middleware_class=CountingRateLimitMiddleware,
+    )  # fmt: skip
     public = Router(
         path="/", route_handlers=[TrackingController, TrackPageController], middleware=[public_rate_limit.middleware]
     )
     sign_in_rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.sign_in_rate_limit), store="sign_in_limits", check_throttle_handler=is_sign_in
-    )
+        rate_limit=("minute", settings.sign_in_rate_limit), store=SIGN_IN_LIMITS, check_throttle_handler=is_sign_in,
+        middleware_class=CountingRateLimitMiddleware,
+    )  # fmt: skip
 
     # The outbox delivery loop runs in a thread of each web process unless `serve --no-worker`
     # (POSTAL_TRACKER_DELIVERY_WORKER=0); concurrent loops are safe (see delivery/service.py).
@@ -120,7 +125,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         },
         on_app_init=[jwt_auth.on_app_init],
         middleware=[AccessLogMiddleware(), sign_in_rate_limit.middleware],
-        stores={"rate_limits": MemoryStore(), "sign_in_limits": MemoryStore()},
+        stores=make_stores(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=template_config(),
         csrf_config=csrf_config(settings),

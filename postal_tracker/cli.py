@@ -42,10 +42,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     if args.no_worker:
         # Read again by each web process (app_from_env): no delivery loop in them.
         os.environ["POSTAL_TRACKER_DELIVERY_WORKER"] = "0"
+    if args.workers > 1 and not settings.redis_url:
+        print("warning: without POSTAL_TRACKER_REDIS_URL each worker has its own rate limits", file=sys.stderr)
+    # X-Forwarded-For is believed only from the trusted proxies (uvicorn's own default would
+    # believe 127.0.0.1, so any local client could pick its address).
+    proxies = settings.trusted_proxy_list()
     # uvloop + httptools: the default asyncio loop leaves Nagle's algorithm on (MEASURED.md).
     uvicorn.run(
         "postal_tracker.cli:app_from_env", factory=True, host=args.host, port=args.port,
         workers=args.workers, loop="uvloop", http="httptools", log_level="warning", access_log=False,
+        proxy_headers=bool(proxies), forwarded_allow_ips=proxies or [],
     )  # fmt: skip
 
 

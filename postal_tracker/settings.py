@@ -6,6 +6,7 @@ Nothing reads the environment at import time: `Settings.from_env()` is called by
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
@@ -71,6 +72,18 @@ class Settings:
     """Sent with every request; the public server wants it to name the deployment (with a contact)."""
     geocoder_interval: float = 1.0
     """Seconds between two geocoding requests (the public server's limit is one a second)."""
+    redis_url: str = ""
+    """`redis://host:6379/0`: rate limits and the sign-in lockout shared by every `serve` process
+    (needed as soon as there is more than one); empty keeps them in each process's memory."""
+    redis_prefix: str = "postal-tracker"
+    """Start of every key this service writes in Redis (two deployments can share one server)."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or CIDRs of the reverse proxies whose `X-Forwarded-For` is
+    believed; empty (the default): none, a client's address is its TCP peer."""
+    sign_in_lockout_failures: int = 10
+    """Wrong passwords for one account, from any address, after which it is locked for a while."""
+    sign_in_lockout_minutes: int = 15
+    """The lockout's window: counted from the first wrong password, it ends the lockout."""
     log_level: str = "INFO"
     extra: dict[str, str] = field(default_factory=dict)
     """Other `POSTAL_TRACKER_*` variables, for the contexts that own them (geocoder, SMS...)."""
@@ -100,6 +113,20 @@ class Settings:
                 extra[key] = raw
         values.update(overrides)
         return cls(**values, extra=extra)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        self.trusted_proxy_list()  # a typo in a proxy's address must stop the start, not trust nobody
+
+    def trusted_proxy_list(self) -> list[str]:
+        proxies = [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"POSTAL_TRACKER_TRUSTED_PROXIES: {proxy!r} is not an address or a CIDR (like 10.0.0.0/24)"
+                ) from None
+        return proxies
 
     @property
     def is_sqlite(self) -> bool:

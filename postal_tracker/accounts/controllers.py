@@ -8,8 +8,10 @@ from pydantic import BaseModel, Field
 
 from postal_tracker.accounts import service
 from postal_tracker.accounts.auth import SUPERVISORS, issue_token
+from postal_tracker.accounts.lockout import sign_in
 from postal_tracker.accounts.schemas import Me, TokenAnswer, UserCreated, UserView
-from postal_tracker.deps import DB, CurrentUser
+from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.shared import LOCKOUTS
 
 
 class Credentials(BaseModel):
@@ -28,10 +30,12 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["accounts"]
 
-    @post("/token", status_code=200, opt={"public": True}, sync_to_thread=True)
-    def token(self, request: Request, db: DB, data: JSONBody[Credentials]) -> TokenAnswer:
-        """Exchange a username and password for a bearer token (valid one shift)."""
-        principal = service.authenticate(db, data.username, data.password)
+    @post("/token", status_code=200, opt={"public": True})
+    async def token(self, request: Request, db: DB, settings: AppSettings, data: JSONBody[Credentials]) -> TokenAnswer:
+        """Exchange a username and password for a bearer token (valid one shift).
+
+        429 with `Retry-After` after too many wrong passwords for the account (see accounts/lockout.py)."""
+        principal = await sign_in(request.app.stores.get(LOCKOUTS), db, settings, data.username, data.password)
         token = issue_token(request.app.state.jwt_auth, principal)
         return {"access_token": token, "token_type": "bearer", "role": principal.role.value}
 

@@ -18,7 +18,7 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
 
-from postal_tracker.accounts import service as accounts
+from postal_tracker.accounts.lockout import AccountLocked, sign_in
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import utcnow
 from postal_tracker.deps import DB, AppSettings
@@ -34,6 +34,7 @@ from postal_tracker.lifecycle import (
 )
 from postal_tracker.localtime import LOCAL_TZ
 from postal_tracker.settings import Settings
+from postal_tracker.shared import LOCKOUTS
 from postal_tracker.tracking.service import public_view
 from postal_tracker.web import service
 from postal_tracker.web.i18n import VI, strings
@@ -100,7 +101,7 @@ def static_version() -> str:
 
 def render(
     request: Request, settings: Settings, template: str, context: dict[str, Any] | None = None, *,
-    user: Principal | None = None, status_code: int = 200,
+    user: Principal | None = None, status_code: int = 200, headers: dict[str, str] | None = None,
 ) -> Template:  # fmt: skip
     lang, remember = chosen_lang(request)
     other = "en" if lang == "vi" else "vi"
@@ -119,7 +120,7 @@ def render(
             **(context or {}),
         },
         status_code=status_code,
-        headers=PAGE_HEADERS,
+        headers={**PAGE_HEADERS, **(headers or {})},
         cookies=[lang_cookie(lang, settings)] if remember else None,
     )
 
@@ -150,8 +151,8 @@ class PageController(Controller):
             return Redirect(safe_next(next) or home_of(user))
         return render(request, settings, "login.html", {"next": safe_next(next) or "", "username": ""})
 
-    @post("/login", status_code=200, sync_to_thread=True)
-    def login(
+    @post("/login", status_code=200)
+    async def login(
         self, request: Request, db: DB, settings: AppSettings, data: URLEncodedBody[LoginForm]
     ) -> Response:  # fmt: skip
         """Check the password; set the session cookie and go to the user's page, or show the form again."""
@@ -163,9 +164,15 @@ class PageController(Controller):
         try:
             if len(username) > 64 or len(data.password) > 256:
                 raise Unauthorized("too long")
-            principal = accounts.authenticate(db, username, data.password)
+            principal = await sign_in(request.app.stores.get(LOCKOUTS), db, settings, username, data.password)
         except Unauthorized:
             return render(request, settings, "login.html", {**context, "error": t["login_failed"]})
+        except AccountLocked as locked:
+            error = t["login_locked"].format(minutes=locked.minutes)
+            return render(
+                request, settings, "login.html", {**context, "error": error}, status_code=429,
+                headers=locked.headers,
+            )  # fmt: skip
         cookie = session_cookie(request.app.state.jwt_auth, principal, settings)
         return Redirect(safe_next(data.next) or home_of(principal), status_code=303, cookies=[cookie])
 

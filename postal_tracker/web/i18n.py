@@ -31,6 +31,7 @@ VI: dict[str, str] = {
     "password": "Mật khẩu",
     "login_button": "Đăng nhập",
     "login_failed": "Sai tên đăng nhập hoặc mật khẩu. Vui lòng thử lại.",
+    "login_locked": "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau {minutes} phút.",
     "login_missing": "Vui lòng nhập tên đăng nhập và mật khẩu.",
     "login_citizen_hint": "Người dân không cần đăng nhập: tra cứu hồ sơ tại trang Tra cứu.",
     # track
@@ -215,6 +216,7 @@ EN: dict[str, str] = {
     "password": "Password",
     "login_button": "Sign in",
     "login_failed": "Wrong username or password. Please try again.",
+    "login_locked": "This account is locked after too many wrong passwords. Please try again in {minutes} minute(s).",
     "login_missing": "Please enter your username and password.",
     "login_citizen_hint": "Citizens need no account: check your dossier on the Track page.",
     "track_title": "Track a dossier sent by post",
