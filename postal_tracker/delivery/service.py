@@ -57,7 +57,8 @@ log = logging.getLogger("postal_tracker.delivery")
 outbox = table(OutboxMessage)
 attempts_log = table(DeliveryAttempt)
 
-STATUSES = ("pending", "delivered", "dead")
+# `logged`: an SMS the `log` provider only wrote to the log; final like `delivered`, but nobody got it.
+STATUSES = ("pending", "delivered", "logged", "dead")
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -157,6 +158,7 @@ class Outcome:
     retry_after: float | None = None
     permanent: bool = False
     duration_ms: int | None = None
+    logged: bool = False
 
 
 def new_owner() -> str:
@@ -250,7 +252,7 @@ def send_sms(config: DeliveryConfig, provider: SmsProvider, message: sa.Row, at:
     result = provider.send(message.recipient or "", text)
     duration = round((time.perf_counter() - started) * 1000)
     return Outcome(ok=result.ok, error=result.error, permanent=not result.ok and not result.retryable,
-                   duration_ms=duration)  # fmt: skip
+                   duration_ms=duration, logged=result.logged)  # fmt: skip
 
 
 def record(
@@ -264,7 +266,9 @@ def record(
         "lease_owner": None, "lease_until": None,
     }  # fmt: skip
     max_age = config.sms_dead_after if message.channel == SMS else config.dead_after
-    if outcome.ok:
+    if outcome.ok and outcome.logged:
+        values.update(status="logged")
+    elif outcome.ok:
         values.update(status="delivered", delivered_at=at)
     elif outcome.permanent or at - message.created_at >= max_age:
         values.update(status="dead")
@@ -286,7 +290,7 @@ def record(
     if not done:
         log.warning("lease on outbox message %s was lost before its outcome was recorded", message.id)
     state = values.get("status", "pending")
-    if state != "delivered":
+    if state not in ("delivered", "logged"):
         log.info(
             "%s %s attempt %d failed: %s -> %s", message.channel, message.message_id, attempts,
             outcome.error, state,
