@@ -15,7 +15,7 @@ from postal_tracker.accounts.auth import STAFF, allow
 from postal_tracker.accounts.service import Role
 from postal_tracker.deps import DB, AppSettings, CurrentUser, RowId
 from postal_tracker.documents import service
-from postal_tracker.documents.schemas import HandoverView, LabelBatch, LabelSize
+from postal_tracker.documents.schemas import HandoverView, LabelBatch, LabelFormat, LabelSize
 
 PRINTERS = allow(Role.CLERK, Role.POSTAL, Role.INTEGRATION)
 
@@ -23,7 +23,7 @@ PRINTERS = allow(Role.CLERK, Role.POSTAL, Role.INTEGRATION)
 def pdf_response(document: service.PdfDocument) -> Response[bytes]:
     return Response(
         document.content,
-        media_type="application/pdf",
+        media_type=document.media_type,
         headers={
             "Content-Disposition": f'inline; filename="{document.filename}"',
             # Names and phones: not for shared caches, nor for the browser's disk cache.
@@ -39,15 +39,17 @@ class DocumentController(Controller):
     @get("/shipments/{tracking_no:str}/label.pdf", guards=[PRINTERS], sync_to_thread=True)
     def label(
         self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str],
-        size: FromQuery[LabelSize] = "a6",
+        size: FromQuery[LabelSize] = "a6", format: FromQuery[LabelFormat] = "pdf",
     ) -> Response[bytes]:  # fmt: skip
-        """A parcel's label: 100 x 150 mm for thermal printers (`a6`) or on an A4 sheet (`a4`)."""
-        return pdf_response(service.label_pdf(db, user, tracking_no, size, settings))
+        """A parcel's label: 100 x 150 mm for thermal printers (`a6`) or on an A4 sheet (`a4`);
+        `format=zpl`: ZPL II for a thermal printer (`application/zpl`)."""
+        return pdf_response(service.label_pdf(db, user, tracking_no, size, settings, format))
 
     @post("/labels", status_code=200, guards=[PRINTERS], sync_to_thread=True)
     def labels(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[LabelBatch]) -> Response[bytes]:
-        """Up to 500 labels in one PDF, in the order given (A4: four a sheet). All or nothing."""
-        return pdf_response(service.labels_pdf(db, user, data.tracking_nos, data.size, settings))
+        """Up to 500 labels in one PDF (A4: four a sheet) or one ZPL document, in the order given.
+        All or nothing."""
+        return pdf_response(service.labels_pdf(db, user, data.tracking_nos, data.size, settings, data.format))
 
     @get("/dossiers/{dossier_id:int}/receipt.pdf", guards=[PRINTERS], sync_to_thread=True)
     def receipt(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: RowId) -> Response[bytes]:

@@ -13,6 +13,9 @@ from postal_tracker.lifecycle import Event, Leg, Status
 LabelSize = Literal["a6", "a4"]
 """`a6`: one 100 x 150 mm thermal label a page; `a4`: four labels a sheet with cut marks."""
 
+LabelFormat = Literal["pdf", "zpl"]
+"""`pdf`, or `zpl`: ZPL II for thermal printers (always 100 x 150 mm at 203 dpi; `size` must be `a6`)."""
+
 MAX_LABELS = 500
 
 
@@ -21,6 +24,7 @@ class LabelBatch(BaseModel):
         list[Annotated[str, Field(min_length=1, max_length=40)]], Field(min_length=1, max_length=MAX_LABELS)
     ]
     size: LabelSize = "a6"
+    format: LabelFormat = "pdf"
 
 
 # --- answers ------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from labels import (
     render_handover,
     render_labels,
     render_receipt,
+    render_zpl,
 )
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.db import Database
@@ -52,8 +53,14 @@ users = table(User)
 
 @dataclass(frozen=True)
 class PdfDocument:
+    """A printable document: a PDF, or ZPL II for a thermal label printer."""
+
     filename: str
     content: bytes
+    media_type: str = "application/pdf"
+
+
+ZPL = "application/zpl"
 
 
 def tracking_url(settings: Settings, tracking_no: str) -> str:
@@ -158,23 +165,37 @@ def _parse_all(raw_numbers: Sequence[str]) -> list[str]:
 
 
 def labels_pdf(
-    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, settings: Settings
+    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, settings: Settings, format: str = "pdf"
 ) -> PdfDocument:
-    """Every label in one PDF, in the order asked (a number asked twice is printed twice).
+    """Every label in one PDF or ZPL document, in the order asked (a number asked twice is
+    printed twice).
 
     All or nothing: a malformed number is 422, a number that is not a parcel of the caller's
     commune is 404, each listing the offending numbers.
     """
     numbers = _parse_all(raw_numbers)
-    return PdfDocument(f"labels-{len(numbers)}.pdf", _render_labels(db, principal, numbers, size, settings))
+    return _labels(db, principal, numbers, size, settings, format, f"labels-{len(numbers)}")
 
 
-def label_pdf(db: Database, principal: Principal, raw_number: str, size: str, settings: Settings) -> PdfDocument:
+def label_pdf(
+    db: Database, principal: Principal, raw_number: str, size: str, settings: Settings, format: str = "pdf"
+) -> PdfDocument:
     number = parse_tracking_no(raw_number)
-    return PdfDocument(f"label-{number}.pdf", _render_labels(db, principal, [number], size, settings))
+    return _labels(db, principal, [number], size, settings, format, f"label-{number}")
 
 
-def _render_labels(db: Database, principal: Principal, numbers: list[str], size: str, settings: Settings) -> bytes:
+def _labels(
+    db: Database, principal: Principal, numbers: list[str], size: str, settings: Settings, format: str, name: str
+) -> PdfDocument:
+    if format == "zpl" and size != "a6":
+        raise InvalidInput("ZPL labels are 100 x 150 mm thermal labels: size must be a6", field="size")
+    labels = _label_data_of(db, principal, numbers, settings)
+    if format == "zpl":
+        return PdfDocument(f"{name}.zpl", render_zpl(labels), ZPL)
+    return PdfDocument(f"{name}.pdf", render_labels(labels, size))  # type: ignore[arg-type]
+
+
+def _label_data_of(db: Database, principal: Principal, numbers: list[str], settings: Settings) -> list[LabelData]:
     with db.read() as conn:
         commune = _commune(conn, principal.commune_id)
         rows = conn.execute(
@@ -191,7 +212,7 @@ def _render_labels(db: Database, principal: Principal, numbers: list[str], size:
             f"{len(unknown)} of {len(numbers)} tracking numbers are not parcels of this commune; nothing was printed",
             unknown=unknown,
         )
-    return render_labels([found[n] for n in numbers], size)  # type: ignore[arg-type]
+    return [found[n] for n in numbers]
 
 
 # --- Receipt ------------------------------------------------------------------------------------
