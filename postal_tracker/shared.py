@@ -64,11 +64,22 @@ class RedisCountingStore(RedisStore):
 
 
 class MemoryCountingStore(MemoryStore):
+    PURGE_EVERY = 10_000
+    """Expired counters are dropped every so many counts: many client addresses (IPv6) must not
+    fill the memory, and a MemoryStore forgets an expired key only when it is read again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._counts = 0
+
     async def incr(self, key: str, window_seconds: int) -> tuple[int, int]:
+        self._counts += 1
+        if self._counts % self.PURGE_EVERY == 0:
+            await self.delete_expired()
         async with self._lock:
             current = self._store.get(key)
             if current is None or current.expired or current.expires_at is None:
-                current = StorageObject.new(data=b"0", expires_in=window_seconds)
+                current = StorageObject.new(data=b"0", expires_in=max(1, window_seconds))
             count = int(current.data) + 1
             self._store[key] = StorageObject(data=str(count).encode(), expires_at=current.expires_at)
             return count, max(1, current.expires_in)

@@ -65,3 +65,21 @@ def test_the_login_page_says_the_account_is_locked_in_vietnamese(settings, datab
         assert second.status_code == 429 and int(second.headers["Retry-After"]) > 0
         assert "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau 15 phút." in second.text
         assert "pt_token" not in second.cookies
+
+
+def test_counters_in_memory_forget_expired_clients():
+    import anyio
+
+    from postal_tracker.shared import MemoryCountingStore
+
+    async def run() -> tuple[int, int]:
+        store = MemoryCountingStore()
+        store.PURGE_EVERY = 100
+        for i in range(99):
+            await store.incr(f"client-{i}", 1 if i else 60)
+        await anyio.sleep(1.1)  # all but client-0 have expired, and are still held
+        before = len(store._store)
+        await store.incr("client-0", 60)
+        return before, len(store._store)
+
+    assert anyio.run(run) == (99, 1)
