@@ -8,7 +8,7 @@ from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from postal_tracker.booking.schemas import Text
+from postal_tracker.fields import Text
 from postal_tracker.lifecycle import Leg
 
 ComplaintKind = Literal["late", "lost", "damaged", "staff", "other"]

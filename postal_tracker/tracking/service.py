@@ -13,14 +13,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from postal_tracker.complaints.service import complaints_of
+from postal_tracker.complaints.schemas import ComplaintFiled
+from postal_tracker.complaints.service import complaints_of, file_by_citizen
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
+from postal_tracker.idempotency import run_once
 from postal_tracker.lifecycle import STATUS_TEXT_VI, Event, Status, event_text_vi
 from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.personal import mask_name, no_parcel_for_these_digits, phone_digits_match
 from postal_tracker.shipments.service import parse_tracking_no
+from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
 
 shipments = table(Shipment)
 events = table(EventModel)
@@ -120,3 +123,27 @@ def _give_feedback(conn: Connection, raw_number: str, phone_last4: str, rating: 
         feedback.insert().values(shipment_id=parcel.id, rating=rating, comment=comment or None, created_at=now)
     )
     return {"tracking_no": number, "rating": rating, "comment": comment or None, "created_at": now}
+
+
+class TrackingService:
+    """The public tracking context: a parcel's journey for citizens, their feedback and complaints."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def track(self, raw_number: str, phone_last4: str | None) -> PublicTracking:
+        with self.db.read() as conn:
+            return public_view(conn, raw_number, phone_last4)  # type: ignore[return-value]
+
+    def give_feedback(self, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> FeedbackGiven:
+        return give_feedback(self.db, raw_number, phone_last4, rating, comment)  # type: ignore[return-value]
+
+    def complain(
+        self, raw_number: str, phone_last4: str, kind: str, text: str, idempotency_key: str | None
+    ) -> ComplaintFiled:
+        """A citizen's complaint; the same `Idempotency-Key` and body again answer the first result."""
+        body = {"tracking_no": raw_number, "phone_last4": phone_last4, "kind": kind, "text": text}
+        return run_once(
+            self.db, f"track:{raw_number.upper()}"[:64], idempotency_key, "track-complaints", body,
+            lambda conn: file_by_citizen(conn, raw_number, phone_last4, kind, text),
+        )  # fmt: skip
