@@ -21,8 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal
+from postal_tracker.complaints.schemas import ComplaintFiled, ComplaintPage, ComplaintView
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, NotFound
+from postal_tracker.idempotency import run_once
 from postal_tracker.localtime import local_date, local_today
 from postal_tracker.models import Complaint, Dossier, Shipment, table
 from postal_tracker.personal import no_parcel_for_these_digits, phone_digits_match
@@ -56,7 +58,9 @@ def _check_filing_period(shipment: sa.Row, today: date) -> None:
         )
 
 
-def _file(conn: Connection, shipment: sa.Row, kind: str, text: str, source: str, user_id: int | None) -> dict:
+def _file(
+    conn: Connection, shipment: sa.Row, kind: str, text: str, source: str, user_id: int | None
+) -> ComplaintFiled:
     now = utcnow()
     today = local_date(now)
     _check_filing_period(shipment, today)
@@ -73,7 +77,7 @@ def _file(conn: Connection, shipment: sa.Row, kind: str, text: str, source: str,
     }  # fmt: skip
 
 
-def file_by_citizen(conn: Connection, raw_number: str, phone_last4: str, kind: str, text: str) -> dict[str, Any]:
+def file_by_citizen(conn: Connection, raw_number: str, phone_last4: str, kind: str, text: str) -> ComplaintFiled:
     """`POST /track/{no}/complaints`: an unknown number and wrong digits get the same 404."""
     number = parse_tracking_no(raw_number)
     parcel = conn.execute(
@@ -89,7 +93,7 @@ def file_by_citizen(conn: Connection, raw_number: str, phone_last4: str, kind: s
     return _file(conn, parcel, kind, text, "citizen", None)
 
 
-def file_at_desk(conn: Connection, principal: Principal, raw_number: str, kind: str, text: str) -> dict[str, Any]:
+def file_at_desk(conn: Connection, principal: Principal, raw_number: str, kind: str, text: str) -> ComplaintFiled:
     """`POST /complaints`: staff file one for a citizen at the desk (their commune's parcels only)."""
     shipment = find_shipment(conn, principal.commune_id, parse_tracking_no(raw_number))
     return _file(conn, shipment, kind, text, "desk", principal.user_id)
@@ -101,7 +105,7 @@ def _select() -> sa.Select:
     )
 
 
-def _view(row: Any, today: date) -> dict[str, Any]:
+def _view(row: Any, today: date) -> ComplaintView:
     return {
         "complaint_id": row.id, "tracking_no": row.tracking_no, "leg": row.leg, "dossier_id": row.dossier_id,
         "kind": row.kind, "text": row.text, "source": row.source, "status": row.status, "due_on": row.due_on,
@@ -112,49 +116,6 @@ def _view(row: Any, today: date) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def list_complaints(db: Database, principal: Principal, status: str | None, limit: int, offset: int) -> dict:
-    """The commune's complaints, oldest due first (what must be answered soonest on top)."""
-    conditions = [complaints.c.commune_id == principal.commune_id]
-    if status:
-        conditions.append(complaints.c.status == status)
-    with db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(complaints).where(*conditions)).scalar_one()
-        rows = conn.execute(
-            _select().where(*conditions).order_by(complaints.c.due_on, complaints.c.id).limit(limit).offset(offset)
-        ).all()
-    today = local_today()
-    return {"items": [_view(r, today) for r in rows], "total": total, "limit": limit, "offset": offset}
-
-
-def _find(conn: Connection, principal: Principal, complaint_id: int, *, for_update: bool = False) -> Any:
-    query = _select().where(complaints.c.id == complaint_id, complaints.c.commune_id == principal.commune_id)
-    row = conn.execute(query.with_for_update(of=complaints) if for_update else query).first()
-    if row is None:
-        raise NotFound(f"no complaint {complaint_id}")
-    return row
-
-
-def get_complaint(db: Database, principal: Principal, complaint_id: int) -> dict[str, Any]:
-    with db.read() as conn:
-        return _view(_find(conn, principal, complaint_id), local_today())
-
-
-def resolve(
-    db: Database, principal: Principal, complaint_id: int, resolution: str, compensation_vnd: int | None
-) -> dict[str, Any]:
-    with db.write() as conn:
-        row = _find(conn, principal, complaint_id, for_update=True)
-        if row.status == RESOLVED:
-            raise Conflict(f"complaint {complaint_id} is already resolved", current_status=row.status)
-        conn.execute(
-            complaints.update().where(complaints.c.id == complaint_id).values(
-                status=RESOLVED, resolution=resolution, compensation_vnd=compensation_vnd, resolved_at=utcnow(),
-                resolved_by_user_id=principal.user_id,
-            )
-        )  # fmt: skip
-        return _view(_find(conn, principal, complaint_id), local_today())
-
-
 def complaints_of(conn: Connection, shipment_id: int) -> list[dict[str, Any]]:
     """What the citizen (with the right digits) sees of their parcel's complaints: no text."""
     rows = conn.execute(
@@ -162,3 +123,60 @@ def complaints_of(conn: Connection, shipment_id: int) -> list[dict[str, Any]]:
         .where(complaints.c.shipment_id == shipment_id).order_by(complaints.c.id)
     )  # fmt: skip
     return [{"complaint_id": r.id, "kind": r.kind, "status": r.status, "due_on": r.due_on} for r in rows]
+
+
+def _find(conn: Connection, commune_id: int, complaint_id: int, *, for_update: bool = False) -> Any:
+    query = _select().where(complaints.c.id == complaint_id, complaints.c.commune_id == commune_id)
+    row = conn.execute(query.with_for_update(of=complaints) if for_update else query).first()
+    if row is None:
+        raise NotFound(f"no complaint {complaint_id}")
+    return row
+
+
+class ComplaintService:
+    """The desk's complaints: filed for a citizen, listed, read and resolved in one commune."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def file(
+        self, principal: Principal, raw_number: str, kind: str, text: str, idempotency_key: str | None
+    ) -> ComplaintFiled:
+        body = {"tracking_no": raw_number, "kind": kind, "text": text}
+        return run_once(
+            self.db, principal.key, idempotency_key, "complaints", body,
+            lambda conn: file_at_desk(conn, principal, raw_number, kind, text),
+        )  # fmt: skip
+
+    def complaints(self, commune_id: int, status: str | None, limit: int, offset: int) -> ComplaintPage:
+        """The commune's complaints, the soonest due first (what must be answered first on top)."""
+        conditions = [complaints.c.commune_id == commune_id]
+        if status:
+            conditions.append(complaints.c.status == status)
+        with self.db.read() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(complaints).where(*conditions)).scalar_one()
+            rows = conn.execute(
+                _select().where(*conditions).order_by(complaints.c.due_on, complaints.c.id).limit(limit).offset(offset)
+            ).all()
+        today = local_today()
+        return {"items": [_view(r, today) for r in rows], "total": total, "limit": limit, "offset": offset}
+
+    def detail(self, commune_id: int, complaint_id: int) -> ComplaintView:
+        with self.db.read() as conn:
+            return _view(_find(conn, commune_id, complaint_id), local_today())
+
+    def resolve(
+        self, principal: Principal, complaint_id: int, resolution: str, compensation_vnd: int | None
+    ) -> ComplaintView:
+        """Resolve once, with what was done and any compensation paid (again: 409)."""
+        with self.db.write() as conn:
+            row = _find(conn, principal.commune_id, complaint_id, for_update=True)
+            if row.status == RESOLVED:
+                raise Conflict(f"complaint {complaint_id} is already resolved", current_status=row.status)
+            conn.execute(
+                complaints.update().where(complaints.c.id == complaint_id).values(
+                    status=RESOLVED, resolution=resolution, compensation_vnd=compensation_vnd,
+                    resolved_at=utcnow(), resolved_by_user_id=principal.user_id,
+                )
+            )  # fmt: skip
+            return _view(_find(conn, principal.commune_id, complaint_id), local_today())
