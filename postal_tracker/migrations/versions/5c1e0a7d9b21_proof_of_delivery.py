@@ -1,7 +1,7 @@
 """proof of delivery: the recipient's ID kind, a proxy's authorisation, a photo
 
 Revision ID: 5c1e0a7d9b21
-Revises: 04f9286f66f1
+Revises: 2109b5170712
 Create Date: 2026-12-01 09:50:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "5c1e0a7d9b21"
-down_revision: str | None = "04f9286f66f1"
+down_revision: str | None = "2109b5170712"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
