@@ -15,12 +15,11 @@ only matters for minutes is not worth a database write on every sign-in.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import anyio
 
-from postal_tracker.accounts import service as accounts
-from postal_tracker.accounts.service import Principal
-from postal_tracker.db import Database
+from postal_tracker.accounts.principal import Principal
 from postal_tracker.errors import DomainError
 from postal_tracker.settings import Settings
 from postal_tracker.shared import CountingStore
@@ -49,13 +48,17 @@ def _account_key(username: str) -> str:
     return "account:" + hashlib.sha256(username.encode()).hexdigest()[:32]
 
 
-async def sign_in(store: CountingStore, db: Database, settings: Settings, username: str, password: str) -> Principal:
-    """The principal for a right password; `Unauthorized` for a wrong one; `AccountLocked` past the limit."""
+async def guarded(
+    store: CountingStore, settings: Settings, username: str, check: Callable[[], Principal]
+) -> Principal:
+    """Run the password `check` (in a thread: argon2 takes a while) unless the account is locked.
+
+    Every attempt counts; a wrong password raises `Unauthorized` from `check` and stays counted,
+    a right one clears the count."""
     key = _account_key(username)
     attempts, seconds_left = await store.incr(key, settings.sign_in_lockout_minutes * 60)
     if attempts > settings.sign_in_lockout_failures:
         raise AccountLocked(seconds_left, settings.sign_in_lockout_failures)
-    # A wrong password raises Unauthorized and stays counted.
-    principal = await anyio.to_thread.run_sync(accounts.authenticate, db, username, password)
+    principal = await anyio.to_thread.run_sync(check)
     await store.delete(key)
     return principal

@@ -18,7 +18,8 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
 
-from postal_tracker.accounts.lockout import AccountLocked, sign_in
+from postal_tracker.accounts.deps import ACCOUNTS, Accounts
+from postal_tracker.accounts.lockout import AccountLocked
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import utcnow
 from postal_tracker.deps import DB, AppSettings
@@ -34,7 +35,6 @@ from postal_tracker.lifecycle import (
 )
 from postal_tracker.localtime import LOCAL_TZ
 from postal_tracker.settings import Settings
-from postal_tracker.shared import LOCKOUTS
 from postal_tracker.tracking.service import public_view
 from postal_tracker.web import service
 from postal_tracker.web.i18n import VI, strings
@@ -162,9 +162,9 @@ class PageController(Controller):
             return Redirect(safe_next(next) or home_of(user))
         return render(request, settings, "login.html", {"next": safe_next(next) or "", "username": ""})
 
-    @post("/login", status_code=200)
+    @post("/login", status_code=200, dependencies=ACCOUNTS)
     async def login(
-        self, request: Request, db: DB, settings: AppSettings, data: URLEncodedBody[LoginForm]
+        self, request: Request, accounts: Accounts, settings: AppSettings, data: URLEncodedBody[LoginForm]
     ) -> Response:  # fmt: skip
         """Check the password; set the session cookie and go to the user's page, or show the form again."""
         t = strings(chosen_lang(request)[0])
@@ -175,7 +175,7 @@ class PageController(Controller):
         try:
             if len(username) > 64 or len(data.password) > 256:
                 raise Unauthorized("too long")
-            principal = await sign_in(request.app.stores.get(LOCKOUTS), db, settings, username, data.password)
+            principal = await accounts.sign_in(username, data.password)
         except Unauthorized:
             return render(request, settings, "login.html", {**context, "error": t["login_failed"]})
         except AccountLocked as locked:
