@@ -29,7 +29,7 @@ class ReportController(Controller):
         format: FromQuery[Literal["json", "csv", "pdf"]] = "json",
     ) -> Response[MonthlyReport]:  # fmt: skip
         """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF)."""
-        report = service.monthly_report(db, settings, user.commune_id, month)
+        report = service.monthly_report(db, settings.reports, user.commune_id, month)
         headers = {}
         if format != "json":
             headers["Content-Disposition"] = f'attachment; filename="bao-cao-{report["month"]}.{format}"'

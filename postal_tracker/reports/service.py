@@ -42,7 +42,7 @@ from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
 from postal_tracker.localtime import day_bounds, local_date, month_bounds
 from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
-from postal_tracker.settings import Settings
+from postal_tracker.settings import ReportsSection
 
 events = table(Event)
 shipments = table(Shipment)
@@ -59,16 +59,6 @@ FIGURES = (
     "feedback_mean",
 )  # fmt: skip
 ATTEMPTS = ("delivered", "delivery_failed")
-
-
-@dataclass(frozen=True)
-class OnTime:
-    pickup_working_days: int = 1
-    delivery_days: int = 2
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OnTime:
-        return cls(settings.report_pickup_on_time_working_days, settings.report_delivery_on_time_days)
 
 
 # --- local days and months --------------------------------------------------------------------
@@ -143,7 +133,7 @@ def _share(hits: int, total: int) -> float | None:
 
 def _figures(
     evs: Iterable[_Ev], ratings: list[int], booked_at: dict[int, datetime], first_attempt: dict[int, int],
-    on_time: OnTime,
+    on_time: ReportsSection,
 ) -> dict[str, Any]:  # fmt: skip
     evs = list(evs)
     by_event: dict[str, list[_Ev]] = defaultdict(list)
@@ -159,11 +149,11 @@ def _figures(
     for e in at_desk:
         if e.shipment_id in booked_at:
             timed += 1
-            on_time_count += e.at <= pickup_deadline(booked_at[e.shipment_id], on_time.pickup_working_days)
+            on_time_count += e.at <= pickup_deadline(booked_at[e.shipment_id], on_time.pickup_on_time_working_days)
     for e in delivered:
         if e.shipment_id in booked_at:
             timed += 1
-            on_time_count += e.at - booked_at[e.shipment_id] <= timedelta(days=on_time.delivery_days)
+            on_time_count += e.at - booked_at[e.shipment_id] <= timedelta(days=on_time.delivery_on_time_days)
     failures = Counter(e.reason for e in by_event["delivery_failed"])
     pickup_failures = Counter(e.reason for e in by_event["pickup_failed"])
     return {
@@ -186,7 +176,7 @@ def _figures(
     }
 
 
-def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> dict[str, Any]:
+def monthly(conn: Connection, commune_id: int, month: str, on_time: ReportsSection) -> dict[str, Any]:
     year, number = parse_month(month)
     start, end = month_bounds(year, number)
     joined = events.join(shipments, shipments.c.id == events.c.shipment_id).join(
@@ -270,12 +260,12 @@ def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> d
     }
 
 
-def monthly_report(db: Database, settings: Settings, commune_id: int, month: str) -> dict[str, Any]:
+def monthly_report(db: Database, settings: ReportsSection, commune_id: int, month: str) -> dict[str, Any]:
     with db.read() as conn:
-        return monthly(conn, commune_id, month, OnTime.from_settings(settings))
+        return monthly(conn, commune_id, month, settings)
 
 
-def write_monthly_file(db: Database, settings: Settings, commune_id: int, month: str, out: str) -> Path:
+def write_monthly_file(db: Database, settings: ReportsSection, commune_id: int, month: str, out: str) -> Path:
     """`postal-tracker report monthly`: the same JSON, CSV or PDF as the API, by extension."""
     from postal_tracker.reports import documents
 

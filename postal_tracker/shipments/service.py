@@ -24,6 +24,7 @@ from postal_tracker.lifecycle import (
 )
 from postal_tracker.manifests.postmen import find_postman
 from postal_tracker.models import Dossier, Event, Shipment, table
+from postal_tracker.settings import RulesSection
 
 shipments = table(Shipment)
 events = table(Event)
@@ -93,8 +94,11 @@ def events_of(conn: Connection, shipment_id: int) -> list[sa.Row]:
     return list(conn.execute(sa.select(events).where(events.c.shipment_id == shipment_id).order_by(events.c.id)))
 
 
-def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_events: bool = True) -> dict[str, Any]:
+def shipment_view(
+    conn: Connection, row: sa.Row, rules: RulesSection, *, with_events: bool = True
+) -> dict[str, Any]:
     status = Status(row.status)
+    max_attempts = rules.max_delivery_attempts
     view: dict[str, Any] = {
         "tracking_no": row.tracking_no,
         "leg": row.leg,
@@ -123,7 +127,7 @@ def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_even
 def list_shipments(
     conn: Connection,
     commune_id: int,
-    max_attempts: int,
+    rules: RulesSection,
     *,
     status: str | None,
     leg: str | None,
@@ -156,12 +160,12 @@ def list_shipments(
         sa.select(shipments).where(*conditions).order_by(shipments.c.updated_at.desc(), shipments.c.id.desc())
         .limit(limit).offset(offset)
     )  # fmt: skip
-    items = [shipment_view(conn, r, max_attempts, with_events=False) for r in rows]
+    items = [shipment_view(conn, r, rules, with_events=False) for r in rows]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 def assign_postman(
-    conn: Connection, commune_id: int, tracking_no: str, postman_id: int | None, max_attempts: int
+    conn: Connection, commune_id: int, tracking_no: str, postman_id: int | None, rules: RulesSection
 ) -> dict[str, Any]:
     """Give a parcel to a postman (None: back to its hamlet's default postman, if any)."""
     row = find_shipment(conn, commune_id, tracking_no, for_update=True)
@@ -170,4 +174,4 @@ def assign_postman(
     if postman_id is not None:
         find_postman(conn, commune_id, postman_id)
     conn.execute(shipments.update().where(shipments.c.id == row.id).values(postman_id=postman_id))
-    return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), max_attempts)
+    return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), rules)
