@@ -109,7 +109,7 @@ def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.reports.service import write_monthly_file
 
     db = Database(settings.database.url)
-    path = write_monthly_file(db, settings.reports, _commune_id(db, args.commune), args.month, args.out)
+    path = write_monthly_file(db, _commune_id(db, args.commune), args.month, args.out)
     print(f"monthly report {args.month} written to {path}")
 
 

@@ -121,13 +121,18 @@ class RulesSection:
     """The two letters that start every S10 tracking number."""
     scan_clock_skew_seconds: int = env("POSTAL_TRACKER_SCAN_CLOCK_SKEW_SECONDS", 300)
     """How far ahead of the server's clock a scan's `at` may be (scanner clocks drift)."""
+    transit_working_days: int = env("POSTAL_TRACKER_TRANSIT_WORKING_DAYS", 1)
+    """n in the legal transit time J + n working days (J: the day the post took the leg)."""
+    reattempt_working_days: int = env("POSTAL_TRACKER_REATTEMPT_WORKING_DAYS", 2)
+    """Working days between a failed delivery and the next attempt (the manifest waits for it)."""
 
     def __post_init__(self) -> None:
         _require(self.max_delivery_attempts >= 1, self, "max_delivery_attempts", "must be at least 1")
         indicator = self.service_indicator
         two_capitals = len(indicator) == 2 and indicator.isascii() and indicator.isalpha() and indicator.isupper()
         _require(two_capitals, self, "service_indicator", "must be two capital letters")
-        _require(self.scan_clock_skew_seconds >= 0, self, "scan_clock_skew_seconds", "must not be negative")
+        for name in ("scan_clock_skew_seconds", "transit_working_days", "reattempt_working_days"):
+            _require(getattr(self, name) >= 0, self, name, "must not be negative")
 
     @property
     def scan_clock_skew(self) -> timedelta:
@@ -196,18 +201,6 @@ class SmsSection:
 
 
 @dataclass(frozen=True)
-class ReportsSection:
-    pickup_on_time_working_days: int = env("POSTAL_TRACKER_REPORT_PICKUP_ON_TIME_WORKING_DAYS", 1)
-    """A pickup is on time when it reaches the desk by the end of this many working days after booking."""
-    delivery_on_time_days: int = env("POSTAL_TRACKER_REPORT_DELIVERY_ON_TIME_DAYS", 2)
-    """A result is on time when it is delivered within this many days of booking its return."""
-
-    def __post_init__(self) -> None:
-        for name in ("pickup_on_time_working_days", "delivery_on_time_days"):
-            _require(getattr(self, name) >= 0, self, name, "must not be negative")
-
-
-@dataclass(frozen=True)
 class GeocodingSection:
     provider: str = env("POSTAL_TRACKER_GEOCODER", "off")
     """`nominatim` geocodes booked addresses in the background (never during a booking); `off`
@@ -246,7 +239,6 @@ class Settings:
     rules: RulesSection = field(default_factory=RulesSection)
     delivery: DeliverySection = field(default_factory=DeliverySection)
     sms: SmsSection = field(default_factory=SmsSection)
-    reports: ReportsSection = field(default_factory=ReportsSection)
     geocoding: GeocodingSection = field(default_factory=GeocodingSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
 

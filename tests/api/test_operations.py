@@ -80,7 +80,7 @@ def test_each_section_reads_its_variables():
         WEBHOOK_MAX_DELAY_SECONDS=30, OUTBOX_DEAD_AFTER_HOURS=1, DELIVERY_WORKER="false",
         SMS_PROVIDER="http", SMS_URL="https://sms.example/send", SMS_METHOD="put", SMS_UNACCENTED="yes",
         SMS_SUCCESS_FIELD="code", SMS_SUCCESS_VALUES="0, 00,", SMS_TIMEOUT=4, SMS_MAX_AGE_HOURS=6,
-        REPORT_PICKUP_ON_TIME_WORKING_DAYS=2, REPORT_DELIVERY_ON_TIME_DAYS=3,
+        TRANSIT_WORKING_DAYS=2, REATTEMPT_WORKING_DAYS=3,
         GEOCODER="nominatim", GEOCODER_INTERVAL=0, LOG_LEVEL="warning",
     )  # fmt: skip
     assert settings.database.url == "postgresql+psycopg://u@h/db" and not settings.is_sqlite
@@ -88,13 +88,13 @@ def test_each_section_reads_its_variables():
     assert settings.public.tracking_url("RR123456785VN") == "https://buudien.example/track?no=RR123456785VN"
     public = settings.public
     assert (public.rate_limit, public.sign_in_rate_limit, public.max_body_bytes) == (5, 4, 1000)
-    assert settings.rules == RulesSection(max_delivery_attempts=5, service_indicator="RB", scan_clock_skew_seconds=60)
+    assert settings.rules == RulesSection(5, "RB", scan_clock_skew_seconds=60, transit_working_days=2,
+                                          reattempt_working_days=3)  # fmt: skip
     assert settings.rules.scan_clock_skew == timedelta(minutes=1)
     assert settings.delivery == DeliverySection("https://desk.example/hooks", "whsec_x", 2.5, 30.0, 1.0, worker=False)
     sms = settings.sms
     assert (sms.provider, sms.url, sms.method, sms.unaccented) == ("http", "https://sms.example/send", "PUT", True)
     assert (sms.success_values, sms.timeout, sms.max_age_hours, sms.auth_header) == (("0", "00"), 4.0, 6.0, None)
-    assert (settings.reports.pickup_on_time_working_days, settings.reports.delivery_on_time_days) == (2, 3)
     assert (settings.geocoding.provider, settings.geocoding.interval) == ("nominatim", 0.0)
     assert settings.logging.level == "WARNING"
 
