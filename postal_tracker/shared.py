@@ -20,7 +20,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
-from postal_tracker.settings import Settings
+from postal_tracker.settings import InstancesSection
 
 RATE_LIMITS = "rate_limits"
 SIGN_IN_LIMITS = "sign_in_limits"
@@ -85,12 +85,12 @@ class MemoryCountingStore(MemoryStore):
             return count, max(1, current.expires_in)
 
 
-def make_stores(settings: Settings) -> dict[str, Store]:
+def make_stores(instances: InstancesSection) -> dict[str, Store]:
     """One store per purpose, all in Redis when it is configured, else in this process."""
-    if not settings.redis_url:
+    if not instances.redis_url:
         return {name: MemoryCountingStore() for name in STORE_NAMES}
-    redis = Redis.from_url(settings.redis_url, decode_responses=False)
-    root = RedisCountingStore(redis, namespace=settings.redis_prefix)
+    redis = Redis.from_url(instances.redis_url, decode_responses=False)
+    root = RedisCountingStore(redis, namespace=instances.redis_prefix)
     return {name: root.with_namespace(name) for name in STORE_NAMES}
 
 

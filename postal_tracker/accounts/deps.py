@@ -12,7 +12,7 @@ from postal_tracker.shared import LOCKOUTS
 
 
 def provide_account_service(db: DB, settings: AppSettings, request: Request) -> AccountService:
-    return AccountService(db, settings, request.app.stores.get(LOCKOUTS))
+    return AccountService(db, settings.auth, request.app.stores.get(LOCKOUTS))
 
 
 Accounts = NamedDependency[AccountService]

@@ -21,7 +21,7 @@ import anyio
 
 from postal_tracker.accounts.principal import Principal
 from postal_tracker.errors import DomainError
-from postal_tracker.settings import Settings
+from postal_tracker.settings import AuthSection
 from postal_tracker.shared import CountingStore
 
 
@@ -49,16 +49,16 @@ def _account_key(username: str) -> str:
 
 
 async def guarded(
-    store: CountingStore, settings: Settings, username: str, check: Callable[[], Principal]
+    store: CountingStore, auth: AuthSection, username: str, check: Callable[[], Principal]
 ) -> Principal:
     """Run the password `check` (in a thread: argon2 takes a while) unless the account is locked.
 
     Every attempt counts; a wrong password raises `Unauthorized` from `check` and stays counted,
     a right one clears the count."""
     key = _account_key(username)
-    attempts, seconds_left = await store.incr(key, settings.sign_in_lockout_minutes * 60)
-    if attempts > settings.sign_in_lockout_failures:
-        raise AccountLocked(seconds_left, settings.sign_in_lockout_failures)
+    attempts, seconds_left = await store.incr(key, auth.sign_in_lockout_minutes * 60)
+    if attempts > auth.sign_in_lockout_failures:
+        raise AccountLocked(seconds_left, auth.sign_in_lockout_failures)
     principal = await anyio.to_thread.run_sync(check)
     await store.delete(key)
     return principal

@@ -17,7 +17,7 @@ from postal_tracker.accounts.schemas import PostmanPage, UserCreated, UserView
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, Unauthorized
 from postal_tracker.models import ApiKey, User, table
-from postal_tracker.settings import Settings
+from postal_tracker.settings import AuthSection
 from postal_tracker.shared import CountingStore
 
 users = table(User)
@@ -90,16 +90,16 @@ def list_users(db: Database, commune_id: int) -> list[dict]:
 class AccountService:
     """The accounts context: signing in, the commune's users and its postmen."""
 
-    def __init__(self, db: Database, settings: Settings, lockouts: CountingStore) -> None:
+    def __init__(self, db: Database, auth: AuthSection, lockouts: CountingStore) -> None:
         self.db = db
-        self.settings = settings
+        self.auth = auth
         self.lockouts = lockouts
 
     async def sign_in(self, username: str, password: str) -> Principal:
         """The principal for a right password; `Unauthorized` for a wrong one; `AccountLocked`
         after too many attempts on the account, whatever the address (accounts/lockout.py)."""
         check = functools.partial(authenticate, self.db, username, password)
-        return await lockout.guarded(self.lockouts, self.settings, username, check)
+        return await lockout.guarded(self.lockouts, self.auth, username, check)
 
     def users(self, commune_id: int) -> list[UserView]:
         return list_users(self.db, commune_id)  # type: ignore[return-value]

@@ -43,18 +43,20 @@ class DocumentController(Controller):
     ) -> Response[bytes]:  # fmt: skip
         """A parcel's label: 100 x 150 mm for thermal printers (`a6`) or on an A4 sheet (`a4`);
         `format=zpl`: ZPL II for a thermal printer (`application/zpl`)."""
-        return pdf_response(service.label_pdf(db, user, tracking_no, size, settings, format))
+        return pdf_response(service.label_pdf(db, user, tracking_no, size, settings.public, format))
 
     @post("/labels", status_code=200, guards=[PRINTERS], sync_to_thread=True)
     def labels(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[LabelBatch]) -> Response[bytes]:
         """Up to 500 labels in one PDF (A4: four a sheet) or one ZPL document, in the order given.
         All or nothing."""
-        return pdf_response(service.labels_pdf(db, user, data.tracking_nos, data.size, settings, data.format))
+        return pdf_response(
+            service.labels_pdf(db, user, data.tracking_nos, data.size, settings.public, data.format)
+        )
 
     @get("/dossiers/{dossier_id:int}/receipt.pdf", guards=[PRINTERS], sync_to_thread=True)
     def receipt(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: RowId) -> Response[bytes]:
         """The citizen's receipt (biên nhận), signed at pickup by the citizen and the postman."""
-        return pdf_response(service.receipt_pdf(db, user, dossier_id, settings))
+        return pdf_response(service.receipt_pdf(db, user, dossier_id, settings.public))
 
     @get("/handovers/{handover_ref:str}", guards=[STAFF], sync_to_thread=True)
     def handover(self, db: DB, user: CurrentUser, handover_ref: FromPath[str]) -> Response[HandoverView]:

@@ -40,7 +40,7 @@ from postal_tracker.localtime import local_date
 from postal_tracker.models import Commune, Dossier, Handover, Shipment, User, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.personal import display_phone
-from postal_tracker.settings import Settings
+from postal_tracker.settings import PublicSection
 from postal_tracker.shipments.service import parse_tracking_no
 
 communes = table(Commune)
@@ -61,10 +61,6 @@ class PdfDocument:
 
 
 ZPL = "application/zpl"
-
-
-def tracking_url(settings: Settings, tracking_no: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/track?no={tracking_no}"
 
 
 def _commune(conn: Connection, commune_id: int) -> sa.Row:
@@ -122,7 +118,7 @@ _LABEL_COLUMNS = (
 )
 
 
-def _label_data(row: Any, commune: sa.Row, settings: Settings) -> LabelData:
+def _label_data(row: Any, commune: sa.Row, public: PublicSection) -> LabelData:
     citizen_home = _citizen_at_home(row, commune)
     if row.leg == Leg.PICKUP:
         sender, recipient, hamlet_name = citizen_home, _desk(commune), row.hamlet_name
@@ -143,7 +139,7 @@ def _label_data(row: Any, commune: sa.Row, settings: Settings) -> LabelData:
         procedure_name=row.procedure_name,
         fee_vnd=fee,
         booked_on=local_date(row.created_at),
-        tracking_url=tracking_url(settings, row.tracking_no),
+        tracking_url=public.tracking_url(row.tracking_no),
     )
 
 
@@ -165,7 +161,8 @@ def _parse_all(raw_numbers: Sequence[str]) -> list[str]:
 
 
 def labels_pdf(
-    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, settings: Settings, format: str = "pdf"
+    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, public: PublicSection,
+    format: str = "pdf",
 ) -> PdfDocument:
     """Every label in one PDF or ZPL document, in the order asked (a number asked twice is
     printed twice).
@@ -174,28 +171,28 @@ def labels_pdf(
     commune is 404, each listing the offending numbers.
     """
     numbers = _parse_all(raw_numbers)
-    return _labels(db, principal, numbers, size, settings, format, f"labels-{len(numbers)}")
+    return _labels(db, principal, numbers, size, public, format, f"labels-{len(numbers)}")
 
 
 def label_pdf(
-    db: Database, principal: Principal, raw_number: str, size: str, settings: Settings, format: str = "pdf"
+    db: Database, principal: Principal, raw_number: str, size: str, public: PublicSection, format: str = "pdf"
 ) -> PdfDocument:
     number = parse_tracking_no(raw_number)
-    return _labels(db, principal, [number], size, settings, format, f"label-{number}")
+    return _labels(db, principal, [number], size, public, format, f"label-{number}")
 
 
 def _labels(
-    db: Database, principal: Principal, numbers: list[str], size: str, settings: Settings, format: str, name: str
+    db: Database, principal: Principal, numbers: list[str], size: str, public: PublicSection, format: str, name: str
 ) -> PdfDocument:
     if format == "zpl" and size != "a6":
         raise InvalidInput("ZPL labels are 100 x 150 mm thermal labels: size must be a6", field="size")
-    labels = _label_data_of(db, principal, numbers, settings)
+    labels = _label_data_of(db, principal, numbers, public)
     if format == "zpl":
         return PdfDocument(f"{name}.zpl", render_zpl(labels), ZPL)
     return PdfDocument(f"{name}.pdf", render_labels(labels, size))  # type: ignore[arg-type]
 
 
-def _label_data_of(db: Database, principal: Principal, numbers: list[str], settings: Settings) -> list[LabelData]:
+def _label_data_of(db: Database, principal: Principal, numbers: list[str], public: PublicSection) -> list[LabelData]:
     with db.read() as conn:
         commune = _commune(conn, principal.commune_id)
         rows = conn.execute(
@@ -203,7 +200,7 @@ def _label_data_of(db: Database, principal: Principal, numbers: list[str], setti
             .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)))
         )
-        found = {row.tracking_no: _label_data(row, commune, settings) for row in rows}
+        found = {row.tracking_no: _label_data(row, commune, public) for row in rows}
     unknown = list(dict.fromkeys(n for n in numbers if n not in found))
     if len(numbers) == 1 and unknown:
         raise NotFound(f"no parcel with tracking number {unknown[0]}", unknown=unknown)
@@ -218,7 +215,7 @@ def _label_data_of(db: Database, principal: Principal, numbers: list[str], setti
 # --- Receipt ------------------------------------------------------------------------------------
 
 
-def receipt_pdf(db: Database, principal: Principal, dossier_id: int, settings: Settings) -> PdfDocument:
+def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: PublicSection) -> PdfDocument:
     """The citizen's receipt (biên nhận): documents, both legs' numbers, fee, expected pickup date."""
     with db.read() as conn:
         dossier = conn.execute(
@@ -249,7 +246,7 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, settings: S
         fee_vnd=dossier.fee_vnd,
         booked_at=dossier.created_at,
         expected_pickup_date=(dossier.requested_date or local_date(dossier.created_at)) if pickup else None,
-        tracking_url=tracking_url(settings, first.tracking_no) if first else f"{settings.public_base_url}/track",
+        tracking_url=public.tracking_url(first.tracking_no) if first else f"{public.base_url.rstrip('/')}/track",
         portal_dossier_no=dossier.portal_dossier_no,
     )
     return PdfDocument(f"receipt-{dossier.id}.pdf", render_receipt(data))

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from postal_tracker.booking.schemas import PickupRequest
 from postal_tracker.booking.service import book_pickup
 from postal_tracker.models import Event, ScanRecord, Shipment, table
+from postal_tracker.settings import RulesSection
 from tests.builders import pickup_body, scan_body
 from tests.conftest import TEST_JWT_SECRET, make_world
 from tests.processes import ServeProcess
@@ -38,11 +39,9 @@ shipments, events, scan_records = table(Shipment), table(Event), table(ScanRecor
 
 def _book(database, world, count: int) -> list[str]:
     request = PickupRequest.model_validate(pickup_body())
-    numbers = []
     with database.write() as conn:
-        for _ in range(count):
-            numbers.append(book_pickup(conn, world.principal("clerk"), request, "RR", 3)["shipment"]["tracking_no"])
-    return numbers
+        booked = [book_pickup(conn, world.principal("clerk"), request, RulesSection()) for _ in range(count)]
+    return [b["shipment"]["tracking_no"] for b in booked]
 
 
 def _chain(number: str, start: datetime) -> list[dict]:

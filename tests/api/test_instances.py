@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from postal_tracker.models import Event, Shipment, table
-from postal_tracker.settings import Settings, SettingsError
-from tests.builders import pickup_body, scan_body
+from postal_tracker.settings import SettingsError
+from tests.builders import pickup_body, scan_body, settings_from
 from tests.conftest import PASSWORD, TEST_JWT_SECRET, make_world
 from tests.processes import ServeProcess, drop_redis_prefix, redis_url_or_skip, unique_redis_prefix
 
@@ -175,7 +175,15 @@ def test_a_trusted_proxy_names_the_client(sqlite_env):
         assert spoofed == [429]
 
 
-@pytest.mark.parametrize("value", ["10.0.0.300", "*", "proxy.local", "10.0.0.0/33"])
+@pytest.mark.parametrize("value", ["10.0.0.300", "*", "proxy.local", "10.0.0.0/33", "10.0.0.1, nginx"])
 def test_a_trusted_proxy_that_is_not_an_address_stops_the_start(value):
     with pytest.raises(SettingsError, match="POSTAL_TRACKER_TRUSTED_PROXIES"):
-        Settings(trusted_proxies=value)
+        settings_from(TRUSTED_PROXIES=value)
+
+
+def test_trusted_proxies_and_redis_are_read_from_the_environment():
+    settings = settings_from(TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/24", REDIS_URL="redis://cache:6379/1")
+    assert settings.instances.trusted_proxies == ("127.0.0.1", "10.0.0.0/24")
+    assert settings.instances.redis_url == "redis://cache:6379/1"
+    with pytest.raises(SettingsError, match="POSTAL_TRACKER_REDIS_URL"):
+        settings_from(REDIS_URL="localhost:6379")

@@ -11,9 +11,8 @@ from tests.conftest import PASSWORD, make_world
 
 
 def _app(settings, database, failures=3):
-    return create_app(
-        replace(settings, sign_in_lockout_failures=failures, sign_in_lockout_minutes=15, delivery_worker=0), database
-    )
+    auth = replace(settings.auth, sign_in_lockout_failures=failures, sign_in_lockout_minutes=15)
+    return create_app(replace(settings, auth=auth), database)
 
 
 def _token(client, username, password):

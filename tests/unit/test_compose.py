@@ -43,8 +43,8 @@ def test_postgres_redis_two_web_instances_behind_a_proxy_and_the_worker():
 def test_every_setting_in_the_file_is_one_the_service_knows():
     env = {k: v for k, v in _compose()["services"]["web1"]["environment"].items() if "${" not in str(v)}
     settings = Settings.from_env(env)
-    assert settings.trusted_proxy_list() == ["172.28.0.10"]
-    assert settings.redis_url == "redis://redis:6379/0"
+    assert settings.instances.trusted_proxies == ("172.28.0.10",)
+    assert settings.instances.redis_url == "redis://redis:6379/0"
 
 
 def _compose_command() -> list[str] | None:
