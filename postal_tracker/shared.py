@@ -11,6 +11,7 @@ each other's requests; `CountingRateLimitMiddleware` keeps its interface but cou
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, Protocol
 
@@ -19,8 +20,11 @@ from litestar.stores.base import StorageObject, Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from postal_tracker.settings import InstancesSection
+
+log = logging.getLogger("postal_tracker")
 
 RATE_LIMITS = "rate_limits"
 SIGN_IN_LIMITS = "sign_in_limits"
@@ -56,8 +60,20 @@ class RedisCountingStore(RedisStore):
         self._incr = self._redis.register_script(_INCR)
 
     async def incr(self, key: str, window_seconds: int) -> tuple[int, int]:
-        count, ttl = await self._incr(keys=[self._make_key(key)], args=[window_seconds])
+        try:
+            count, ttl = await self._incr(keys=[self._make_key(key)], args=[window_seconds])
+        except RedisError as exc:
+            # Fail open: while Redis is away citizens still track and staff still sign in (the
+            # passwords are still checked); the limits come back with it. Logged, never silent.
+            log.error("Redis unavailable (%s): request not counted", type(exc).__name__)
+            return 1, window_seconds
         return int(count), int(ttl)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await super().delete(key)
+        except RedisError as exc:
+            log.error("Redis unavailable (%s): counter not cleared", type(exc).__name__)
 
     def with_namespace(self, namespace: str) -> RedisCountingStore:
         return type(self)(self._redis, f"{self.namespace}_{namespace}")
@@ -89,7 +105,10 @@ def make_stores(instances: InstancesSection) -> dict[str, Store]:
     """One store per purpose, all in Redis when it is configured, else in this process."""
     if not instances.redis_url:
         return {name: MemoryCountingStore() for name in STORE_NAMES}
-    redis = Redis.from_url(instances.redis_url, decode_responses=False)
+    # Short timeouts: a Redis that hangs must not hold every request with it.
+    redis = Redis.from_url(
+        instances.redis_url, decode_responses=False, socket_timeout=1, socket_connect_timeout=1
+    )
     root = RedisCountingStore(redis, namespace=instances.redis_prefix)
     return {name: root.with_namespace(name) for name in STORE_NAMES}
 

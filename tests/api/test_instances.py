@@ -187,3 +187,21 @@ def test_trusted_proxies_and_redis_are_read_from_the_environment():
     assert settings.instances.redis_url == "redis://cache:6379/1"
     with pytest.raises(SettingsError, match="POSTAL_TRACKER_REDIS_URL"):
         settings_from(REDIS_URL="localhost:6379")
+
+
+def test_without_redis_the_service_answers_and_logs_it(settings, database, client, caplog):
+    """Limits fail open while Redis is away: tracking and sign-in still answer, never a 500."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from postal_tracker.app import create_app
+    from tests.processes import free_port
+
+    world = make_world(database, client)
+    nowhere = replace(settings.instances, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    with TestClient(create_app(replace(settings, instances=nowhere), database)) as away:
+        assert away.get("/api/v1/track/RR123456785VN").status_code == 404
+        signed_in = away.post("/api/v1/auth/token", json={"username": world.usernames["clerk"], "password": PASSWORD})
+        assert signed_in.status_code == 200
+    assert "Redis unavailable (ConnectionError): request not counted" in caplog.text
