@@ -116,7 +116,7 @@ def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_report_quarterly(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.reports.quarterly import write_quarterly_file
 
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     commune_id = _commune_id(db, args.commune) if args.commune else None
     path = write_quarterly_file(db, commune_id, args.quarter, args.out)
     print(f"quarterly report {args.quarter} written to {path}")
