@@ -15,6 +15,7 @@ from litestar.stores.memory import MemoryStore
 from postal_tracker.accounts.auth import make_jwt_auth
 from postal_tracker.accounts.controllers import AuthController, UserController
 from postal_tracker.accounts.service import Principal
+from postal_tracker.audit.controllers import AuditController
 from postal_tracker.booking.controllers import BookingController
 from postal_tracker.db import Database
 from postal_tracker.delivery.controllers import DeliveryController
@@ -109,6 +110,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             DeliveryController,
             PortalController,
             ReportController,
+            AuditController,
             public,
             PageController,
             static_files_router(),

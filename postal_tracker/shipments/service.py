@@ -8,6 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
+from postal_tracker.db import Database
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
     FINAL_STATUSES,
@@ -117,6 +121,16 @@ def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_even
         view.update(reason_view(row.last_reason))
     if with_events:
         view["events"] = [event_view(e) for e in events_of(conn, row.id)]
+    return view
+
+
+def shipment_detail(db: Database, principal: Principal, raw_number: str, max_attempts: int) -> dict[str, Any]:
+    """One parcel with its events; audited, since events carry recipients' names and ID numbers."""
+    number = parse_tracking_no(raw_number)
+    with db.write() as conn:
+        row = find_shipment(conn, principal.commune_id, number)
+        view = shipment_view(conn, row, max_attempts)
+        audit.record(conn, principal, Read.SHIPMENT, [row.dossier_id])
     return view
 
 

@@ -25,6 +25,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/reports/daily", None, {"clerk", "supervisor"}),
     ("GET", "/api/v1/reports/monthly?month=2026-10", None, {"supervisor"}),
     ("GET", "/api/v1/webhooks/deliveries", None, {"clerk", "supervisor"}),
+    ("GET", "/api/v1/audit", None, {"supervisor"}),
     ("POST", "/api/v1/integrations/portal/results", {"portal_dossier_no": "X-1"}, {"integration"}),
 ]  # fmt: skip
 
