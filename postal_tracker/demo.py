@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -13,7 +12,7 @@ from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.booking.schemas import PickupRequest
 from postal_tracker.booking.service import book_pickup, book_return
 from postal_tracker.db import Database, utcnow
-from postal_tracker.lifecycle import Event
+from postal_tracker.lifecycle import TRANSITIONS, Event
 from postal_tracker.models import Commune, User, table
 from postal_tracker.scanning.service import Rules, apply_event
 from postal_tracker.settings import Settings
@@ -48,7 +47,7 @@ def load_demo(db: Database, settings: Settings) -> Iterator[str]:
     with db.read() as conn:
         clerk_id = conn.execute(sa.select(users.c.id).where(users.c.username == "clerk")).scalar_one()
     clerk = Principal(clerk_id, "clerk", Role.CLERK, commune_id)
-    rules = Rules(settings.max_delivery_attempts, timedelta(seconds=settings.scan_clock_skew_seconds))
+    rules = Rules.from_settings(settings)
     steps = [
         [],
         [Event.PICKED_UP],
@@ -77,6 +76,8 @@ def load_demo(db: Database, settings: Settings) -> Iterator[str]:
                         settings.max_delivery_attempts,
                     )["shipment"]["tracking_no"]
                     continue
-                fields = {"at": utcnow(), "reason": "not_home", "recipient_name": name}
+                # Each event carries only what it is about: a failure its reason, a delivery its recipient.
+                extra = {"reason": "not_home", "recipient_name": name}
+                fields = {"at": utcnow(), **{f: extra[f] for f in TRANSITIONS[step].required}}
                 apply_event(conn, clerk, number, step, fields, rules, scan_id=str(uuid.uuid4()))
         yield f"demo parcel: {number} ({name}, {hamlet}, last step: {path[-1] if path else 'booked'})"
