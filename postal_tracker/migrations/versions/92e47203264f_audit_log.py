@@ -1,7 +1,7 @@
 """audit log: who read which dossier's personal data, when, and what
 
 Revision ID: 92e47203264f
-Revises: 2109b5170712
+Revises: 5c1e0a7d9b21
 Create Date: 2026-12-01 09:30:26.636282
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import postal_tracker.db
 
 revision: str = "92e47203264f"
-down_revision: str | None = "2109b5170712"
+down_revision: str | None = "5c1e0a7d9b21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
