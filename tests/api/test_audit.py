@@ -106,6 +106,10 @@ def stage(world) -> Scene:
     c = book(C, path="/api/v1/returns")
     scan(world, c["shipment"]["tracking_no"], "collected_from_desk")
 
+    complaint = world.client.post(
+        "/api/v1/complaints", json={"tracking_no": b_pickup, "kind": "late", "text": "Chưa thấy đến lấy"}, headers=clerk
+    )
+    assert complaint.status_code == 201, complaint.text
     deliveries = world.client.get("/api/v1/webhooks/deliveries", headers=clerk).json()["items"]
     refusals = world.client.get("/api/v1/scans/exceptions", headers=clerk).json()["items"]
     return Scene(
@@ -115,6 +119,7 @@ def stage(world) -> Scene:
             "dossier_id": [str(a["dossier_id"]), str(b["dossier_id"]), str(c["dossier_id"])],
             "handover_ref": [str(handover.json()["handover_id"]), f"{handover.json()['handover_id']}.pdf"],
             "code": ["PLANG"],
+            "complaint_id": [str(complaint.json()["complaint_id"])],
             "delivery_id": [str(d["id"]) for d in deliveries[:3]] or ["1"],
             "exception_id": [str(r["id"]) for r in refusals],
         },
