@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from postal_tracker.accounts import service
 from postal_tracker.accounts.auth import SUPERVISORS, issue_token
 from postal_tracker.accounts.schemas import Me, TokenAnswer, UserCreated, UserView
+from postal_tracker.booking.schemas import Text
 from postal_tracker.deps import DB, CurrentUser
 
 
@@ -21,7 +22,7 @@ class NewUser(BaseModel):
     username: Annotated[str, Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
     password: Annotated[str, Field(min_length=8, max_length=256)]
     role: Literal["clerk", "postal", "supervisor"]
-    full_name: Annotated[str, Field(max_length=100)] = ""
+    full_name: Text(100, 0) = ""
 
 
 class AuthController(Controller):

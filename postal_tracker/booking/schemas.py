@@ -9,7 +9,7 @@ from typing import Annotated, Literal, NotRequired, TypedDict
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from postal_tracker.errors import InvalidInput
-from postal_tracker.personal import nfc, normalize_phone
+from postal_tracker.personal import ascii_digits, nfc, normalize_phone, plain_text
 from postal_tracker.shipments.schemas import ShipmentView
 
 
@@ -22,15 +22,8 @@ def _phone(value: str) -> str:
 
 def _id_number(value: str) -> str:
     # CMND has 9 digits, CCCD (citizen identity card) 12.
-    if not (value.isdigit() and len(value) in (9, 12)):
+    if not (ascii_digits(value) and len(value) in (9, 12)):
         raise ValueError("an ID number has 9 (CMND) or 12 (CCCD) digits")
-    return value
-
-
-def _printable(value: str) -> str:
-    # Control characters are never part of a name or an address (and PostgreSQL refuses NUL).
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("control characters are not allowed")
     return value
 
 
@@ -48,10 +41,11 @@ UserId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=2**31 - 
 
 
 def Text(max_length: int, min_length: int = 1):
+    """The type of every free-text field: stripped, visible characters only, NFC."""
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-        AfterValidator(_printable),
+        AfterValidator(plain_text),
         AfterValidator(nfc),
     ]
 
@@ -59,10 +53,14 @@ def Text(max_length: int, min_length: int = 1):
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)]
 
 
+IdNumber = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_id_number)]
+"""A CMND (9 digits) or CCCD (12 digits) number, in the digits 0-9."""
+
+
 class Applicant(BaseModel):
     full_name: Text(100)
     phone: Phone
-    id_number: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_id_number)] | None = None
+    id_number: IdNumber | None = None
 
 
 class Address(BaseModel):

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from postal_tracker.booking.schemas import Latitude, Longitude, Text
+from postal_tracker.booking.schemas import IdNumber, Latitude, Longitude, Text
 from postal_tracker.lifecycle import Event, Reason, Status
 from postal_tracker.shipments.schemas import ShipmentView
 
@@ -33,7 +33,7 @@ class ScanRequest(BaseModel):
     note: Text(500) | None = None
     recipient_name: Text(100) | None = None
     recipient_relationship: Text(50) | None = None
-    recipient_id_number: Annotated[str, Field(pattern=r"^\d{9}(\d{3})?$")] | None = None
+    recipient_id_number: IdNumber | None = None
     # A signature drawn on the phone, as a base64 PNG; 200 kB is plenty for a scribble.
     signature_png: Annotated[str, Field(max_length=200_000, pattern=r"^[A-Za-z0-9+/=\s]*$")] | None = None
     fee_collected_vnd: Annotated[int, Field(ge=0, le=100_000_000)] | None = None

@@ -15,7 +15,7 @@ from postal_tracker.lifecycle import Event, Leg, Status
 class FeedbackRequest(BaseModel):
     """A citizen's rating of a delivered result, proven by the last 4 digits of their phone."""
 
-    phone_last4: Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
+    phone_last4: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
     rating: Annotated[int, Field(ge=1, le=5)]
     comment: Text(1000, 0) | None = None
 
