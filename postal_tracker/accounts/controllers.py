@@ -3,14 +3,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, get, post
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
-from postal_tracker.accounts import service
-from postal_tracker.accounts.auth import SUPERVISORS, issue_token
-from postal_tracker.accounts.schemas import Me, TokenAnswer, UserCreated, UserView
-from postal_tracker.booking.schemas import Text
-from postal_tracker.deps import DB, CurrentUser
+from postal_tracker.accounts.auth import STAFF, SUPERVISORS, issue_token
+from postal_tracker.accounts.deps import ACCOUNTS, Accounts
+from postal_tracker.accounts.schemas import Me, PostmanPage, TokenAnswer, UserCreated, UserView
+from postal_tracker.deps import CurrentUser, Offset
+from postal_tracker.fields import Text
 
 
 class Credentials(BaseModel):
@@ -28,11 +28,12 @@ class NewUser(BaseModel):
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["accounts"]
+    dependencies = ACCOUNTS
 
     @post("/token", status_code=200, opt={"public": True}, sync_to_thread=True)
-    def token(self, request: Request, db: DB, data: JSONBody[Credentials]) -> TokenAnswer:
+    def token(self, request: Request, accounts: Accounts, data: JSONBody[Credentials]) -> TokenAnswer:
         """Exchange a username and password for a bearer token (valid one shift)."""
-        principal = service.authenticate(db, data.username, data.password)
+        principal = accounts.sign_in(data.username, data.password)
         token = issue_token(request.app.state.jwt_auth, principal)
         return {"access_token": token, "token_type": "bearer", "role": principal.role.value}
 
@@ -45,13 +46,28 @@ class UserController(Controller):
     path = "/api/v1/users"
     tags = ["accounts"]
     guards = [SUPERVISORS]
+    dependencies = ACCOUNTS
 
     @get("/", sync_to_thread=True)
-    def list(self, db: DB, user: CurrentUser) -> list[UserView]:
-        return service.list_users(db, user.commune_id)
+    def list(self, accounts: Accounts, user: CurrentUser) -> list[UserView]:
+        return accounts.users(user.commune_id)
 
     @post("/", sync_to_thread=True)
-    def create(self, db: DB, user: CurrentUser, data: JSONBody[NewUser]) -> UserCreated:
+    def create(self, accounts: Accounts, user: CurrentUser, data: JSONBody[NewUser]) -> UserCreated:
         """Add a clerk, postman or supervisor to the supervisor's commune."""
-        user_id = service.create_user(db, user.commune_id, data.username, data.role, data.password, data.full_name)
-        return {"id": user_id, "username": data.username, "role": data.role}
+        return accounts.add_user(user.commune_id, data.username, data.role, data.password, data.full_name)
+
+
+class PostmanController(Controller):
+    path = "/api/v1/postmen"
+    tags = ["accounts"]
+    guards = [STAFF]
+    dependencies = ACCOUNTS
+
+    @get("/", sync_to_thread=True)
+    def list(
+        self, accounts: Accounts, user: CurrentUser,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, offset: Offset = 0,
+    ) -> PostmanPage:  # fmt: skip
+        """The commune's active postmen (users with the `postal` role), to assign parcels to."""
+        return accounts.postmen(user.commune_id, limit=limit, offset=offset)

@@ -5,7 +5,7 @@ No `from __future__ import annotations` here: see postal_tracker/shipments/schem
 
 from typing import Literal, TypedDict
 
-from postal_tracker.accounts.service import Role
+from postal_tracker.accounts.principal import Role
 
 
 class TokenAnswer(TypedDict):
@@ -34,3 +34,17 @@ class UserCreated(TypedDict):
     id: int
     username: str
     role: Role
+
+
+class PostmanView(TypedDict):
+    id: int
+    username: str
+    full_name: str
+    active: bool
+
+
+class PostmanPage(TypedDict):
+    items: list[PostmanView]
+    total: int
+    limit: int
+    offset: int

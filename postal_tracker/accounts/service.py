@@ -1,16 +1,17 @@
-"""Users and API keys: creating them, checking passwords and keys."""
+"""Users, postmen and API keys: creating them, checking passwords and keys."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from enum import StrEnum
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from postal_tracker.accounts.postmen import list_postmen
+from postal_tracker.accounts.principal import Principal, Role
+from postal_tracker.accounts.schemas import PostmanPage, UserCreated, UserView
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, Unauthorized
 from postal_tracker.models import ApiKey, User, table
@@ -20,32 +21,6 @@ api_keys = table(ApiKey)
 _hasher = PasswordHasher()
 # Checked when the username is unknown, so the response time doesn't reveal which users exist.
 _DUMMY_HASH = _hasher.hash("not-a-password")
-
-
-class Role(StrEnum):
-    CLERK = "clerk"
-    POSTAL = "postal"
-    SUPERVISOR = "supervisor"
-    INTEGRATION = "integration"  # API keys only
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a staff user (by token or cookie) or an integration client (by key)."""
-
-    id: int
-    name: str
-    role: Role
-    commune_id: int
-
-    @property
-    def key(self) -> str:
-        """Scope of idempotency keys and audit fields."""
-        return f"{'key' if self.role is Role.INTEGRATION else 'user'}:{self.id}"
-
-    @property
-    def user_id(self) -> int | None:
-        return None if self.role is Role.INTEGRATION else self.id
 
 
 def create_user(db: Database, commune_id: int, username: str, role: str, password: str, full_name: str = "") -> int:
@@ -106,3 +81,24 @@ def list_users(db: Database, commune_id: int) -> list[dict]:
             .order_by(users.c.username)
         ).mappings()
         return [dict(r) for r in rows]
+
+
+class AccountService:
+    """The accounts context: signing in, the commune's users and its postmen."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def sign_in(self, username: str, password: str) -> Principal:
+        return authenticate(self.db, username, password)
+
+    def users(self, commune_id: int) -> list[UserView]:
+        return list_users(self.db, commune_id)  # type: ignore[return-value]
+
+    def add_user(self, commune_id: int, username: str, role: str, password: str, full_name: str = "") -> UserCreated:
+        user_id = create_user(self.db, commune_id, username, role, password, full_name)
+        return {"id": user_id, "username": username, "role": Role(role)}
+
+    def postmen(self, commune_id: int, *, limit: int, offset: int) -> PostmanPage:
+        with self.db.read() as conn:
+            return list_postmen(conn, commune_id, limit=limit, offset=offset)  # type: ignore[return-value]

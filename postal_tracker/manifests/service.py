@@ -29,10 +29,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from labels import ManifestData, ManifestStop, render_manifest
+from postal_tracker.accounts.postmen import postman_by_ref, postman_view
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database
 from postal_tracker.lifecycle import NEXT_STEP_TEXT_VI, REASONS, Leg, Reason, Status
-from postal_tracker.manifests.postmen import postman_by_ref, postman_view
 from postal_tracker.manifests.tour import plan_tour
 from postal_tracker.models import Commune, Dossier, Hamlet, Shipment, table
 from postal_tracker.personal import display_phone

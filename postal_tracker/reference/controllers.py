@@ -6,9 +6,9 @@ from pydantic import BaseModel
 
 from postal_tracker.accounts.auth import SUPERVISORS, allow
 from postal_tracker.accounts.service import Role
-from postal_tracker.booking.schemas import Latitude, Longitude, Text, UserId
-from postal_tracker.deps import DB, CurrentUser
-from postal_tracker.reference import service
+from postal_tracker.deps import CurrentUser
+from postal_tracker.fields import Latitude, Longitude, Text, UserId
+from postal_tracker.reference.deps import REFERENCE, Reference
 from postal_tracker.reference.schemas import HamletView, ProcedureView
 
 
@@ -24,24 +24,24 @@ class HamletUpdate(BaseModel):
 class ReferenceController(Controller):
     path = "/api/v1"
     tags = ["reference"]
+    dependencies = REFERENCE
 
     @get("/hamlets", guards=[allow(Role.CLERK, Role.POSTAL, Role.INTEGRATION)], sync_to_thread=True)
-    def hamlets(self, db: DB, user: CurrentUser) -> list[HamletView]:
+    def hamlets(self, reference: Reference, user: CurrentUser) -> list[HamletView]:
         """The commune's hamlets (ấp) with their centres."""
-        with db.read() as conn:
-            return service.list_hamlets(conn, user.commune_id)
+        return reference.hamlets(user.commune_id)
 
     @patch("/hamlets/{code:str}", guards=[SUPERVISORS], sync_to_thread=True)
-    def update_hamlet(self, db: DB, user: CurrentUser, code: FromPath[str], data: JSONBody[HamletUpdate]) -> HamletView:
+    def update_hamlet(
+        self, reference: Reference, user: CurrentUser, code: FromPath[str], data: JSONBody[HamletUpdate]
+    ) -> HamletView:
         """Rename a hamlet or move its centre; dossiers keep the name they were booked under."""
         changes = data.model_dump(exclude_unset=True)
         # A hamlet always has a name and a centre: null there means "unchanged".
         changes = {k: v for k, v in changes.items() if v is not None or k == "default_postman_id"}
-        with db.write() as conn:
-            return service.update_hamlet(conn, user.commune_id, code, changes)
+        return reference.update_hamlet(user.commune_id, code, changes)
 
     @get("/procedures", guards=[allow(Role.CLERK, Role.POSTAL, Role.INTEGRATION)], sync_to_thread=True)
-    def procedures(self, db: DB) -> list[ProcedureView]:
+    def procedures(self, reference: Reference) -> list[ProcedureView]:
         """The catalog of commune-level procedures with their national codes and fees."""
-        with db.read() as conn:
-            return service.list_procedures(conn)
+        return reference.procedures()

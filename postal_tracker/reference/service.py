@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.postmen import find_postman
+from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput, NotFound
-from postal_tracker.manifests.postmen import find_postman
 from postal_tracker.models import Hamlet, Procedure, table
+from postal_tracker.reference.schemas import BookingChoices, HamletView, ProcedureView
 
 hamlets = table(Hamlet)
 procedures = table(Procedure)
@@ -56,3 +60,27 @@ def get_procedure(conn: Connection, code: str, field: str = "procedure_code") ->
     if row is None:
         raise InvalidInput(f"unknown procedure code {code!r}; see GET /api/v1/procedures", field=field)
     return row
+
+
+class ReferenceService:
+    """The reference context: the commune's hamlets and the catalogue of procedures."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def hamlets(self, commune_id: int) -> list[HamletView]:
+        with self.db.read() as conn:
+            return list_hamlets(conn, commune_id)  # type: ignore[return-value]
+
+    def update_hamlet(self, commune_id: int, code: str, changes: dict[str, Any]) -> HamletView:
+        with self.db.write() as conn:
+            return update_hamlet(conn, commune_id, code, changes)  # type: ignore[return-value]
+
+    def procedures(self) -> list[ProcedureView]:
+        with self.db.read() as conn:
+            return list_procedures(conn)  # type: ignore[return-value]
+
+    def booking_choices(self, commune_id: int) -> BookingChoices:
+        """What a booking form offers: the commune's hamlets and the procedures."""
+        with self.db.read() as conn:
+            return {"hamlets": list_hamlets(conn, commune_id), "procedures": list_procedures(conn)}  # type: ignore[typeddict-item]

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from postal_tracker.booking.schemas import IdNumber, Latitude, Longitude, Text
+from postal_tracker.fields import IdNumber, Latitude, Longitude, Text
 from postal_tracker.lifecycle import Event, Reason, Status
 from postal_tracker.shipments.schemas import ShipmentView
 

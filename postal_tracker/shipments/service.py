@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.postmen import find_postman
 from postal_tracker.db import utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
@@ -24,7 +25,6 @@ from postal_tracker.lifecycle import (
     event_text_vi,
     normalize_tracking_no,
 )
-from postal_tracker.manifests.postmen import find_postman
 from postal_tracker.models import Dossier, Event, Shipment, table
 
 shipments = table(Shipment)
