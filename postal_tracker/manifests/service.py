@@ -77,7 +77,7 @@ def _rows(conn: Connection, commune_id: int, day: date, kind: str, max_attempts:
             shipments.c.fee_collected_vnd, postman.label("postman_id"),
             dossiers.c.id.label("dossier_id"), dossiers.c.applicant_name, dossiers.c.applicant_phone,
             dossiers.c.hamlet_code.label("home_hamlet_code"), dossiers.c.hamlet_name, dossiers.c.address_detail,
-            dossiers.c.lat, dossiers.c.lon, dossiers.c.geo_source, dossiers.c.fee_vnd,
+            dossiers.c.lat, dossiers.c.lon, dossiers.c.geo_source, dossiers.c.fee_vnd, dossiers.c.note,
             dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name, dossiers.c.delivery_detail,
             dossiers.c.delivery_lat, dossiers.c.delivery_lon, dossiers.c.delivery_geo_source,
         )
@@ -125,6 +125,7 @@ def _stop(row: Any) -> dict[str, Any]:
         "geo_source": geo_source,
         "name": row.applicant_name,
         "phone": row.applicant_phone,
+        "note": row.note,
         "fee_to_collect_vnd": fee,
         "attempts": row.attempts,
         "postman_id": row.postman_id,
