@@ -17,6 +17,7 @@ from postal_tracker.accounts.auth import make_jwt_auth
 from postal_tracker.accounts.controllers import AuthController, PostmanController, UserController
 from postal_tracker.accounts.service import Principal
 from postal_tracker.booking.controllers import BookingController
+from postal_tracker.complaints.controllers import ComplaintController
 from postal_tracker.db import Database
 from postal_tracker.delivery.controllers import DeliveryController
 from postal_tracker.delivery.service import DeliveryConfig, DeliveryWorker
@@ -118,6 +119,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             DeliveryController,
             PortalController,
             ReportController,
+            ComplaintController,
             public,
             PageController,
             static_files_router(),

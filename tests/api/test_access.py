@@ -25,6 +25,10 @@ ENDPOINTS = [
     ("GET", "/api/v1/reports/daily", None, {"clerk", "supervisor"}),
     ("GET", "/api/v1/reports/monthly?month=2026-10", None, {"supervisor"}),
     ("GET", "/api/v1/webhooks/deliveries", None, {"clerk", "supervisor"}),
+    ("GET", "/api/v1/complaints", None, {"clerk", "supervisor"}),
+    ("POST", "/api/v1/complaints", {"tracking_no": "RR123456785VN", "kind": "late", "text": "Chậm"},
+     {"clerk", "supervisor"}),
+    ("PATCH", "/api/v1/complaints/1", {"status": "resolved", "resolution": "x"}, {"clerk", "supervisor"}),
     ("POST", "/api/v1/integrations/portal/results", {"portal_dossier_no": "X-1"}, {"integration"}),
 ]  # fmt: skip
 
