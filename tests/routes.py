@@ -27,6 +27,10 @@ def takes_a_body(app: Litestar, method: str, template: str) -> bool:
     return "data" in handler.parsed_fn_signature.parameters
 
 
+_PLACEHOLDERS = {"int": "1", "str": "x", "path": "x", "uuid": "00000000-0000-4000-8000-000000000000"}
+
+
 def concrete(template: str, values: Mapping[str, str]) -> str:
-    """`/api/v1/dossiers/{dossier_id:int}` with `{"dossier_id": "7"}` -> `/api/v1/dossiers/7`."""
-    return _PARAMETER.sub(lambda m: values[m.group(1)], template)
+    """`/api/v1/dossiers/{dossier_id:int}` with `{"dossier_id": "7"}` -> `/api/v1/dossiers/7`;
+    a parameter not in `values` gets a placeholder of its type."""
+    return _PARAMETER.sub(lambda m: values.get(m.group(1)) or _PLACEHOLDERS[m.group(2)], template)
