@@ -95,7 +95,7 @@ def test_sign_in_attempts_are_rate_limited_per_address(settings, database):
 
     from postal_tracker.app import create_app
 
-    app = create_app(replace(settings, sign_in_rate_limit=2, delivery_worker=False), database)
+    app = create_app(replace(settings, public=replace(settings.public, sign_in_rate_limit=2)), database)
     with TestClient(app) as client:
         codes = [
             client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).status_code for _ in range(3)
