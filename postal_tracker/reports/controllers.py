@@ -20,8 +20,7 @@ class ReportController(Controller):
     @get("/daily", guards=[DESK], sync_to_thread=True)
     def daily(self, db: DB, user: CurrentUser, date: FromQuery[date | None] = None) -> DailyReport:
         """The desk's outcome sheet for one local day (default: today): every event, counted by kind."""
-        with db.read() as conn:
-            return service.daily(conn, user.commune_id, date or local_today())
+        return service.daily_report(db, user, date or local_today())
 
     @get("/monthly", guards=[SUPERVISORS], sync_to_thread=True)
     def monthly(
