@@ -21,7 +21,7 @@ from postal_tracker.idempotency import run_once
 from postal_tracker.lifecycle import STATUS_TEXT_VI, Event, Status, event_text_vi
 from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
 from postal_tracker.models import Event as EventModel
-from postal_tracker.personal import mask_name, no_parcel_for_these_digits, phone_digits_match
+from postal_tracker.personal import ascii_digits, mask_name, no_parcel_for_these_digits, phone_digits_match
 from postal_tracker.shipments.service import parse_tracking_no
 from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
 
@@ -45,7 +45,7 @@ def _place(event: str, commune: sa.Row, hamlet_name: str | None) -> str:
 
 def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> dict[str, Any]:
     number = parse_tracking_no(raw_number)
-    if phone_last4 is not None and not (len(phone_last4) == 4 and phone_last4.isdigit()):
+    if phone_last4 is not None and not (len(phone_last4) == 4 and ascii_digits(phone_last4)):
         raise InvalidInput("phone_last4 is the last 4 digits of the phone number", field="phone_last4")
     # One indexed join, then the events: this is the busiest public path.
     parcel = conn.execute(

@@ -35,6 +35,7 @@ from postal_tracker.lifecycle import (
     normalize_tracking_no,
 )
 from postal_tracker.localtime import LOCAL_TZ
+from postal_tracker.personal import ascii_digits
 from postal_tracker.settings import Settings
 from postal_tracker.tracking.deps import TRACKING, Tracking
 from postal_tracker.web import service
@@ -366,7 +367,7 @@ class TrackPageController(Controller):
         context: dict[str, Any] = {"tracking_no": raw, "phone_last4": last4 or "", "answer": answer}
         if not raw:
             return render(request, settings, "track.html", context)
-        if last4 is not None and not (len(last4) == 4 and last4.isdigit()):
+        if last4 is not None and not (len(last4) == 4 and ascii_digits(last4)):
             context["phone_error"] = t["track_bad_phone"]
             last4 = None
         try:
