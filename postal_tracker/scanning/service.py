@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pydantic
@@ -198,16 +198,21 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSectio
         return stored
 
 
+_SCAN_TIME = pydantic.TypeAdapter(pydantic.AwareDatetime)
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+
+
 def record_batch(db: Database, principal: Principal, scans: list[Any], rules: RulesSection) -> list[dict[str, Any]]:
     """Apply an offline scanner's queue in order of scan time; one bad scan never blocks the others."""
 
-    def scan_time(item: tuple[int, Any]) -> tuple[int, str]:
+    def scan_time(item: tuple[int, Any]) -> tuple[int, datetime]:
+        # By the instant, parsed as the scan itself will be: `10:00+07:00` is before `04:00Z`,
+        # whatever the strings say. A scan without a usable time goes last (it will be refused).
         raw = item[1]
-        at = raw.get("at") if isinstance(raw, dict) else None
         try:
-            return 0, datetime.fromisoformat(str(at)).isoformat() if at else ""
-        except ValueError:
-            return 1, ""
+            return 0, _SCAN_TIME.validate_python(raw.get("at") if isinstance(raw, dict) else None)
+        except pydantic.ValidationError:
+            return 1, _NO_TIME
 
     results: list[dict[str, Any] | None] = [None] * len(scans)
     for index, raw in sorted(enumerate(scans), key=scan_time):
