@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
 from postal_tracker.idempotency import as_sent
 from postal_tracker.lifecycle import (
@@ -161,14 +161,15 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSectio
             stored = _stored(conn, scan_id)
             if stored is not None:
                 return stored
+            received_at = utcnow()
             record = {
                 "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
-                "received_at": utcnow(), "payload": payload,
+                "received_at": received_at, "payload": payload,
                 "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
                 "event": str(payload.get("event"))[:40] if payload.get("event") else None,
             }  # fmt: skip
             try:
-                scan, tracking_no = validate_scan(raw, record["received_at"], rules)
+                scan, tracking_no = validate_scan(raw, received_at, rules)
                 fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
                 shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
             except DomainError as exc:
@@ -240,12 +241,13 @@ def record_handover(
     if at > now + rules.scan_clock_skew:
         raise InvalidInput("the hand-over time is in the future", field="at")
     problems: list[dict[str, Any]] = []
-    handover_id = conn.execute(
+    handover_id = insert_one(
+        conn,
         handovers.insert().values(
             commune_id=principal.commune_id, direction=req.direction, at=at, count=len(req.tracking_nos),
             user_id=principal.user_id, created_at=now,
         )
-    ).inserted_primary_key[0]  # fmt: skip
+    )  # fmt: skip
     seen: set[str] = set()
     for raw in req.tracking_nos:
         try:
