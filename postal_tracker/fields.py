@@ -11,7 +11,7 @@ from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from postal_tracker.errors import InvalidInput
-from postal_tracker.personal import nfc, normalize_phone
+from postal_tracker.personal import ascii_digits, nfc, normalize_phone, plain_text
 
 
 def _phone(value: str) -> str:
@@ -23,15 +23,8 @@ def _phone(value: str) -> str:
 
 def _id_number(value: str) -> str:
     # CMND has 9 digits, CCCD (citizen identity card) 12.
-    if not (value.isdigit() and len(value) in (9, 12)):
+    if not (ascii_digits(value) and len(value) in (9, 12)):
         raise ValueError("an ID number has 9 (CMND) or 12 (CCCD) digits")
-    return value
-
-
-def _printable(value: str) -> str:
-    # Control characters are never part of a name or an address (and PostgreSQL refuses NUL).
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("control characters are not allowed")
     return value
 
 
@@ -50,18 +43,18 @@ UserId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=2**31 - 
 
 @dataclass(frozen=True)
 class Text(GroupedMetadata):
-    """Text a person typed, as `Annotated[str, Text(100)]`: stripped, 1 to 100 characters, no
-    control characters, NFC. One group of constraints, so that type checkers see a `str`."""
+    """Text a person typed, as `Annotated[str, Text(100)]`: stripped, 1 to 100 characters, visible
+    characters only, NFC. One group of constraints, so that type checkers see a `str`."""
 
     max_length: int
     min_length: int = 1
 
     def __iter__(self) -> Iterator[object]:
         yield from StringConstraints(strip_whitespace=True, min_length=self.min_length, max_length=self.max_length)
-        yield AfterValidator(_printable)
+        yield AfterValidator(plain_text)
         yield AfterValidator(nfc)
 
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)]
 IdNumber = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_id_number)]
-"""A CMND (9 digits) or CCCD (12 digits) number."""
+"""A CMND (9 digits) or CCCD (12 digits) number, in the digits 0-9."""

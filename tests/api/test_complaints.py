@@ -55,7 +55,8 @@ def test_wrong_digits_answer_exactly_as_an_unknown_number_and_store_nothing(worl
     unknown_status, nobody = complain(world, unknown, "0000")
     assert wrong_status == unknown_status == 404
     assert {**wrong, "detail": wrong["detail"].replace(number, "<no>")} == {
-        **nobody, "detail": nobody["detail"].replace(unknown, "<no>")
+        **nobody,
+        "detail": nobody["detail"].replace(unknown, "<no>"),
     }
     assert count_complaints(database, number) == 0
     bad_check_digit = number[:10] + str((int(number[10]) + 1) % 10) + "VN"
@@ -82,8 +83,12 @@ def test_complaints_close_six_months_after_booking_whatever_the_digits(world, da
     # Booked at noon on the day that makes today the last day of the 6 months: still accepted.
     month = today.month - 7
     start = date(today.year + month // 12, month % 12 + 1, 1)
-    day = next(start + timedelta(days=d) for d in range(62) if filing_closes_on(
-        datetime.combine(start + timedelta(days=d), datetime.min.time(), LOCAL_TZ).replace(hour=12)) >= today)
+    day = next(
+        start + timedelta(days=d)
+        for d in range(62)
+        if filing_closes_on(datetime.combine(start + timedelta(days=d), datetime.min.time(), LOCAL_TZ).replace(hour=12))
+        >= today
+    )
     booked_long_ago(database, still_open, datetime.combine(day, datetime.min.time(), LOCAL_TZ).replace(hour=12))
     assert complain(world, still_open)[0] == 201
 
@@ -204,3 +209,16 @@ def test_the_same_idempotency_key_files_once(world):
     second = world.client.post("/api/v1/complaints", json=body, headers=headers)
     assert first.status_code == second.status_code == 201 and first.json() == second.json()
     assert world.client.get("/api/v1/complaints", headers=world.headers("clerk")).json()["total"] == 1
+
+
+def test_reading_complaint_texts_is_audited(world):
+    booked = book(world)
+    complaint_id = complain(world, booked["shipment"]["tracking_no"])[1]["complaint_id"]
+    clerk = world.headers("clerk")
+    world.client.get("/api/v1/complaints", headers=clerk)
+    world.client.get(f"/api/v1/complaints/{complaint_id}", headers=clerk)
+    answer = world.client.get("/api/v1/audit", params={"dossier_id": booked["dossier_id"]},
+                              headers=world.headers("supervisor"))  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    reads = [e for e in answer.json()["items"] if e["what"] == "complaints"]
+    assert len(reads) == 2 and {e["user_id"] for e in reads} == {world.user_ids["clerk"]}
