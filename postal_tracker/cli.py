@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from postal_tracker import migrate
 from postal_tracker.accounts import service as accounts
+from postal_tracker.crypto import DataKeyError
 from postal_tracker.db import Database
 from postal_tracker.errors import DomainError
 from postal_tracker.models import Commune, table
@@ -36,6 +37,11 @@ def web_app_without_delivery() -> Litestar:
     return create_app(replace(settings, delivery=replace(settings.delivery, worker=False)))
 
 
+def open_database(settings: Settings) -> Database:
+    """The database with its data key (on SQLite, the one beside the file when none is set)."""
+    return Database(settings.database.url, settings.personal.data_key)
+
+
 def _commune_id(db: Database, code: str | None) -> int:
     communes = table(Commune)
     with db.read() as conn:
@@ -51,7 +57,7 @@ def _commune_id(db: Database, code: str | None) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    settings.with_jwt_secret()  # refuse to start without a usable secret, before forking workers
+    settings.with_secrets()  # refuse to start without usable secrets, before forking workers
     # Each worker process imports the factory by name; the flag is in which factory it imports.
     factory = "web_app_without_delivery" if args.no_worker else "web_app"
     # uvloop + httptools: the default asyncio loop leaves Nagle's algorithm on (MEASURED.md).
@@ -62,12 +68,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
-    migrate.upgrade(Database(settings.database.url))
+    migrate.upgrade(open_database(settings))
     print("database is up to date")
 
 
 def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
-    db = Database(settings.database.url)
+    db = open_database(settings)
     user_id = accounts.create_user(
         db, _commune_id(db, args.commune), args.name, args.role, args.password, args.full_name or ""
     )
@@ -75,7 +81,7 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_apikeys_add(args: argparse.Namespace, settings: Settings) -> None:
-    db = Database(settings.database.url)
+    db = open_database(settings)
     key = accounts.create_api_key(db, _commune_id(db, args.commune), args.name)
     print(f"API key {args.name!r} created. It is shown once; store it now:")
     print(key)
@@ -84,7 +90,8 @@ def cmd_apikeys_add(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.demo import load_demo
 
-    db = Database(settings.database.url)
+    settings = settings.with_data_key()
+    db = open_database(settings)
     migrate.upgrade(db)
     for line in load_demo(db, settings):
         print(line)
@@ -97,7 +104,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.logs import configure_logging
 
     configure_logging(settings.logging.level)
-    db = Database(settings.database.url)
+    db = open_database(settings)
     commune_id = _commune_id(db, args.commune) if args.commune else None
     worker = DeliveryWorker(db, DeliveryConfig.from_settings(settings), commune_id=commune_id)
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -108,7 +115,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.reports.service import write_monthly_file
 
-    db = Database(settings.database.url)
+    db = open_database(settings)
     path = write_monthly_file(db, _commune_id(db, args.commune), args.month, args.out)
     print(f"monthly report {args.month} written to {path}")
 
@@ -163,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args, Settings.from_env())
-    except (SettingsError, DomainError) as exc:
+    except (SettingsError, DomainError, DataKeyError) as exc:
         print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 
