@@ -120,6 +120,37 @@ def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
     print(f"monthly report {args.month} written to {path}")
 
 
+def cmd_retention_apply(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.privacy.retention import apply_retention
+
+    days = settings.personal.retention_days
+    if days is None:
+        raise SystemExit("POSTAL_TRACKER_RETENTION_DAYS is not set: every dossier is kept, nothing to do")
+    result = apply_retention(open_database(settings.with_data_key()), days, dry_run=args.dry_run)
+    closed = f"closed before {result.cutoff:%Y-%m-%d %H:%M} UTC ({days} days ago)"
+    ids = ", ".join(map(str, result.dossier_ids[:50])) + (" ..." if len(result.dossier_ids) > 50 else "")
+    count = len(result.dossier_ids)
+    if args.dry_run:
+        print(f"dry run: would remove the personal data of {count} dossiers {closed}; nothing changed")
+    else:
+        print(f"removed the personal data of {count} dossiers {closed}")
+    if ids:
+        print(f"dossiers: {ids}")
+
+
+def cmd_data_key_new(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.crypto import new_data_key
+
+    print(new_data_key())
+
+
+def cmd_data_key_rotate(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.privacy.keys import rotate
+
+    count = rotate(open_database(settings.with_data_key()))
+    print(f"{count} values re-encrypted with the first key; the other keys may now be dropped")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="postal-tracker", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
     monthly.add_argument("--out", required=True, help="FILE.json, FILE.csv or FILE.pdf")
     monthly.add_argument("--commune", help="commune code (default: the first one)")
     monthly.set_defaults(func=cmd_report_monthly)
+
+    retention = sub.add_parser("retention", help="remove the personal data of dossiers closed long ago")
+    retention_apply = retention.add_subparsers(dest="action", required=True).add_parser(
+        "apply", help="anonymize the dossiers closed more than POSTAL_TRACKER_RETENTION_DAYS ago"
+    )
+    retention_apply.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
+    retention_apply.set_defaults(func=cmd_retention_apply)
+
+    data_key = sub.add_parser("data-key", help="the key that encrypts ID numbers, signatures and photos")
+    data_key_actions = data_key.add_subparsers(dest="action", required=True)
+    data_key_actions.add_parser("new", help="print a new key").set_defaults(func=cmd_data_key_new)
+    data_key_actions.add_parser(
+        "rotate", help="re-encrypt everything with the first key of POSTAL_TRACKER_DATA_KEY"
+    ).set_defaults(func=cmd_data_key_rotate)
     return parser
 
 

@@ -66,17 +66,19 @@ def sqlite_file_of(url: str) -> str | None:
     return None if path in ("", ":memory:") else path
 
 
-def owner_only_sqlite_file(path: str) -> None:
+def owner_only_sqlite_file(path: str) -> bool:
     """Create the database file 0600 before SQLite does (SQLite would use 0644 less the umask),
     and tighten an existing one. SQLite gives its -wal and -shm files the mode of the database
-    file, so they are the owner's alone too."""
+    file, so they are the owner's alone too. False when its directory does not exist (opening
+    the database will then fail and say so)."""
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     except FileNotFoundError:
-        return  # its directory does not exist: opening will fail and say so
+        return False
     for name in (path, path + "-wal", path + "-shm"):
         if os.path.exists(name):
             os.chmod(name, 0o600)
+    return True
 
 
 def make_engine(url: str) -> Engine:
@@ -117,10 +119,8 @@ class Database:
     def __init__(self, url: str, data_keys: Sequence[str] = ()) -> None:
         url = normalize_url(url)
         sqlite_path = sqlite_file_of(url)
-        if sqlite_path is not None:
-            owner_only_sqlite_file(sqlite_path)
-            if not data_keys:
-                data_keys = (data_key_beside(sqlite_path),)
+        if sqlite_path is not None and owner_only_sqlite_file(sqlite_path) and not data_keys:
+            data_keys = (data_key_beside(sqlite_path),)
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock() if self.is_sqlite else None

@@ -130,6 +130,7 @@ class Dossier(SQLModel, table=True):
     note: str | None = None
     documents: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     sms_opt_out: bool = False
+    anonymized_at: datetime | None = _time(nullable=True)  # retention removed its personal data
     created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = _time(default=True, index=True)
 

@@ -144,3 +144,15 @@ def scrubbed(raw: Any) -> Any:
         return value
 
     return _walk(raw, change)
+
+
+# What retention removes from stored JSON (raw scans, webhook bodies): every trace of a person.
+PERSONAL_KEYS = ID_NUMBER_KEYS | IMAGE_KEYS | NAME_KEYS | {"note", "authorization_note", "full_name", "phone"}
+
+
+def without_personal_data(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_personal_data(v) for k, v in value.items() if k not in PERSONAL_KEYS}
+    if isinstance(value, list):
+        return [without_personal_data(v) for v in value]
+    return value

@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 from postal_tracker import migrate
 from postal_tracker.crypto import DataKeyError, new_data_key
 from postal_tracker.db import Database
+from postal_tracker.privacy.keys import rotate
 from postal_tracker.settings import SettingsError
 from tests.builders import pickup_body, scan_body, settings_from
 
@@ -137,14 +138,17 @@ def test_rotation_the_new_key_first_reads_what_the_old_key_wrote(tmp_path):
             geo_source="hamlet", documents=[],
         ))  # fmt: skip
     db.dispose()
-    rotated = Database(url, (new, old))
-    with rotated.read() as conn:
+    alone = Database(url, (new,))
+    with pytest.raises(DataKeyError), alone.read() as conn:  # the old key is still needed
+        conn.execute(sa.select(dossiers.c.applicant_id_number)).scalar()
+    both = Database(url, (new, old))
+    with both.read() as conn:
         assert conn.execute(sa.select(dossiers.c.applicant_id_number)).scalar() == APPLICANT_ID
-    rotated.dispose()
-    with pytest.raises(DataKeyError):
-        alone = Database(url, (new,))
-        with alone.read() as conn:
-            conn.execute(sa.select(dossiers.c.applicant_id_number)).scalar()
+    assert rotate(both) == 1  # `postal-tracker data-key rotate`
+    both.dispose()
+    with alone.read() as conn:  # ... and now it is not
+        assert conn.execute(sa.select(dossiers.c.applicant_id_number)).scalar() == APPLICANT_ID
+    alone.dispose()
 
 
 def test_the_database_its_wal_and_shm_and_the_secret_files_are_the_owner_s_alone(tmp_path):
