@@ -24,6 +24,7 @@ ENDPOINTS = [
      {"clerk", "postal", "supervisor", "integration"}),
     ("GET", "/api/v1/reports/daily", None, {"clerk", "supervisor"}),
     ("GET", "/api/v1/reports/monthly?month=2026-10", None, {"supervisor"}),
+    ("GET", "/api/v1/reports/quarterly?quarter=2026-Q3", None, {"supervisor"}),
     ("GET", "/api/v1/webhooks/deliveries", None, {"clerk", "supervisor"}),
     ("GET", "/api/v1/audit", None, {"supervisor"}),
     ("GET", "/api/v1/complaints", None, {"clerk", "supervisor"}),
