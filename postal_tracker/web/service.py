@@ -22,6 +22,7 @@ from postal_tracker.db import Database
 from postal_tracker.lifecycle import Event, InvalidTrackingNumber, Leg, Status, normalize_tracking_no
 from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
+from postal_tracker.reference.schemas import BookingChoices
 from postal_tracker.reference.service import list_hamlets, list_procedures
 from postal_tracker.reports.service import daily
 from postal_tracker.scanning.service import exceptions_page
@@ -32,7 +33,7 @@ shipments = table(Shipment)
 dossiers = table(Dossier)
 
 
-def booking_choices(db: Database, principal: Principal) -> dict[str, list[dict]]:
+def booking_choices(db: Database, principal: Principal) -> BookingChoices:
     with db.read() as conn:
         return {
             "hamlets": list_hamlets(conn, principal.commune_id),

@@ -4,7 +4,7 @@ The two ID number columns become TEXT (a token is longer than the number), and t
 already stored in clear are encrypted with the data key of the database being upgraded.
 
 Revision ID: b85952ac3e0d
-Revises: 92e47203264f
+Revises: 7d3c2b1a9e40
 Create Date: 2026-12-01 10:19:19.497517
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from postal_tracker.crypto import cipher_of
 
 revision: str = "b85952ac3e0d"
-down_revision: str | None = "92e47203264f"
+down_revision: str | None = "7d3c2b1a9e40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
