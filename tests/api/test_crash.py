@@ -26,7 +26,7 @@ from postal_tracker.booking.service import book_pickup
 from postal_tracker.models import Event, ScanRecord, Shipment, table
 from postal_tracker.settings import RulesSection
 from tests.builders import pickup_body, scan_body
-from tests.conftest import TEST_JWT_SECRET, make_world
+from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET, make_world
 from tests.processes import ServeProcess
 
 CYCLES = 3
@@ -136,7 +136,10 @@ def _check_nothing_half_applied(database, commune_id: int) -> dict[str, str]:
 @pytest.mark.slow
 def test_kill_9_during_single_and_batch_scans_loses_no_acknowledged_scan(database, database_url, client):
     world = make_world(database, client)
-    env = {"POSTAL_TRACKER_DATABASE_URL": database_url, "POSTAL_TRACKER_JWT_SECRET": TEST_JWT_SECRET}
+    env = {
+        "POSTAL_TRACKER_DATABASE_URL": database_url, "POSTAL_TRACKER_JWT_SECRET": TEST_JWT_SECRET,
+        "POSTAL_TRACKER_DATA_KEY": TEST_DATA_KEY,
+    }  # fmt: skip
     server = ServeProcess(env, "--no-worker")
     headers = world.headers("postal")
     rng = random.Random(9)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from postal_tracker.models import Event, Shipment, table
 from postal_tracker.settings import SettingsError
 from tests.builders import pickup_body, scan_body, settings_from
-from tests.conftest import PASSWORD, TEST_JWT_SECRET, make_world
+from tests.conftest import PASSWORD, TEST_DATA_KEY, TEST_JWT_SECRET, make_world
 from tests.processes import ServeProcess, drop_redis_prefix, redis_url_or_skip, unique_redis_prefix
 
 PUBLIC_LIMIT = 8
@@ -36,6 +36,7 @@ def redis_env() -> Iterator[dict[str, str]]:
 def two_instances(database_url, redis_env) -> Iterator[tuple[ServeProcess, ServeProcess]]:
     env = {
         "POSTAL_TRACKER_DATABASE_URL": database_url, "POSTAL_TRACKER_JWT_SECRET": TEST_JWT_SECRET,
+        "POSTAL_TRACKER_DATA_KEY": TEST_DATA_KEY,
         "POSTAL_TRACKER_PUBLIC_RATE_LIMIT": str(PUBLIC_LIMIT), "POSTAL_TRACKER_SIGN_IN_RATE_LIMIT": "1000",
         "POSTAL_TRACKER_SIGN_IN_LOCKOUT_FAILURES": "4", **redis_env,
     }  # fmt: skip

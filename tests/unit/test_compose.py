@@ -57,7 +57,7 @@ def test_docker_compose_config_accepts_the_file():
     command = _compose_command()
     if command is None:
         pytest.skip("neither `docker compose` nor `docker-compose` is installed (apt-get install docker-compose)")
-    env = {**os.environ, "POSTAL_TRACKER_JWT_SECRET": "s" * 48}
+    env = {**os.environ, "POSTAL_TRACKER_JWT_SECRET": "s" * 48, "POSTAL_TRACKER_DATA_KEY": "k" * 44}
     checked = subprocess.run([*command, "-f", str(DOCKER / "compose.yaml"), "config", "-q"], env=env,
                              capture_output=True, text=True, timeout=60)  # fmt: skip
     assert checked.returncode == 0, checked.stderr
