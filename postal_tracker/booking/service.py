@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -9,9 +10,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal
-from postal_tracker.booking.schemas import Address, PickupRequest, ReturnRequest
-from postal_tracker.db import utcnow
+from postal_tracker.booking.schemas import (
+    Address,
+    DossierView,
+    PickupBooked,
+    PickupRequest,
+    ReturnBooked,
+    ReturnOnlyBooked,
+    ReturnRequest,
+)
+from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
+from postal_tracker.idempotency import run_once
 from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
 from postal_tracker.localtime import local_today
 from postal_tracker.models import Dossier, Event, Hamlet, Shipment, table
@@ -237,3 +247,49 @@ def dossier_view(conn: Connection, principal: Principal, dossier_id: int, max_at
             "geo_source": dossier.delivery_geo_source,
         }
     return view
+
+
+class BookingService:
+    """The booking context: dossiers and their legs, each booking once per `Idempotency-Key`.
+
+    `on_booked` runs after a booking has committed (the app wakes its geocoding worker there).
+    """
+
+    def __init__(
+        self, db: Database, *, service_indicator: str, max_attempts: int, on_booked: Callable[[], None] = lambda: None
+    ) -> None:
+        self.db = db
+        self.service_indicator = service_indicator
+        self.max_attempts = max_attempts
+        self.on_booked = on_booked
+
+    def book_pickup(self, principal: Principal, req: PickupRequest, idempotency_key: str | None) -> PickupBooked:
+        """Book the collection of a dossier at the citizen's home (and later its return)."""
+        answer = run_once(
+            self.db, principal.key, idempotency_key, "pickups", req.model_dump(mode="json"),
+            lambda conn: book_pickup(conn, principal, req, self.service_indicator, self.max_attempts),
+        )  # fmt: skip
+        self.on_booked()
+        return answer
+
+    def book_return_only(
+        self, principal: Principal, req: ReturnRequest, idempotency_key: str | None
+    ) -> ReturnOnlyBooked:
+        """A return-only dossier, for a citizen who applied at the desk or online."""
+        answer = run_once(
+            self.db, principal.key, idempotency_key, "returns", req.model_dump(mode="json"),
+            lambda conn: book_return_only(conn, principal, req, self.service_indicator, self.max_attempts),
+        )  # fmt: skip
+        self.on_booked()
+        return answer
+
+    def book_return(self, principal: Principal, dossier_id: int, idempotency_key: str | None) -> ReturnBooked:
+        """The result is ready at the desk: book the return leg with a new tracking number."""
+        return run_once(
+            self.db, principal.key, idempotency_key, f"dossiers/{dossier_id}/return", {},
+            lambda conn: book_return(conn, principal, dossier_id, self.service_indicator, self.max_attempts),
+        )  # fmt: skip
+
+    def dossier(self, principal: Principal, dossier_id: int) -> DossierView:
+        with self.db.read() as conn:
+            return dossier_view(conn, principal, dossier_id, self.max_attempts)  # type: ignore[return-value]

@@ -22,7 +22,12 @@ from postal_tracker.db import Database
 from postal_tracker.errors import Conflict, InvalidInput
 from postal_tracker.lifecycle import Leg
 from postal_tracker.models import Dossier, Shipment, table
-from postal_tracker.portal.schemas import PortalDossierRequest, PortalResultRequest
+from postal_tracker.portal.schemas import (
+    PortalDossierBooked,
+    PortalDossierRequest,
+    PortalResultBooked,
+    PortalResultRequest,
+)
 from postal_tracker.shipments.service import shipment_view
 
 dossiers = table(Dossier)
@@ -128,3 +133,18 @@ def book_result(
         return True, {"dossier_id": existing.id, **answer, "return_only": False, "duplicate": False}
 
     return _once(db, attempt)
+
+
+class PortalService:
+    """The portal context: bookings from the provincial portal, idempotent on its dossier number."""
+
+    def __init__(self, db: Database, *, service_indicator: str, max_attempts: int) -> None:
+        self.db = db
+        self.service_indicator = service_indicator
+        self.max_attempts = max_attempts
+
+    def book_dossier(self, principal: Principal, req: PortalDossierRequest) -> tuple[bool, PortalDossierBooked]:
+        return book_dossier(self.db, principal, req, self.service_indicator, self.max_attempts)  # type: ignore[return-value]
+
+    def book_result(self, principal: Principal, req: PortalResultRequest) -> tuple[bool, PortalResultBooked]:
+        return book_result(self.db, principal, req, self.service_indicator, self.max_attempts)  # type: ignore[return-value]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.postmen import find_postman
-from postal_tracker.db import utcnow
+from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
     DESTINATIONS,
@@ -26,6 +26,7 @@ from postal_tracker.lifecycle import (
     normalize_tracking_no,
 )
 from postal_tracker.models import Dossier, Event, Shipment, table
+from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
 
 shipments = table(Shipment)
 events = table(Event)
@@ -195,3 +196,31 @@ def assign_postman(
         find_postman(conn, commune_id, postman_id)
     conn.execute(shipments.update().where(shipments.c.id == row.id).values(postman_id=postman_id))
     return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), max_attempts)
+
+
+class ShipmentService:
+    """The shipments context: the commune's parcels as the desk and the postmen see them."""
+
+    def __init__(self, db: Database, *, max_attempts: int) -> None:
+        self.db = db
+        self.max_attempts = max_attempts
+
+    def shipments(
+        self, commune_id: int, *, status: str | None, leg: str | None, hamlet: str | None,
+        since: datetime | None, until: datetime | None, overdue: bool | None, limit: int, offset: int,
+    ) -> ShipmentPage:  # fmt: skip
+        with self.db.read() as conn:
+            return list_shipments(  # type: ignore[return-value]
+                conn, commune_id, self.max_attempts, status=status, leg=leg, hamlet=hamlet, since=since,
+                until=until, overdue=overdue, limit=limit, offset=offset,
+            )  # fmt: skip
+
+    def shipment(self, commune_id: int, raw_number: str) -> ShipmentView:
+        number = parse_tracking_no(raw_number)
+        with self.db.read() as conn:
+            return shipment_view(conn, find_shipment(conn, commune_id, number), self.max_attempts)  # type: ignore[return-value]
+
+    def assign(self, commune_id: int, raw_number: str, postman_id: int | None) -> ShipmentView:
+        number = parse_tracking_no(raw_number)
+        with self.db.write() as conn:
+            return assign_postman(conn, commune_id, number, postman_id, self.max_attempts)  # type: ignore[return-value]
