@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -15,12 +16,24 @@ from postal_tracker.errors import DomainError
 from postal_tracker.models import Commune, table
 from postal_tracker.settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from litestar import Litestar
 
-def app_from_env():
-    """ASGI factory for uvicorn (each worker process builds its own app and engine)."""
+
+def web_app() -> Litestar:
+    """ASGI factory for `serve`: each uvicorn worker process builds its own app and engine from
+    the same environment the parent validated before starting them."""
     from postal_tracker.app import create_app
 
     return create_app(Settings.from_env())
+
+
+def web_app_without_delivery() -> Litestar:
+    """ASGI factory for `serve --no-worker`: as `web_app`, without the delivery loop."""
+    from postal_tracker.app import create_app
+
+    settings = Settings.from_env()
+    return create_app(replace(settings, delivery=replace(settings.delivery, worker=False)))
 
 
 def _commune_id(db: Database, code: str | None) -> int:
@@ -39,23 +52,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     settings.with_jwt_secret()  # refuse to start without a usable secret, before forking workers
-    if args.no_worker:
-        # Read again by each web process (app_from_env): no delivery loop in them.
-        os.environ["POSTAL_TRACKER_DELIVERY_WORKER"] = "0"
+    # Each worker process imports the factory by name; the flag is in which factory it imports.
+    factory = "web_app_without_delivery" if args.no_worker else "web_app"
     # uvloop + httptools: the default asyncio loop leaves Nagle's algorithm on (MEASURED.md).
     uvicorn.run(
-        "postal_tracker.cli:app_from_env", factory=True, host=args.host, port=args.port,
+        f"postal_tracker.cli:{factory}", factory=True, host=args.host, port=args.port,
         workers=args.workers, loop="uvloop", http="httptools", log_level="warning", access_log=False,
     )  # fmt: skip
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
-    migrate.upgrade(Database(settings.database_url))
+    migrate.upgrade(Database(settings.database.url))
     print("database is up to date")
 
 
 def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     user_id = accounts.create_user(
         db, _commune_id(db, args.commune), args.name, args.role, args.password, args.full_name or ""
     )
@@ -63,7 +75,7 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_apikeys_add(args: argparse.Namespace, settings: Settings) -> None:
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     key = accounts.create_api_key(db, _commune_id(db, args.commune), args.name)
     print(f"API key {args.name!r} created. It is shown once; store it now:")
     print(key)
@@ -72,7 +84,7 @@ def cmd_apikeys_add(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.demo import load_demo
 
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     migrate.upgrade(db)
     for line in load_demo(db, settings):
         print(line)
@@ -84,8 +96,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.delivery.service import DeliveryConfig, DeliveryWorker
     from postal_tracker.logs import configure_logging
 
-    configure_logging(settings.log_level)
-    db = Database(settings.database_url)
+    configure_logging(settings.logging.level)
+    db = Database(settings.database.url)
     commune_id = _commune_id(db, args.commune) if args.commune else None
     worker = DeliveryWorker(db, DeliveryConfig.from_settings(settings), commune_id=commune_id)
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -96,8 +108,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.reports.service import write_monthly_file
 
-    db = Database(settings.database_url)
-    path = write_monthly_file(db, settings, _commune_id(db, args.commune), args.month, args.out)
+    db = Database(settings.database.url)
+    path = write_monthly_file(db, _commune_id(db, args.commune), args.month, args.out)
     print(f"monthly report {args.month} written to {path}")
 
 

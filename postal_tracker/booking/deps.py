@@ -7,16 +7,13 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
 from postal_tracker.booking.service import BookingService
-from postal_tracker.deps import DB, AppSettings
+from postal_tracker.deps import DB, Rules
 from postal_tracker.places.worker import kick_geocoding
 
 
-def provide_booking_service(db: DB, settings: AppSettings, state: State) -> BookingService:
-    return BookingService(
-        db, service_indicator=settings.service_indicator, max_attempts=settings.max_delivery_attempts,
-        # Committed: the address may now be geocoded, off this request.
-        on_booked=lambda: kick_geocoding(state),
-    )  # fmt: skip
+def provide_booking_service(db: DB, rules: Rules, state: State) -> BookingService:
+    # After a booking has committed, its address may be geocoded, off the request.
+    return BookingService(db, rules, on_booked=lambda: kick_geocoding(state))
 
 
 Booking = NamedDependency[BookingService]

@@ -35,6 +35,8 @@ class ManifestStop(TypedDict):
     geo_source: Literal["given", "geocoded", "hamlet"] | None
     name: str
     phone: str
+    note: str | None
+    """The desk's note on the dossier (a landmark, when to call)."""
     fee_to_collect_vnd: int
     attempts: int
     postman_id: int | None

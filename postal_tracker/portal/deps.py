@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from litestar.di import NamedDependency, Provide
 
-from postal_tracker.deps import DB, AppSettings
+from postal_tracker.deps import DB, Rules
 from postal_tracker.portal.service import PortalService
 
 
-def provide_portal_service(db: DB, settings: AppSettings) -> PortalService:
-    return PortalService(db, service_indicator=settings.service_indicator, max_attempts=settings.max_delivery_attempts)
+def provide_portal_service(db: DB, rules: Rules) -> PortalService:
+    return PortalService(db, rules)
 
 
 Portal = NamedDependency[PortalService]

@@ -28,6 +28,7 @@ from postal_tracker.portal.schemas import (
     PortalResultBooked,
     PortalResultRequest,
 )
+from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import shipment_view
 
 dossiers = table(Dossier)
@@ -69,7 +70,7 @@ def _once(db: Database, attempt: Callable[[Connection], tuple[bool, dict]]) -> t
 
 
 def book_dossier(
-    db: Database, principal: Principal, req: PortalDossierRequest, service_indicator: str, max_attempts: int
+    db: Database, principal: Principal, req: PortalDossierRequest, rules: RulesSection
 ) -> tuple[bool, dict[str, Any]]:
     """`(created, answer)`: the pickup booked now, or the one booked for this number before."""
 
@@ -78,7 +79,7 @@ def book_dossier(
         if existing is None:
             answer = _booking(
                 conn, principal.commune_id, req.portal_dossier_no,
-                lambda: booking.book_pickup(conn, principal, req, service_indicator, max_attempts),
+                lambda: booking.book_pickup(conn, principal, req, rules),
             )  # fmt: skip
             return True, {**answer, "duplicate": False}
         pickup = _leg(conn, existing.id, Leg.PICKUP)
@@ -89,7 +90,7 @@ def book_dossier(
             )  # fmt: skip
         return False, {
             "dossier_id": existing.id,
-            "shipment": shipment_view(conn, pickup, max_attempts),
+            "shipment": shipment_view(conn, pickup, rules),
             "label_url": f"/api/v1/shipments/{pickup.tracking_no}/label.pdf",
             "receipt_url": f"/api/v1/dossiers/{existing.id}/receipt.pdf",
             "duplicate": True,
@@ -99,7 +100,7 @@ def book_dossier(
 
 
 def book_result(
-    db: Database, principal: Principal, req: PortalResultRequest, service_indicator: str, max_attempts: int
+    db: Database, principal: Principal, req: PortalResultRequest, rules: RulesSection
 ) -> tuple[bool, dict[str, Any]]:
     """The result is ready: book the return leg (or a return-only dossier); once per number."""
 
@@ -120,16 +121,16 @@ def book_result(
             )  # fmt: skip
             answer = _booking(
                 conn, principal.commune_id, req.portal_dossier_no,
-                lambda: booking.book_return_only(conn, principal, only, service_indicator, max_attempts),
+                lambda: booking.book_return_only(conn, principal, only, rules),
             )  # fmt: skip
             return True, {**answer, "return_only": True, "duplicate": False}
         returned = _leg(conn, existing.id, Leg.RETURN)
         if returned is not None:
             return False, {
-                "dossier_id": existing.id, "shipment": shipment_view(conn, returned, max_attempts),
+                "dossier_id": existing.id, "shipment": shipment_view(conn, returned, rules),
                 "return_only": _leg(conn, existing.id, Leg.PICKUP) is None, "duplicate": True,
             }  # fmt: skip
-        answer = booking.book_return(conn, principal, existing.id, service_indicator, max_attempts)
+        answer = booking.book_return(conn, principal, existing.id, rules)
         return True, {"dossier_id": existing.id, **answer, "return_only": False, "duplicate": False}
 
     return _once(db, attempt)
@@ -138,13 +139,12 @@ def book_result(
 class PortalService:
     """The portal context: bookings from the provincial portal, idempotent on its dossier number."""
 
-    def __init__(self, db: Database, *, service_indicator: str, max_attempts: int) -> None:
+    def __init__(self, db: Database, rules: RulesSection) -> None:
         self.db = db
-        self.service_indicator = service_indicator
-        self.max_attempts = max_attempts
+        self.rules = rules
 
     def book_dossier(self, principal: Principal, req: PortalDossierRequest) -> tuple[bool, PortalDossierBooked]:
-        return book_dossier(self.db, principal, req, self.service_indicator, self.max_attempts)  # type: ignore[return-value]
+        return book_dossier(self.db, principal, req, self.rules)  # type: ignore[return-value]
 
     def book_result(self, principal: Principal, req: PortalResultRequest) -> tuple[bool, PortalResultBooked]:
-        return book_result(self.db, principal, req, self.service_indicator, self.max_attempts)  # type: ignore[return-value]
+        return book_result(self.db, principal, req, self.rules)  # type: ignore[return-value]

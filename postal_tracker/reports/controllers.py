@@ -7,7 +7,7 @@ from litestar import Controller, Response, get
 from litestar.params import FromQuery
 
 from postal_tracker.accounts.auth import DESK, SUPERVISORS
-from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.deps import DB, CurrentUser
 from postal_tracker.localtime import local_today
 from postal_tracker.reports import documents, service
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
@@ -25,11 +25,11 @@ class ReportController(Controller):
 
     @get("/monthly", guards=[SUPERVISORS], sync_to_thread=True)
     def monthly(
-        self, db: DB, settings: AppSettings, user: CurrentUser, month: FromQuery[str],
+        self, db: DB, user: CurrentUser, month: FromQuery[str],
         format: FromQuery[Literal["json", "csv", "pdf"]] = "json",
     ) -> Response[MonthlyReport]:  # fmt: skip
         """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF)."""
-        report = service.monthly_report(db, settings, user.commune_id, month)
+        report = service.monthly_report(db, user.commune_id, month)
         headers = {}
         if format != "json":
             headers["Content-Disposition"] = f'attachment; filename="bao-cao-{report["month"]}.{format}"'

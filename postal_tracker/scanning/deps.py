@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from litestar.di import NamedDependency, Provide
 
-from postal_tracker.deps import DB, AppSettings
-from postal_tracker.scanning.service import Rules, ScanService
+from postal_tracker.deps import DB, Rules
+from postal_tracker.scanning.service import ScanService
 
 
-def provide_scan_service(db: DB, settings: AppSettings) -> ScanService:
-    return ScanService(db, Rules.from_settings(settings))
+def provide_scan_service(db: DB, rules: Rules) -> ScanService:
+    return ScanService(db, rules)
 
 
 Scanning = NamedDependency[ScanService]

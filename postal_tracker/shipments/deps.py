@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from litestar.di import NamedDependency, Provide
 
-from postal_tracker.deps import DB, AppSettings
+from postal_tracker.deps import DB, Rules
 from postal_tracker.shipments.service import ShipmentService
 
 
-def provide_shipment_service(db: DB, settings: AppSettings) -> ShipmentService:
-    return ShipmentService(db, max_attempts=settings.max_delivery_attempts)
+def provide_shipment_service(db: DB, rules: Rules) -> ShipmentService:
+    return ShipmentService(db, rules)
 
 
 Shipments = NamedDependency[ShipmentService]

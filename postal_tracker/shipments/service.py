@@ -26,6 +26,7 @@ from postal_tracker.lifecycle import (
     normalize_tracking_no,
 )
 from postal_tracker.models import Dossier, Event, Shipment, table
+from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
 
 shipments = table(Shipment)
@@ -79,8 +80,11 @@ def event_view(row: sa.Row) -> dict[str, Any]:
         "note": row.note,
         "recipient_name": row.recipient_name,
         "recipient_relationship": row.recipient_relationship,
+        "recipient_id_kind": row.recipient_id_kind,
         "recipient_id_number": row.recipient_id_number,
+        "authorization_note": row.authorization_note,
         "has_signature": bool(row.signature_png) or None,
+        "has_photo": bool(row.photo_jpeg) or None,
         "lat": row.lat,
         "lon": row.lon,
         "location": {"kind": row.location_kind, "code": row.location_code} if row.location_kind else None,
@@ -109,8 +113,11 @@ def overdue_condition(now: datetime) -> sa.ColumnElement[bool]:
     )  # fmt: skip
 
 
-def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_events: bool = True) -> dict[str, Any]:
+def shipment_view(
+    conn: Connection, row: sa.Row, rules: RulesSection, *, with_events: bool = True
+) -> dict[str, Any]:
     status = Status(row.status)
+    max_attempts = rules.max_delivery_attempts
     view: dict[str, Any] = {
         "tracking_no": row.tracking_no,
         "leg": row.leg,
@@ -136,13 +143,24 @@ def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_even
         view.update(reason_view(row.last_reason))
     if with_events:
         view["events"] = [event_view(e) for e in events_of(conn, row.id)]
+        view["fee_owed_vnd"] = fee_owed(conn, row.dossier_id)
     return view
+
+
+def fee_owed(conn: Connection, dossier_id: int) -> int:
+    """The dossier's fee less what its legs have collected (API.md, Proof of delivery and fees)."""
+    collected = (
+        sa.select(sa.func.coalesce(sa.func.sum(shipments.c.fee_collected_vnd), 0))
+        .where(shipments.c.dossier_id == dossier_id).scalar_subquery()
+    )  # fmt: skip
+    fee, paid = conn.execute(sa.select(dossiers.c.fee_vnd, collected).where(dossiers.c.id == dossier_id)).one()
+    return max(fee - paid, 0)
 
 
 def list_shipments(
     conn: Connection,
     commune_id: int,
-    max_attempts: int,
+    rules: RulesSection,
     *,
     status: str | None,
     leg: str | None,
@@ -181,12 +199,12 @@ def list_shipments(
         .order_by(sa.case((late, 0), else_=1), shipments.c.updated_at.desc(), shipments.c.id.desc())
         .limit(limit).offset(offset)
     )  # fmt: skip
-    items = [shipment_view(conn, r, max_attempts, with_events=False) for r in rows]
+    items = [shipment_view(conn, r, rules, with_events=False) for r in rows]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 def assign_postman(
-    conn: Connection, commune_id: int, tracking_no: str, postman_id: int | None, max_attempts: int
+    conn: Connection, commune_id: int, tracking_no: str, postman_id: int | None, rules: RulesSection
 ) -> dict[str, Any]:
     """Give a parcel to a postman (None: back to its hamlet's default postman, if any)."""
     row = find_shipment(conn, commune_id, tracking_no, for_update=True)
@@ -195,15 +213,15 @@ def assign_postman(
     if postman_id is not None:
         find_postman(conn, commune_id, postman_id)
     conn.execute(shipments.update().where(shipments.c.id == row.id).values(postman_id=postman_id))
-    return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), max_attempts)
+    return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), rules)
 
 
 class ShipmentService:
     """The shipments context: the commune's parcels as the desk and the postmen see them."""
 
-    def __init__(self, db: Database, *, max_attempts: int) -> None:
+    def __init__(self, db: Database, rules: RulesSection) -> None:
         self.db = db
-        self.max_attempts = max_attempts
+        self.rules = rules
 
     def shipments(
         self, commune_id: int, *, status: str | None, leg: str | None, hamlet: str | None,
@@ -211,16 +229,16 @@ class ShipmentService:
     ) -> ShipmentPage:  # fmt: skip
         with self.db.read() as conn:
             return list_shipments(  # type: ignore[return-value]
-                conn, commune_id, self.max_attempts, status=status, leg=leg, hamlet=hamlet, since=since,
+                conn, commune_id, self.rules, status=status, leg=leg, hamlet=hamlet, since=since,
                 until=until, overdue=overdue, limit=limit, offset=offset,
             )  # fmt: skip
 
     def shipment(self, commune_id: int, raw_number: str) -> ShipmentView:
         number = parse_tracking_no(raw_number)
         with self.db.read() as conn:
-            return shipment_view(conn, find_shipment(conn, commune_id, number), self.max_attempts)  # type: ignore[return-value]
+            return shipment_view(conn, find_shipment(conn, commune_id, number), self.rules)  # type: ignore[return-value]
 
     def assign(self, commune_id: int, raw_number: str, postman_id: int | None) -> ShipmentView:
         number = parse_tracking_no(raw_number)
         with self.db.write() as conn:
-            return assign_postman(conn, commune_id, number, postman_id, self.max_attempts)  # type: ignore[return-value]
+            return assign_postman(conn, commune_id, number, postman_id, self.rules)  # type: ignore[return-value]
