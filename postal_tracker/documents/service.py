@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -33,6 +32,7 @@ from labels import (
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.db import Database
 from postal_tracker.deps import MAX_ID
+from postal_tracker.documents.schemas import HandoverView, PdfDocument
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.lifecycle import Leg
 from postal_tracker.localtime import local_date
@@ -48,12 +48,6 @@ shipments = table(Shipment)
 events = table(EventModel)
 handovers = table(Handover)
 users = table(User)
-
-
-@dataclass(frozen=True)
-class PdfDocument:
-    filename: str
-    content: bytes
 
 
 def _commune(conn: Connection, commune_id: int) -> sa.Row:
@@ -331,3 +325,27 @@ def handover_pdf(db: Database, principal: Principal, handover_id: int) -> PdfDoc
         ],
     )
     return PdfDocument(f"handover-{view['handover_id']}.pdf", render_handover(data))
+
+
+class DocumentService:
+    """The documents context: labels, receipts and hand-over records of the caller's commune."""
+
+    def __init__(self, db: Database, public: PublicSection) -> None:
+        self.db = db
+        self.public = public
+
+    def label(self, principal: Principal, raw_number: str, size: str) -> PdfDocument:
+        return label_pdf(self.db, principal, raw_number, size, self.public)
+
+    def labels(self, principal: Principal, raw_numbers: Sequence[str], size: str) -> PdfDocument:
+        return labels_pdf(self.db, principal, raw_numbers, size, self.public)
+
+    def receipt(self, principal: Principal, dossier_id: int) -> PdfDocument:
+        return receipt_pdf(self.db, principal, dossier_id, self.public)
+
+    def handover(self, principal: Principal, ref: str) -> HandoverView | PdfDocument:
+        """`123`: the hand-over as JSON; `123.pdf`: its signed record."""
+        handover_id, as_pdf = parse_handover_ref(ref)
+        if as_pdf:
+            return handover_pdf(self.db, principal, handover_id)
+        return handover_view(self.db, principal, handover_id)  # type: ignore[return-value]

@@ -7,30 +7,35 @@ from litestar import Controller, Response, get
 from litestar.params import FromQuery
 
 from postal_tracker.accounts.auth import DESK, SUPERVISORS
-from postal_tracker.deps import DB, CurrentUser
-from postal_tracker.localtime import local_today
-from postal_tracker.reports import documents, service
+from postal_tracker.deps import CurrentUser
+from postal_tracker.errors import InvalidInput
+from postal_tracker.localtime import OutsideServiceDates
+from postal_tracker.reports.deps import REPORTS, Reports
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
 
 
 class ReportController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
+    dependencies = REPORTS
 
     @get("/daily", guards=[DESK], sync_to_thread=True)
-    def daily(self, db: DB, user: CurrentUser, date: FromQuery[date | None] = None) -> DailyReport:
+    def daily(self, reports: Reports, user: CurrentUser, date: FromQuery[date | None] = None) -> DailyReport:
         """The desk's outcome sheet for one local day (default: today): every event, counted by kind."""
-        with db.read() as conn:
-            return service.daily(conn, user.commune_id, date or local_today())
+        try:
+            return reports.daily(user.commune_id, date)
+        except OutsideServiceDates as exc:
+            raise InvalidInput(str(exc), field="date") from None
 
     @get("/monthly", guards=[SUPERVISORS], sync_to_thread=True)
     def monthly(
-        self, db: DB, user: CurrentUser, month: FromQuery[str],
+        self, reports: Reports, user: CurrentUser, month: FromQuery[str],
         format: FromQuery[Literal["json", "csv", "pdf"]] = "json",
     ) -> Response[MonthlyReport]:  # fmt: skip
         """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF)."""
-        report = service.monthly_report(db, user.commune_id, month)
-        headers = {}
-        if format != "json":
-            headers["Content-Disposition"] = f'attachment; filename="bao-cao-{report["month"]}.{format}"'
-        return Response(documents.render(report, format), media_type=documents.MEDIA_TYPES[format], headers=headers)
+        try:
+            report = reports.monthly_file(user.commune_id, month, format)
+        except OutsideServiceDates as exc:
+            raise InvalidInput(str(exc), field="month") from None
+        headers = {"Content-Disposition": f'attachment; filename="{report.filename}"'} if format != "json" else {}
+        return Response(report.content, media_type=report.media_type, headers=headers)

@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from labels.fonts import FONT_BOLD, FONT_REGULAR, register_fonts
-from postal_tracker.reports.service import REASONS
+from postal_tracker.lifecycle import Reason
 
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
 
@@ -57,14 +57,14 @@ def render(report: dict[str, Any], kind: str) -> bytes:
 # --- CSV --------------------------------------------------------------------------------------
 
 CSV_COLUMNS = [
-    "scope", "code", "name", *SCALARS[:7], *[f"failures_{r}" for r in REASONS],
-    *[f"pickup_failures_{r}" for r in REASONS], *SCALARS[7:],
+    "scope", "code", "name", *SCALARS[:7], *[f"failures_{r}" for r in Reason],
+    *[f"pickup_failures_{r}" for r in Reason], *SCALARS[7:],
 ]  # fmt: skip
 
 
 def _csv_row(scope: str, code: str, name: str, figures: dict[str, Any]) -> list[Any]:
     values = {"scope": scope, "code": code, "name": name, **{k: figures[k] for k in SCALARS}}
-    for reason in REASONS:
+    for reason in Reason:
         values[f"failures_{reason}"] = figures["failures_by_reason"].get(reason, 0)
         values[f"pickup_failures_{reason}"] = figures["pickup_failures_by_reason"].get(reason, 0)
     return ["" if values[c] is None else values[c] for c in CSV_COLUMNS]

@@ -18,10 +18,11 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
 
-from postal_tracker.accounts import service as accounts
+from postal_tracker.accounts.deps import ACCOUNTS, Accounts
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import utcnow
-from postal_tracker.deps import DB, AppSettings
+from postal_tracker.deps import AppSettings
+from postal_tracker.desk.deps import DESK_BOARD, Desk
 from postal_tracker.errors import NotFound, Unauthorized
 from postal_tracker.lifecycle import (
     REASONS,
@@ -33,9 +34,9 @@ from postal_tracker.lifecycle import (
     normalize_tracking_no,
 )
 from postal_tracker.localtime import LOCAL_TZ
+from postal_tracker.reference.deps import REFERENCE, Reference
 from postal_tracker.settings import Settings
-from postal_tracker.tracking.service import public_view
-from postal_tracker.web import service
+from postal_tracker.tracking.deps import TRACKING, Tracking
 from postal_tracker.web.i18n import VI, strings
 from postal_tracker.web.session import (
     DESK_ROLES,
@@ -148,6 +149,7 @@ class PageController(Controller):
 
     opt = {"public": True}
     include_in_schema = False
+    dependencies = {**ACCOUNTS, **DESK_BOARD, **REFERENCE}
 
     @get("/", sync_to_thread=False)
     def index(self, request: Request) -> Redirect:
@@ -163,7 +165,7 @@ class PageController(Controller):
 
     @post("/login", status_code=200, sync_to_thread=True)
     def login(
-        self, request: Request, db: DB, settings: AppSettings, data: URLEncodedBody[LoginForm]
+        self, request: Request, accounts: Accounts, settings: AppSettings, data: URLEncodedBody[LoginForm]
     ) -> Response:  # fmt: skip
         """Check the password; set the session cookie and go to the user's page, or show the form again."""
         t = strings(chosen_lang(request)[0])
@@ -174,7 +176,7 @@ class PageController(Controller):
         try:
             if len(username) > 64 or len(data.password) > 256:
                 raise Unauthorized("too long")
-            principal = accounts.authenticate(db, username, data.password)
+            principal = accounts.sign_in(username, data.password)
         except Unauthorized:
             return render(request, settings, "login.html", {**context, "error": t["login_failed"]})
         cookie = session_cookie(request.app.state.jwt_auth, principal, settings)
@@ -200,7 +202,7 @@ class PageController(Controller):
         return Template("sw.js", context=context, media_type="text/javascript", headers=SW_HEADERS)
 
     @get("/desk", sync_to_thread=True)
-    def desk(self, request: Request, db: DB, settings: AppSettings) -> Response:
+    def desk(self, request: Request, desk: Desk, reference: Reference, settings: AppSettings) -> Response:
         """The clerk's page: book a pickup, print its label and receipt, hand parcels over with the
         postman, print the day's routes, follow today's outcomes and parcels."""
         user = page_user(request)
@@ -208,20 +210,20 @@ class PageController(Controller):
             return Redirect(login_url(request))
         if user.role not in DESK_ROLES:
             return Redirect(home_of(user))
-        context = {**service.booking_choices(db, user), **self._lists(db, user)}
+        context = {**reference.booking_choices(user.commune_id), **self._lists(desk, user)}
         return render(request, settings, "desk.html", context, user=user)
 
     @get("/desk/lists", sync_to_thread=True)
-    def desk_lists(self, request: Request, db: DB, settings: AppSettings) -> Response:
+    def desk_lists(self, request: Request, desk: Desk, settings: AppSettings) -> Response:
         """The lists of the desk page alone, for its script to refresh them after a change."""
         user = page_user(request)
         if user is None or user.role not in DESK_ROLES:
             return Response(b"", status_code=401 if user is None else 403, media_type=MediaType.HTML)
-        return render(request, settings, "_desk_lists.html", self._lists(db, user), user=user)
+        return render(request, settings, "_desk_lists.html", self._lists(desk, user), user=user)
 
     @staticmethod
-    def _lists(db: DB, user: Principal) -> dict[str, Any]:
-        return {**service.desk_lists(db, user, utcnow()), "when": local_time, "hhmm": local_hhmm}
+    def _lists(desk: Desk, user: Principal) -> dict[str, Any]:
+        return {**desk.lists(user, utcnow()), "when": local_time, "hhmm": local_hhmm}
 
     @get("/scan", sync_to_thread=False)
     def scan(self, request: Request, settings: AppSettings) -> Response:
@@ -244,10 +246,11 @@ class TrackPageController(Controller):
 
     opt = {"public": True}
     include_in_schema = False
+    dependencies = TRACKING
 
     @get("/track", sync_to_thread=True)
     def track(
-        self, request: Request, db: DB, settings: AppSettings, no: FromQuery[str | None] = None,
+        self, request: Request, tracking: Tracking, settings: AppSettings, no: FromQuery[str | None] = None,
         tracking_no: FromQuery[str | None] = None, phone_last4: FromQuery[str | None] = None,
     ) -> Template:  # fmt: skip
         """Status and timeline of a parcel, rendered on the server (a QR code opens `?no=`)."""
@@ -269,8 +272,7 @@ class TrackPageController(Controller):
             return render(request, settings, "track.html", context, status_code=422)
         context["tracking_no"] = number
         try:
-            with db.read() as conn:
-                view = public_view(conn, number, last4)
+            view = tracking.track(number, last4)
         except NotFound:
             context["error"] = t["track_not_found"].format(no=number)
             return render(request, settings, "track.html", context, status_code=404)

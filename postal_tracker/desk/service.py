@@ -1,4 +1,4 @@
-"""What the pages read that the JSON API doesn't give in one call.
+"""The desk's board: what the desk page shows that the JSON API doesn't give in one call.
 
 The desk lists need the citizen's name next to each parcel (the shipments list carries none),
 so they are read here, for the clerk's own commune only, and rendered on the server. The day's
@@ -17,17 +17,11 @@ from postal_tracker.db import Database
 from postal_tracker.lifecycle import Event, Leg, Status
 from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
-from postal_tracker.reference.service import list_hamlets, list_procedures
 from postal_tracker.reports.service import daily
 from postal_tracker.scanning.service import list_exceptions
 
 shipments = table(Shipment)
 dossiers = table(Dossier)
-
-
-def booking_choices(db: Database, principal: Principal) -> dict[str, list[dict]]:
-    with db.read() as conn:
-        return {"hamlets": list_hamlets(conn, principal.commune_id), "procedures": list_procedures(conn)}
 
 
 def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, Any]:
@@ -83,3 +77,13 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
     ]
     refused = list_exceptions(db, principal, resolved=False, limit=100, offset=0)["items"]
     return {"today": today, "waiting": waiting, "refused": refused, "outcomes": outcomes}
+
+
+class DeskService:
+    """The desk context: the lists of the desk page, for the clerk's own commune."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def lists(self, principal: Principal, now: datetime) -> dict[str, Any]:
+        return desk_lists(self.db, principal, now)
