@@ -13,6 +13,7 @@ from postal_tracker import migrate
 from postal_tracker.accounts import service as accounts
 from postal_tracker.db import Database
 from postal_tracker.errors import DomainError
+from postal_tracker.localtime import OutsideServiceDates
 from postal_tracker.models import Commune, table
 from postal_tracker.settings import Settings, SettingsError
 
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args, Settings.from_env())
-    except (SettingsError, DomainError) as exc:
+    except (SettingsError, DomainError, OutsideServiceDates) as exc:
         print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 
