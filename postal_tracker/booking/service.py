@@ -22,7 +22,7 @@ from postal_tracker.booking.schemas import (
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.idempotency import run_once
-from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
+from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no, to_delivery_address
 from postal_tracker.localtime import local_today
 from postal_tracker.models import Dossier, Event, Hamlet, Shipment, table
 from postal_tracker.outbox import status_changed
@@ -189,7 +189,8 @@ def book_return(
         conn.execute(dossiers.update().where(dossiers.c.id == dossier_id).values(return_by_post=True))
     shipment = _new_shipment(
         conn, principal, dossier_id, dossier, Leg.RETURN,
-        dossier.delivery_hamlet_code or dossier.hamlet_code, local_today(), rules.service_indicator,
+        dossier.delivery_hamlet_code if to_delivery_address(Leg.RETURN, dossier.delivery_hamlet_code)
+        else dossier.hamlet_code, local_today(), rules.service_indicator,
     )  # fmt: skip
     return {"shipment": shipment_view(conn, shipment, rules)}
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database
-from postal_tracker.lifecycle import Event, Leg, Status
+from postal_tracker.lifecycle import Event, Leg, Status, to_delivery_address
 from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
 from postal_tracker.reports.service import daily
@@ -28,17 +28,10 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
     """Today's parcels and outcomes, the dossiers at the desk waiting for their return, refused scans."""
     today_local = local_date(now)
     local_midnight, _ = day_bounds(today_local)
-    hamlet_name = sa.case(
-        (
-            shipments.c.leg == Leg.RETURN.value,
-            sa.func.coalesce(dossiers.c.delivery_hamlet_name, dossiers.c.hamlet_name),
-        ),
-        else_=dossiers.c.hamlet_name,
-    )
+    places = (dossiers.c.hamlet_name, dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name)
     columns = (
         shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.updated_at,
-        shipments.c.dossier_id, dossiers.c.applicant_name, hamlet_name.label("hamlet_name"),
-        dossiers.c.procedure_name,
+        shipments.c.dossier_id, dossiers.c.applicant_name, *places, dossiers.c.procedure_name,
     )  # fmt: skip
     mine = shipments.c.commune_id == principal.commune_id
     return_leg = shipments.alias("return_leg")
@@ -47,7 +40,7 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
             sa.select(*columns).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(mine, shipments.c.updated_at >= local_midnight)
             .order_by(shipments.c.updated_at.desc(), shipments.c.id.desc()).limit(200)
-        ).mappings().all()  # fmt: skip
+        ).all()  # fmt: skip
         waiting = conn.execute(
             sa.select(*columns).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(
@@ -57,16 +50,18 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
                                    return_leg.c.leg == Leg.RETURN.value),
             )
             .order_by(shipments.c.updated_at).limit(200)
-        ).mappings().all()  # fmt: skip
+        ).all()  # fmt: skip
         outcomes = daily(conn, principal.commune_id, today_local)
         numbers = {item["tracking_no"] for item in outcomes["items"]}
         # The hamlet as the dossier was booked (hamlets get renamed and merged), as in the lists above.
-        hamlet_names = dict(
-            conn.execute(
-                sa.select(shipments.c.tracking_no, hamlet_name).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+        hamlet_names = {
+            row.tracking_no: _hamlet_name(row)
+            for row in conn.execute(
+                sa.select(shipments.c.tracking_no, shipments.c.leg, *places)
+                .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
                 .where(mine, shipments.c.tracking_no.in_(numbers))
-            ).all()
-        ) if numbers else {}  # fmt: skip
+            )
+        } if numbers else {}  # fmt: skip
     # Counts in the order a parcel meets the events (the API sorts the codes alphabetically);
     # items the latest first, as the clerk reads them during the day.
     order = {event.value: i for i, event in enumerate(Event)}
@@ -76,7 +71,17 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
         for item in reversed(outcomes["items"])
     ]
     refused = list_exceptions(db, principal, resolved=False, limit=100, offset=0)["items"]
-    return {"today": today, "waiting": waiting, "refused": refused, "outcomes": outcomes}
+    return {"today": _listed(today), "waiting": _listed(waiting), "refused": refused, "outcomes": outcomes}
+
+
+def _hamlet_name(row: Any) -> str:
+    """The hamlet the leg goes to, by its name when booked."""
+    return row.delivery_hamlet_name if to_delivery_address(row.leg, row.delivery_hamlet_code) else row.hamlet_name
+
+
+def _listed(rows: Any) -> list[dict[str, Any]]:
+    keep = ("tracking_no", "leg", "status", "updated_at", "dossier_id", "applicant_name", "procedure_name")
+    return [{**{k: getattr(row, k) for k in keep}, "hamlet_name": _hamlet_name(row)} for row in rows]
 
 
 class DeskService:

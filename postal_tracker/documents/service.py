@@ -34,7 +34,7 @@ from postal_tracker.db import Database
 from postal_tracker.deps import MAX_ID
 from postal_tracker.documents.schemas import HandoverView, PdfDocument
 from postal_tracker.errors import InvalidInput, NotFound
-from postal_tracker.lifecycle import Leg
+from postal_tracker.lifecycle import Leg, to_delivery_address
 from postal_tracker.localtime import local_date
 from postal_tracker.models import Commune, Dossier, Handover, Shipment, User, table
 from postal_tracker.models import Event as EventModel
@@ -80,7 +80,7 @@ def _citizen_at_home(row: Any, commune: sa.Row) -> Party:
 
 
 def _citizen_for_return(row: Any, commune: sa.Row) -> Party:
-    if row.delivery_hamlet_code:
+    if to_delivery_address(Leg.RETURN, row.delivery_hamlet_code):
         address = _address(row.delivery_detail, row.delivery_hamlet_name, commune)
         return Party(row.applicant_name, _phone(row.applicant_phone), address)
     return _citizen_at_home(row, commune)
@@ -113,7 +113,8 @@ def _label_data(row: Any, commune: sa.Row, public: PublicSection) -> LabelData:
         fee = max(row.fee_vnd - row.fee_collected_vnd, 0) or None
     else:
         sender, recipient = _desk(commune), _citizen_for_return(row, commune)
-        hamlet_name = row.delivery_hamlet_name if row.delivery_hamlet_code else row.hamlet_name
+        to_delivery = to_delivery_address(row.leg, row.delivery_hamlet_code)
+        hamlet_name = row.delivery_hamlet_name if to_delivery else row.hamlet_name
         # Fees are collected with the dossier at pickup (API.md: `picked_up` carries them), or at
         # the desk for return-only dossiers: the result itself is never cash on delivery.
         fee = None
@@ -269,7 +270,9 @@ def _handover(conn: Connection, principal: Principal, handover_id: int) -> dict[
             "status": r.status,
             "applicant_name": r.applicant_name,
             "hamlet_code": r.hamlet_code,
-            "hamlet_name": r.delivery_hamlet_name if r.leg == Leg.RETURN and r.delivery_hamlet_code else r.hamlet_name,
+            "hamlet_name": (
+                r.delivery_hamlet_name if to_delivery_address(r.leg, r.delivery_hamlet_code) else r.hamlet_name
+            ),
             "procedure_code": r.procedure_code,
             "procedure_name": r.procedure_name,
         }

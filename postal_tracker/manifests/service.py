@@ -33,7 +33,7 @@ from postal_tracker.accounts.postmen import postman_by_ref, postman_view
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database
 from postal_tracker.documents.schemas import PdfDocument
-from postal_tracker.lifecycle import NEXT_STEP_TEXT_VI, REASONS, Leg, Reason, Status
+from postal_tracker.lifecycle import Leg, Status, to_delivery_address
 from postal_tracker.localtime import local_today
 from postal_tracker.manifests.schemas import Manifest
 from postal_tracker.manifests.tour import plan_tour
@@ -41,6 +41,7 @@ from postal_tracker.models import Commune, Dossier, Hamlet, Shipment, table
 from postal_tracker.personal import display_phone
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import reason_view
+from postal_tracker.wording import next_step_text_vi, reason_text_vi
 
 communes = table(Commune)
 dossiers = table(Dossier)
@@ -100,8 +101,7 @@ def _rows(conn: Connection, commune_id: int, day: date, kind: str, rules: RulesS
 
 def _stop(row: Any) -> dict[str, Any]:
     """A stop before ordering: where to go and what to do there."""
-    at_delivery_address = row.leg == Leg.RETURN and row.delivery_hamlet_code and row.delivery_lat is not None
-    if at_delivery_address:
+    if to_delivery_address(row.leg, row.delivery_hamlet_code):
         hamlet_code, hamlet_name, detail = row.delivery_hamlet_code, row.delivery_hamlet_name, row.delivery_detail
         lat, lon, geo_source = row.delivery_lat, row.delivery_lon, row.delivery_geo_source
     else:
@@ -223,8 +223,7 @@ def _next_step_line(reason: str | None) -> str | None:
     """`Người dân vắng nhà → Bưu tá quay lại ở chuyến sau`: why the last attempt failed, what now."""
     if reason is None:
         return None
-    info = REASONS[Reason(reason)]
-    return f"{info.text_vi}: {NEXT_STEP_TEXT_VI[info.next_step]}"
+    return f"{reason_text_vi(reason)}: {next_step_text_vi(reason)}"
 
 
 class ManifestService:

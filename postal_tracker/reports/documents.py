@@ -19,6 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from labels.fonts import FONT_BOLD, FONT_REGULAR, register_fonts
 from postal_tracker.lifecycle import Reason
+from postal_tracker.wording import reason_text_vi
 
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
 
@@ -39,10 +40,6 @@ LABELS_VI = {
     "feedback_count": "Số đánh giá",
     "feedback_mean": "Điểm đánh giá TB",
 }
-REASONS_VI = {
-    "not_home": "vắng nhà", "not_ready": "chưa sẵn sàng", "wrong_address": "sai địa chỉ",
-    "refused": "từ chối", "moved": "chuyển đi", "other": "khác",
-}  # fmt: skip
 SCALARS = [k for k in LABELS_VI]
 
 
@@ -98,7 +95,7 @@ def _fmt(key: str, value: Any) -> str:
 
 
 def _reasons(figures: dict[str, Any]) -> str:
-    return ", ".join(f"{REASONS_VI[r]}: {n}" for r, n in figures["failures_by_reason"].items()) or "–"
+    return ", ".join(f"{reason_text_vi(r)}: {n}" for r, n in figures["failures_by_reason"].items()) or "–"
 
 
 def _table(data: list[list[Any]], widths: list[float] | None = None) -> Table:

@@ -14,20 +14,18 @@ from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
     DESTINATIONS,
     FINAL_STATUSES,
-    NEXT_STEP_TEXT_VI,
     REASONS,
-    STATUS_TEXT_VI,
     InvalidTrackingNumber,
     Leg,
     Reason,
     Status,
     allowed_events,
-    event_text_vi,
     normalize_tracking_no,
 )
 from postal_tracker.models import Dossier, Event, Shipment, table
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
+from postal_tracker.wording import STATUS_TEXT_VI, event_text_vi, next_step_text_vi, reason_text_vi
 
 shipments = table(Shipment)
 events = table(Event)
@@ -57,12 +55,11 @@ def find_shipment(conn: Connection, commune_id: int | None, tracking_no: str, *,
 def reason_view(reason: str | None) -> dict[str, Any]:
     if reason is None:
         return {}
-    info = REASONS[Reason(reason)]
     return {
         "reason": reason,
-        "reason_text_vi": info.text_vi,
-        "next_step": info.next_step.value,
-        "next_step_text_vi": NEXT_STEP_TEXT_VI[info.next_step],
+        "reason_text_vi": reason_text_vi(reason),
+        "next_step": REASONS[Reason(reason)].value,
+        "next_step_text_vi": next_step_text_vi(reason),
     }
 
 

@@ -18,12 +18,13 @@ from postal_tracker.complaints.service import complaints_of, file_by_citizen
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.idempotency import run_once
-from postal_tracker.lifecycle import STATUS_TEXT_VI, Event, Status, event_text_vi
+from postal_tracker.lifecycle import Event, Status, to_delivery_address
 from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.personal import mask_name, no_parcel_for_these_digits, phone_digits_match
 from postal_tracker.shipments.service import parse_tracking_no
 from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
+from postal_tracker.wording import AT_CITIZEN_HOME_VI, STATUS_TEXT_VI, event_text_vi
 
 shipments = table(Shipment)
 events = table(EventModel)
@@ -37,7 +38,7 @@ _AT_DESK = {Event.HANDED_TO_DESK, Event.COLLECTED_FROM_DESK, Event.RETURNED_TO_D
 
 def _place(event: str, commune: sa.Row, hamlet_name: str | None) -> str:
     if event in _AT_CITIZEN:
-        return f"Ấp {hamlet_name}" if hamlet_name else "Tại nhà người dân"
+        return f"Ấp {hamlet_name}" if hamlet_name else AT_CITIZEN_HOME_VI
     if event in _AT_DESK:
         return commune.desk_name
     return commune.post_office_name
@@ -52,7 +53,8 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
         sa.select(
             shipments.c.id, shipments.c.tracking_no, shipments.c.leg, shipments.c.status,
             dossiers.c.applicant_name, dossiers.c.applicant_phone, dossiers.c.hamlet_name,
-            dossiers.c.delivery_hamlet_name, communes.c.desk_name, communes.c.post_office_name,
+            dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name, communes.c.desk_name,
+            communes.c.post_office_name,
         )
         .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
         .join(communes, communes.c.id == dossiers.c.commune_id)
@@ -61,7 +63,8 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
     if parcel is None:
         raise NotFound(f"no parcel with tracking number {number}")
     verified = phone_digits_match(parcel.applicant_phone, phone_last4)
-    hamlet_name = (parcel.delivery_hamlet_name if parcel.leg == "return" else None) or parcel.hamlet_name
+    to_delivery = to_delivery_address(parcel.leg, parcel.delivery_hamlet_code)
+    hamlet_name = parcel.delivery_hamlet_name if to_delivery else parcel.hamlet_name
     rows = conn.execute(
         sa.select(events.c.event, events.c.at).where(events.c.shipment_id == parcel.id).order_by(events.c.id)
     )

@@ -50,6 +50,7 @@ from postal_tracker.web.session import (
     safe_next,
     session_cookie,
 )
+from postal_tracker.wording import AT_CITIZEN_HOME_VI
 
 # Nothing on the pages comes from elsewhere, so the policy can be this strict (no inline
 # scripts or styles either: data for the scripts travels in <script type="application/json">).
@@ -288,7 +289,7 @@ class TrackPageController(Controller):
                 {
                     "at": local_time(e["at"]),
                     "text": t[f"event.{e['event']}"] if english else e["text_vi"],
-                    "place": t["at_citizen_home"] if english and e["place"] == VI["at_citizen_home"] else e["place"],
+                    "place": t["at_citizen_home"] if english and e["place"] == AT_CITIZEN_HOME_VI else e["place"],
                 }
                 for e in reversed(view["events"])
             ],
