@@ -10,6 +10,7 @@ from postal_tracker.accounts.auth import STAFF, SUPERVISORS, issue_token
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
 from postal_tracker.accounts.schemas import Me, PostmanPage, TokenAnswer, UserCreated, UserView
 from postal_tracker.deps import CurrentUser, Offset
+from postal_tracker.fields import Text
 
 
 class Credentials(BaseModel):
@@ -21,7 +22,7 @@ class NewUser(BaseModel):
     username: Annotated[str, Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
     password: Annotated[str, Field(min_length=8, max_length=256)]
     role: Literal["clerk", "postal", "supervisor"]
-    full_name: Annotated[str, Field(max_length=100)] = ""
+    full_name: Text(100, 0) = ""
 
 
 class AuthController(Controller):

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.booking.schemas import (
     Address,
     DossierView,
@@ -136,9 +138,7 @@ def _dossier_row(conn: Connection, dossier_id: int) -> sa.Row:
     return conn.execute(sa.select(dossiers).where(dossiers.c.id == dossier_id)).one()
 
 
-def book_pickup(
-    conn: Connection, principal: Principal, req: PickupRequest, rules: RulesSection
-) -> dict[str, Any]:
+def book_pickup(conn: Connection, principal: Principal, req: PickupRequest, rules: RulesSection) -> dict[str, Any]:
     extra: dict[str, Any] = {
         "return_by_post": req.return_by_post,
         "requested_date": req.requested_date,
@@ -165,9 +165,7 @@ def book_pickup(
     }
 
 
-def book_return(
-    conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection
-) -> dict[str, Any]:
+def book_return(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     """The result is ready at the desk: book its way back to the citizen."""
     dossier = conn.execute(
         sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
@@ -195,15 +193,21 @@ def book_return(
     return {"shipment": shipment_view(conn, shipment, rules)}
 
 
-def book_return_only(
-    conn: Connection, principal: Principal, req: ReturnRequest, rules: RulesSection
-) -> dict[str, Any]:
+def book_return_only(conn: Connection, principal: Principal, req: ReturnRequest, rules: RulesSection) -> dict[str, Any]:
     dossier_id, _ = _new_dossier(conn, principal, req, return_by_post=True)
     answer = book_return(conn, principal, dossier_id, rules)
     return {"dossier_id": dossier_id, **answer, "receipt_url": f"/api/v1/dossiers/{dossier_id}/receipt.pdf"}
 
 
-def dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
+def dossier_view(db: Database, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
+    """A dossier with both legs; the read is audited (it shows the applicant's personal data)."""
+    with db.write() as conn:
+        view = _dossier_view(conn, principal, dossier_id, rules)
+        audit.record(conn, principal, Read.DOSSIER, [dossier_id])
+    return view
+
+
+def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     dossier = conn.execute(
         sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
     ).first()
@@ -290,5 +294,4 @@ class BookingService:
         )  # fmt: skip
 
     def dossier(self, principal: Principal, dossier_id: int) -> DossierView:
-        with self.db.read() as conn:
-            return dossier_view(conn, principal, dossier_id, self.rules)  # type: ignore[return-value]
+        return dossier_view(self.db, principal, dossier_id, self.rules)  # type: ignore[return-value]

@@ -13,12 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
 from postal_tracker.lifecycle import Event, Leg, Status, to_delivery_address
 from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
 from postal_tracker.reports.service import daily
-from postal_tracker.scanning.service import list_exceptions
+from postal_tracker.scanning.service import exceptions_page
 
 shipments = table(Shipment)
 dossiers = table(Dossier)
@@ -35,12 +37,12 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
     )  # fmt: skip
     mine = shipments.c.commune_id == principal.commune_id
     return_leg = shipments.alias("return_leg")
-    with db.read() as conn:
+    with db.write() as conn:  # the read of names is audited in it
         today = conn.execute(
             sa.select(*columns).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(mine, shipments.c.updated_at >= local_midnight)
             .order_by(shipments.c.updated_at.desc(), shipments.c.id.desc()).limit(200)
-        ).all()  # fmt: skip
+        ).mappings().all()  # fmt: skip
         waiting = conn.execute(
             sa.select(*columns).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(
@@ -50,18 +52,23 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
                                    return_leg.c.leg == Leg.RETURN.value),
             )
             .order_by(shipments.c.updated_at).limit(200)
-        ).all()  # fmt: skip
-        outcomes = daily(conn, principal.commune_id, today_local)
+        ).mappings().all()  # fmt: skip
+        outcomes, named = daily(conn, principal.commune_id, today_local)
         numbers = {item["tracking_no"] for item in outcomes["items"]}
         # The hamlet as the dossier was booked (hamlets get renamed and merged), as in the lists above.
         hamlet_names = {
-            row.tracking_no: _hamlet_name(row)
+            row["tracking_no"]: _hamlet_name(row)
             for row in conn.execute(
                 sa.select(shipments.c.tracking_no, shipments.c.leg, *places)
                 .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
                 .where(mine, shipments.c.tracking_no.in_(numbers))
-            )
+            ).mappings()
         } if numbers else {}  # fmt: skip
+        refused_page, refused_dossiers = exceptions_page(
+            conn, principal.commune_id, resolved=False, limit=100, offset=0
+        )
+        shown = {row["dossier_id"] for row in [*today, *waiting]} | named | refused_dossiers
+        audit.record(conn, principal, Read.DESK_PAGE, shown)
     # Counts in the order a parcel meets the events (the API sorts the codes alphabetically);
     # items the latest first, as the clerk reads them during the day.
     order = {event.value: i for i, event in enumerate(Event)}
@@ -70,18 +77,20 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
         {**item, "hamlet_name": hamlet_names.get(item["tracking_no"]) or item["hamlet_code"]}
         for item in reversed(outcomes["items"])
     ]
-    refused = list_exceptions(db, principal, resolved=False, limit=100, offset=0)["items"]
-    return {"today": _listed(today), "waiting": _listed(waiting), "refused": refused, "outcomes": outcomes}
+    return {
+        "today": _listed(today), "waiting": _listed(waiting), "refused": refused_page["items"], "outcomes": outcomes,
+    }  # fmt: skip
 
 
 def _hamlet_name(row: Any) -> str:
     """The hamlet the leg goes to, by its name when booked."""
-    return row.delivery_hamlet_name if to_delivery_address(row.leg, row.delivery_hamlet_code) else row.hamlet_name
+    to_delivery = to_delivery_address(row["leg"], row["delivery_hamlet_code"])
+    return row["delivery_hamlet_name"] if to_delivery else row["hamlet_name"]
 
 
 def _listed(rows: Any) -> list[dict[str, Any]]:
     keep = ("tracking_no", "leg", "status", "updated_at", "dossier_id", "applicant_name", "procedure_name")
-    return [{**{k: getattr(row, k) for k in keep}, "hamlet_name": _hamlet_name(row)} for row in rows]
+    return [{**{k: row[k] for k in keep}, "hamlet_name": _hamlet_name(row)} for row in rows]
 
 
 class DeskService:

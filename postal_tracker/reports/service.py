@@ -35,13 +35,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
 from postal_tracker.localtime import day_bounds, local_today, month_bounds
 from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
-from postal_tracker.reports import documents
+from postal_tracker.reports import documents, quarterly
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
+from postal_tracker.workdays import on_time
 
 events = table(Event)
 shipments = table(Shipment)
@@ -63,7 +67,7 @@ ATTEMPTS = ("delivered", "delivery_failed")
 
 
 def parse_month(raw: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", raw or "")
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", raw or "")
     if not match or not 1 <= int(match[2]) <= 12:
         raise InvalidInput("month is YYYY-MM, e.g. 2025-03", field="month")
     return int(match[1]), int(match[2])
@@ -72,26 +76,37 @@ def parse_month(raw: str) -> tuple[int, int]:
 # --- daily ------------------------------------------------------------------------------------
 
 
-def daily(conn: Connection, commune_id: int, day: date) -> dict[str, Any]:
+def daily_report(db: Database, principal: Principal, day: date) -> dict[str, Any]:
+    """The outcome sheet; audited for the dossiers whose recipients it names."""
+    with db.write() as conn:
+        sheet, named = daily(conn, principal.commune_id, day)
+        audit.record(conn, principal, Read.DAILY_REPORT, named)
+    return sheet
+
+
+def daily(conn: Connection, commune_id: int, day: date) -> tuple[dict[str, Any], set[int]]:
+    """The sheet, and the dossiers whose recipients' names it shows (for the audit log)."""
     start, end = day_bounds(day)
     rows = conn.execute(
         sa.select(
-            shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, events.c.event, events.c.at,
-            events.c.reason, events.c.recipient_name,
+            shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, shipments.c.dossier_id, events.c.event,
+            events.c.at, events.c.reason, events.c.recipient_name,
         )
         .select_from(events.join(shipments, shipments.c.id == events.c.shipment_id))
         .where(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
         .order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
-    items = []
+    items, named = [], set()
     for r in rows:
         item = {"tracking_no": r.tracking_no, "leg": r.leg, "event": r.event, "at": r.at, "hamlet_code": r.hamlet_code}
         if r.reason:
             item["reason"] = r.reason
         if r.recipient_name:
             item["recipient_name"] = r.recipient_name
+            named.add(r.dossier_id)
         items.append(item)
-    return {"date": day.isoformat(), "counts": dict(sorted(Counter(r.event for r in rows).items())), "items": items}
+    counts = dict(sorted(Counter(r.event for r in rows).items()))
+    return {"date": day.isoformat(), "counts": counts, "items": items}, named
 
 
 # --- monthly ----------------------------------------------------------------------------------
@@ -152,13 +167,6 @@ def _figures(
         "feedback_count": len(ratings),
         "feedback_mean": round(statistics.fmean(ratings), 2) if ratings else None,
     }
-
-
-def on_time(arrivals: Iterable[Any], due_at: dict[int, datetime]) -> tuple[int, int]:
-    """(legs measured, legs on time): arrival events (`handed_to_desk`, `delivered`) by their
-    leg's `due_at`; a leg without one (never taken by the post) is not measured."""
-    timed = [e.at <= due_at[e.shipment_id] for e in arrivals if due_at.get(e.shipment_id) is not None]
-    return len(timed), sum(timed)
 
 
 def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
@@ -280,10 +288,9 @@ class ReportService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def daily(self, commune_id: int, day: date | None) -> DailyReport:
+    def daily(self, principal: Principal, day: date | None) -> DailyReport:
         """`day` is local, today by default."""
-        with self.db.read() as conn:
-            return daily(conn, commune_id, day or local_today())  # type: ignore[return-value]
+        return daily_report(self.db, principal, day or local_today())  # type: ignore[return-value]
 
     def monthly(self, commune_id: int, month: str) -> MonthlyReport:
         return monthly_report(self.db, commune_id, month)  # type: ignore[return-value]
@@ -293,3 +300,10 @@ class ReportService:
         report = monthly_report(self.db, commune_id, month)
         content = documents.render(report, kind)
         return ReportFile(f"bao-cao-{report['month']}.{kind}", documents.MEDIA_TYPES[kind], content)
+
+    def quarterly_file(self, commune_id: int, quarter: str, kind: str) -> ReportFile:
+        """The quarter's report (Circular 17/2017 Art. 13), named `bao-cao-quy-YYYY-Qn.<kind>`."""
+        with self.db.read() as conn:
+            report = quarterly.quarterly(conn, [commune_id], quarter)
+        content = documents.render_quarterly(report, kind)
+        return ReportFile(f"bao-cao-quy-{report['quarter']}.{kind}", documents.MEDIA_TYPES[kind], content)

@@ -43,7 +43,7 @@ class ShipmentController(Controller):
 
     @get("/{tracking_no:str}", sync_to_thread=True)
     def detail(self, shipments: Shipments, user: CurrentUser, tracking_no: FromPath[str]) -> ShipmentView:
-        return shipments.shipment(user.commune_id, tracking_no)
+        return shipments.shipment(user, tracking_no)
 
     @patch("/{tracking_no:str}", guards=[DESK], sync_to_thread=True)
     def assign(

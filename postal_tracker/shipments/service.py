@@ -9,6 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.postmen import find_postman
+from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
@@ -110,9 +113,7 @@ def overdue_condition(now: datetime) -> sa.ColumnElement[bool]:
     )  # fmt: skip
 
 
-def shipment_view(
-    conn: Connection, row: sa.Row, rules: RulesSection, *, with_events: bool = True
-) -> dict[str, Any]:
+def shipment_view(conn: Connection, row: sa.Row, rules: RulesSection, *, with_events: bool = True) -> dict[str, Any]:
     status = Status(row.status)
     max_attempts = rules.max_delivery_attempts
     view: dict[str, Any] = {
@@ -141,6 +142,16 @@ def shipment_view(
     if with_events:
         view["events"] = [event_view(e) for e in events_of(conn, row.id)]
         view["fee_owed_vnd"] = fee_owed(conn, row.dossier_id)
+    return view
+
+
+def shipment_detail(db: Database, principal: Principal, raw_number: str, rules: RulesSection) -> dict[str, Any]:
+    """One parcel with its events; audited, since events carry recipients' names and ID numbers."""
+    number = parse_tracking_no(raw_number)
+    with db.write() as conn:
+        row = find_shipment(conn, principal.commune_id, number)
+        view = shipment_view(conn, row, rules)
+        audit.record(conn, principal, Read.SHIPMENT, [row.dossier_id])
     return view
 
 
@@ -230,10 +241,9 @@ class ShipmentService:
                 until=until, overdue=overdue, limit=limit, offset=offset,
             )  # fmt: skip
 
-    def shipment(self, commune_id: int, raw_number: str) -> ShipmentView:
-        number = parse_tracking_no(raw_number)
-        with self.db.read() as conn:
-            return shipment_view(conn, find_shipment(conn, commune_id, number), self.rules)  # type: ignore[return-value]
+    def shipment(self, principal: Principal, raw_number: str) -> ShipmentView:
+        """One parcel with its events (the read is audited)."""
+        return shipment_detail(self.db, principal, raw_number, self.rules)  # type: ignore[return-value]
 
     def assign(self, commune_id: int, raw_number: str, postman_id: int | None) -> ShipmentView:
         number = parse_tracking_no(raw_number)
