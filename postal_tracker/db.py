@@ -13,9 +13,10 @@ Other processes (a second worker) still wait in the busy handler.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -112,3 +113,26 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+T = TypeVar("T")
+
+
+def first_writer_wins(
+    db: Database, write: Callable[[Connection], T], read_winner: Callable[[Connection], T | None],
+    *, lost: tuple[type[Exception], ...] = (),
+) -> T:  # fmt: skip
+    """Race, then read again: run `write` in a write transaction; when two calls race on a unique
+    constraint (the same scan_id, Idempotency-Key, portal number, feedback...), the loser's
+    transaction rolls back with an IntegrityError (or one of `lost`) and it answers what the
+    winner stored, read in a new transaction by `read_winner`. Nothing to read: the error stands.
+    """
+    try:
+        with db.write() as conn:
+            return write(conn)
+    except (sa.exc.IntegrityError, *lost):
+        with db.write() as conn:
+            winner = read_winner(conn)
+        if winner is None:
+            raise
+        return winner

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.booking import service as booking
 from postal_tracker.booking.schemas import ReturnRequest
-from postal_tracker.db import Database
+from postal_tracker.db import Database, first_writer_wins
 from postal_tracker.errors import Conflict, InvalidInput
 from postal_tracker.lifecycle import Leg
 from postal_tracker.models import Dossier, Shipment, table
@@ -60,13 +60,9 @@ def _booking(conn: Connection, commune_id: int, number: str, book: Callable[[], 
 
 
 def _once(db: Database, attempt: Callable[[Connection], tuple[bool, dict]]) -> tuple[bool, dict]:
-    try:
-        with db.write() as conn:
-            return attempt(conn)
-    except (sa.exc.IntegrityError, _Raced):
-        # The same number booked at the same moment by a retry: answer what the other call made.
-        with db.write() as conn:
-            return attempt(conn)
+    # The same number booked at the same moment by a retry: the attempt again answers what the
+    # other call made.
+    return first_writer_wins(db, attempt, attempt, lost=(_Raced,))
 
 
 def book_dossier(

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, first_writer_wins, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
 from postal_tracker.idempotency import as_sent, run_once
 from postal_tracker.lifecycle import (
@@ -165,46 +165,42 @@ def _stored(conn: Connection, scan_id: str | None) -> ScanOutcome | None:
 def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSection) -> ScanOutcome:
     scan_id = _scan_id_of(raw)
     payload = raw if isinstance(raw, dict) else {"body": raw}
-    try:
-        with db.write() as conn:
-            stored = _stored(conn, scan_id)
-            if stored is not None:
-                return stored
-            record = {
-                "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
-                "received_at": utcnow(), "payload": payload,
-                "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
-                "event": str(payload.get("event"))[:40] if payload.get("event") else None,
-            }  # fmt: skip
-            try:
-                scan, tracking_no = validate_scan(raw, record["received_at"], rules)
-                fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
-                shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
-            except DomainError as exc:
-                problem = {**problem_of(exc), "scan_id": scan_id, "accepted": False, "duplicate": False}
-                # A repeat is kept like any refusal, apart from the refusals the desk resolves.
-                kept_as = "repeat" if problem.get("repeat") else "rejected"
-                conn.execute(scan_records.insert().values(
-                    **record, outcome=kept_as, error_status=exc.status, error_title=exc.title,
-                    error_detail=exc.detail, result=problem,
-                ))  # fmt: skip
-                return ScanOutcome("rejected", exc.status, problem)
-            body = {
-                "scan_id": scan_id, "accepted": True, "duplicate": False,
-                "shipment": shipment_view(conn, shipment, rules),
-            }  # fmt: skip
+
+    def scan_once(conn: Connection) -> ScanOutcome:
+        stored = _stored(conn, scan_id)
+        if stored is not None:
+            return stored
+        record = {
+            "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
+            "received_at": utcnow(), "payload": payload,
+            "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
+            "event": str(payload.get("event"))[:40] if payload.get("event") else None,
+        }  # fmt: skip
+        try:
+            scan, tracking_no = validate_scan(raw, record["received_at"], rules)
+            fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
+            shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
+        except DomainError as exc:
+            problem = {**problem_of(exc), "scan_id": scan_id, "accepted": False, "duplicate": False}
+            # A repeat is kept like any refusal, apart from the refusals the desk resolves.
+            kept_as = "repeat" if problem.get("repeat") else "rejected"
             conn.execute(scan_records.insert().values(
-                **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
-                result=as_sent(body),
+                **record, outcome=kept_as, error_status=exc.status, error_title=exc.title,
+                error_detail=exc.detail, result=problem,
             ))  # fmt: skip
-            return ScanOutcome("accepted", 201, body)
-    except sa.exc.IntegrityError:
-        # The same scan_id arrived twice at the same moment and the other copy committed first.
-        with db.read() as conn:
-            stored = _stored(conn, scan_id)
-        if stored is None:
-            raise
-        return stored
+            return ScanOutcome("rejected", exc.status, problem)
+        body = {
+            "scan_id": scan_id, "accepted": True, "duplicate": False,
+            "shipment": shipment_view(conn, shipment, rules),
+        }  # fmt: skip
+        conn.execute(scan_records.insert().values(
+            **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
+            result=as_sent(body),
+        ))  # fmt: skip
+        return ScanOutcome("accepted", 201, body)
+
+    # The same scan_id twice at the same moment: the copy that commits first is the answer.
+    return first_writer_wins(db, scan_once, lambda conn: _stored(conn, scan_id))
 
 
 def record_batch(db: Database, principal: Principal, scans: list[Any], rules: RulesSection) -> list[dict[str, Any]]:

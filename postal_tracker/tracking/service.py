@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from postal_tracker.complaints.schemas import ComplaintFiled
 from postal_tracker.complaints.service import complaints_of, file_by_citizen
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, first_writer_wins, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.idempotency import run_once
 from postal_tracker.lifecycle import Event, Status, to_delivery_address
@@ -118,11 +118,14 @@ def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, 
     (whatever the digits, so that no answer tells whether they were right); feedback already
     given: 409.
     """
-    try:
-        with db.write() as conn:
-            return _give_feedback(conn, raw_number, phone_last4, rating, comment)
-    except sa.exc.IntegrityError:  # the same feedback sent twice at the same moment
-        raise Conflict(ALREADY_GIVEN) from None
+    return first_writer_wins(
+        db, lambda conn: _give_feedback(conn, raw_number, phone_last4, rating, comment), _already_given
+    )
+
+
+def _already_given(conn: Connection) -> dict[str, Any]:
+    # The same feedback sent twice at the same moment: the first one counts.
+    raise Conflict(ALREADY_GIVEN)
 
 
 ALREADY_GIVEN = "feedback on this parcel was already given, thank you"
