@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from postal_tracker.errors import InvalidInput
-from postal_tracker.personal import ascii_digits, nfc, normalize_phone, plain_text
+from postal_tracker.personal import ascii_digits, normalize_phone, normalize_text, plain_text
 
 
 def _phone(value: str) -> str:
@@ -44,7 +44,7 @@ def Text(max_length: int, min_length: int = 1):
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
         AfterValidator(plain_text),
-        AfterValidator(nfc),
+        AfterValidator(normalize_text),
     ]
 
 

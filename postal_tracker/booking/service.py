@@ -26,7 +26,7 @@ from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.idempotency import run_once
 from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no, to_delivery_address
 from postal_tracker.localtime import local_today
-from postal_tracker.models import Dossier, Event, Hamlet, Shipment, table
+from postal_tracker.models import Dossier, EventRecord, Hamlet, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.places.service import cached_coordinates
 from postal_tracker.reference.service import get_hamlet, get_procedure
@@ -35,7 +35,7 @@ from postal_tracker.shipments.service import shipment_view
 
 dossiers = table(Dossier)
 shipments = table(Shipment)
-events = table(Event)
+events = table(EventRecord)
 hamlets = table(Hamlet)
 
 

@@ -38,8 +38,7 @@ from postal_tracker.documents.schemas import HandoverView, PdfDocument
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.lifecycle import Leg, to_delivery_address
 from postal_tracker.localtime import local_date
-from postal_tracker.models import Commune, Dossier, Handover, Shipment, User, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import Commune, Dossier, EventRecord, Handover, Shipment, User, table
 from postal_tracker.personal import display_phone
 from postal_tracker.settings import PublicSection
 from postal_tracker.shipments.service import parse_tracking_no
@@ -47,7 +46,7 @@ from postal_tracker.shipments.service import parse_tracking_no
 communes = table(Commune)
 dossiers = table(Dossier)
 shipments = table(Shipment)
-events = table(EventModel)
+events = table(EventRecord)
 handovers = table(Handover)
 users = table(User)
 

@@ -32,10 +32,10 @@ from sqlalchemy.engine import Connection
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.localtime import OutsideServiceDates, local_date, month_bounds
-from postal_tracker.models import Commune, Complaint, Event, Shipment, table
+from postal_tracker.models import Commune, Complaint, EventRecord, Shipment, table
 from postal_tracker.workdays import on_time
 
-events = table(Event)
+events = table(EventRecord)
 shipments = table(Shipment)
 complaints = table(Complaint)
 communes = table(Commune)

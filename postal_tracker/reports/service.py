@@ -42,12 +42,12 @@ from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
 from postal_tracker.localtime import day_bounds, local_today, month_bounds
-from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
+from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Hamlet, Shipment, table
 from postal_tracker.reports import documents, quarterly
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
 from postal_tracker.workdays import on_time
 
-events = table(Event)
+events = table(EventRecord)
 shipments = table(Shipment)
 dossiers = table(Dossier)
 hamlets = table(Hamlet)

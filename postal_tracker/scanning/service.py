@@ -34,8 +34,7 @@ from postal_tracker.lifecycle import (
     Status,
     allowed_events,
 )
-from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import Dossier, EventRecord, Handover, ScanRecord, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.scanning.schemas import (
     BatchAnswer,
@@ -51,7 +50,7 @@ from postal_tracker.workdays import next_attempt_on, transit_due_at
 
 scan_records = table(ScanRecord)
 shipments = table(Shipment)
-events = table(EventModel)
+events = table(EventRecord)
 dossiers = table(Dossier)
 handovers = table(Handover)
 

@@ -25,13 +25,13 @@ from postal_tracker.lifecycle import (
     allowed_events,
     normalize_tracking_no,
 )
-from postal_tracker.models import Dossier, Event, Shipment, table
+from postal_tracker.models import Dossier, EventRecord, Shipment, table
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
 from postal_tracker.wording import STATUS_TEXT_VI, event_text_vi, next_step_text_vi, reason_text_vi
 
 shipments = table(Shipment)
-events = table(Event)
+events = table(EventRecord)
 dossiers = table(Dossier)
 
 

@@ -19,15 +19,14 @@ from postal_tracker.db import Database, first_writer_wins, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.idempotency import run_once
 from postal_tracker.lifecycle import Event, Status, to_delivery_address
-from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Shipment, table
 from postal_tracker.personal import ascii_digits, mask_name, no_parcel_for_these_digits, phone_digits_match
 from postal_tracker.shipments.service import parse_tracking_no
 from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
 from postal_tracker.wording import AT_CITIZEN_HOME_VI, STATUS_TEXT_VI, event_text_vi
 
 shipments = table(Shipment)
-events = table(EventModel)
+events = table(EventRecord)
 dossiers = table(Dossier)
 communes = table(Commune)
 feedback = table(Feedback)
