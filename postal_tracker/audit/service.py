@@ -39,6 +39,7 @@ class Read(StrEnum):
     DAILY_REPORT = "daily_report"
     DESK_PAGE = "desk_page"
     PARCEL_PAGE = "parcel_page"
+    COMPLAINTS = "complaints"
 
 
 def record(conn: Connection, principal: Principal, what: Read, dossier_ids: Iterable[int | None]) -> None:

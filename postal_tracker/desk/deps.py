@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from litestar.di import NamedDependency, Provide
 
-from postal_tracker.deps import DB
+from postal_tracker.deps import DB, Rules
 from postal_tracker.desk.service import DeskService
 
 
-def provide_desk_service(db: DB) -> DeskService:
-    return DeskService(db)
+def provide_desk_service(db: DB, rules: Rules) -> DeskService:
+    return DeskService(db, rules)
 
 
 Desk = NamedDependency[DeskService]
