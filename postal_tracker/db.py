@@ -42,6 +42,10 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Ids are 32-bit integers on PostgreSQL; a larger number can only be a 404, never an overflow.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -127,10 +131,11 @@ def first_writer_wins(
     transaction rolls back with an IntegrityError (or one of `lost`) and it answers what the
     winner stored, read in a new transaction by `read_winner`. Nothing to read: the error stands.
     """
+    raced: tuple[type[Exception], ...] = (sa.exc.IntegrityError, *lost)
     try:
         with db.write() as conn:
             return write(conn)
-    except (sa.exc.IntegrityError, *lost):
+    except raced:
         with db.write() as conn:
             winner = read_winner(conn)
         if winner is None:

@@ -32,8 +32,7 @@ from labels import (
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
-from postal_tracker.db import Database
-from postal_tracker.deps import MAX_ID
+from postal_tracker.db import MAX_ID, Database
 from postal_tracker.documents.schemas import HandoverView, PdfDocument
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.lifecycle import Leg, to_delivery_address

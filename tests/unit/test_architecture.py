@@ -111,8 +111,11 @@ def test_no_controller_or_page_touches_the_database():
         assert ".read()" not in source and ".write()" not in source, f"{name} opens a transaction"
 
 
-def test_services_raise_domain_errors_not_http():
-    for name, path in our_modules().items():
-        if name.startswith("postal_tracker.") and not is_http_edge(name) and name.endswith(("service", "localtime")):
-            source = path.read_text()
-            assert "litestar.exceptions" not in source, f"{name} raises HTTP exceptions"
+def test_services_know_nothing_of_http():
+    graph = import_graph()
+    services = [name for name in graph if name.endswith((".service", ".localtime", ".workdays", ".wording"))]
+    assert "postal_tracker.scanning.service" in services
+    for name in services:
+        assert "litestar.exceptions" not in our_modules()[name].read_text(), f"{name} raises HTTP exceptions"
+        http = {m for m in graph[name] if is_http_edge(m) or m.endswith(".deps") or m == "postal_tracker.deps"}
+        assert not http, f"{name} imports the HTTP layer: {sorted(http)}"
