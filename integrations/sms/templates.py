@@ -55,9 +55,13 @@ SMS_EVENTS = frozenset(TEMPLATES)
 FAILURE_EVENTS = frozenset({"pickup_failed", "delivery_failed"})
 
 # Why, and what next, as the citizen reads them (per leg): the service's one wording catalogue.
-REASON_TEXT: Mapping[str, Mapping[str, str]] = {str(leg): texts for leg, texts in SMS_REASON_VI.items()}
+REASON_TEXT: Mapping[str, Mapping[str, str]] = {
+    str(leg): {str(reason): text for reason, text in texts.items()} for leg, texts in SMS_REASON_VI.items()
+}
 REASON_NEXT_STEP: Mapping[str, str] = {str(reason): str(step) for reason, step in REASONS.items()}
-NEXT_STEP_TEXT: Mapping[str, Mapping[str, str]] = {str(leg): texts for leg, texts in SMS_NEXT_STEP_VI.items()}
+NEXT_STEP_TEXT: Mapping[str, Mapping[str, str]] = {
+    str(leg): {str(step): text for step, text in texts.items()} for leg, texts in SMS_NEXT_STEP_VI.items()
+}
 
 # A failed delivery with a known next attempt says the day (the legal spacing between attempts).
 NEXT_ATTEMPT_TEXT: Mapping[str, str] = {
@@ -103,7 +107,7 @@ def render_sms(
     }
     undated_step = ""
     if event in FAILURE_EVENTS:
-        if reason not in REASON_NEXT_STEP:
+        if reason is None or reason not in REASON_NEXT_STEP:
             raise ValueError(f"a failed attempt needs a known reason, got {reason!r}")
         step = next_step or REASON_NEXT_STEP[reason]
         if step not in NEXT_STEP_TEXT[leg]:

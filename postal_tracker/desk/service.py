@@ -9,37 +9,32 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.postmen import list_postmen
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
-from postal_tracker.lifecycle import (
-    Event,
-    InvalidTrackingNumber,
-    Leg,
-    Status,
-    normalize_tracking_no,
-    to_delivery_address,
-)
+from postal_tracker.lifecycle import Event, InvalidTrackingNumber, Leg, Status, normalize_tracking_no
 from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
+from postal_tracker.reference.schemas import BookingChoices
 from postal_tracker.reference.service import list_hamlets, list_procedures
 from postal_tracker.reports.service import daily
 from postal_tracker.scanning.service import exceptions_page
 from postal_tracker.settings import RulesSection
-from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
+from postal_tracker.shipments.service import find_shipment, overdue_condition, parse_tracking_no, shipment_view
 
 shipments = table(Shipment)
 dossiers = table(Dossier)
 
 
-def booking_choices(db: Database, principal: Principal) -> dict[str, list[dict]]:
+def booking_choices(db: Database, principal: Principal) -> BookingChoices:
     with db.read() as conn:
         return {
             "hamlets": list_hamlets(conn, principal.commune_id),
@@ -48,22 +43,65 @@ def booking_choices(db: Database, principal: Principal) -> dict[str, list[dict]]
         }
 
 
+def _hamlet_name() -> sa.ColumnElement[str]:
+    """The hamlet a leg goes to, as the dossier was booked (hamlets get renamed and merged): the
+    SQL form of `lifecycle.to_delivery_address`, for lists read in one query."""
+    return sa.case(
+        (
+            sa.and_(shipments.c.leg == Leg.RETURN.value, dossiers.c.delivery_hamlet_code.is_not(None)),
+            dossiers.c.delivery_hamlet_name,
+        ),
+        else_=dossiers.c.hamlet_name,
+    )
+
+
+def _outcomes(conn: Connection, principal: Principal, day: date) -> tuple[dict[str, Any], set[int]]:
+    """The `reports/daily` sheet of a local day, with hamlet names, in the clerk's reading order."""
+    outcomes, named = daily(conn, principal.commune_id, day)
+    numbers = {item["tracking_no"] for item in outcomes["items"]}
+    hamlet_names = dict(
+        conn.execute(
+            sa.select(shipments.c.tracking_no, _hamlet_name()).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+            .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(numbers))
+        ).all()
+    ) if numbers else {}  # fmt: skip
+    # Counts in the order a parcel meets the events (the API sorts the codes alphabetically);
+    # items the latest first, as the clerk reads them during the day.
+    order = {event.value: i for i, event in enumerate(Event)}
+    outcomes["counts"] = dict(sorted(outcomes["counts"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    outcomes["items"] = [
+        {**item, "hamlet_name": hamlet_names.get(item["tracking_no"]) or item["hamlet_code"]}
+        for item in reversed(outcomes["items"])
+    ]
+    return outcomes, named
+
+
+def outcome_sheet(db: Database, principal: Principal, day: date) -> dict[str, Any]:
+    """The outcome sheet of any local day, for the printable page."""
+    with db.write() as conn:  # the read of names is audited in it
+        outcomes, named = _outcomes(conn, principal, day)
+        audit.record(conn, principal, Read.DAILY_REPORT, named)
+    return outcomes
+
+
 def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, Any]:
     """Today's parcels and outcomes, the dossiers at the desk waiting for their return, refused scans."""
     today_local = local_date(now)
     local_midnight, _ = day_bounds(today_local)
-    places = (dossiers.c.hamlet_name, dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name)
+    hamlet_name = _hamlet_name()
     columns = (
         shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.updated_at,
-        shipments.c.dossier_id, dossiers.c.applicant_name, *places, dossiers.c.procedure_name,
+        shipments.c.dossier_id, dossiers.c.applicant_name, hamlet_name.label("hamlet_name"),
+        dossiers.c.procedure_name, overdue_condition(now).label("overdue"),
     )  # fmt: skip
     mine = shipments.c.commune_id == principal.commune_id
     return_leg = shipments.alias("return_leg")
     with db.write() as conn:  # the read of names is audited in it
         today = conn.execute(
             sa.select(*columns).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
-            .where(mine, shipments.c.updated_at >= local_midnight)
-            .order_by(shipments.c.updated_at.desc(), shipments.c.id.desc()).limit(200)
+            .where(mine, sa.or_(shipments.c.updated_at >= local_midnight, overdue_condition(now)))
+            # The legal clock first: overdue parcels on top, then today's latest.
+            .order_by(overdue_condition(now).desc(), shipments.c.updated_at.desc(), shipments.c.id.desc()).limit(200)
         ).mappings().all()  # fmt: skip
         waiting = conn.execute(
             sa.select(*columns).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
@@ -75,44 +113,13 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
             )
             .order_by(shipments.c.updated_at).limit(200)
         ).mappings().all()  # fmt: skip
-        outcomes, named = daily(conn, principal.commune_id, today_local)
-        numbers = {item["tracking_no"] for item in outcomes["items"]}
-        # The hamlet as the dossier was booked (hamlets get renamed and merged), as in the lists above.
-        hamlet_names = {
-            row["tracking_no"]: _hamlet_name(row)
-            for row in conn.execute(
-                sa.select(shipments.c.tracking_no, shipments.c.leg, *places)
-                .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
-                .where(mine, shipments.c.tracking_no.in_(numbers))
-            ).mappings()
-        } if numbers else {}  # fmt: skip
+        outcomes, named = _outcomes(conn, principal, today_local)
         refused_page, refused_dossiers = exceptions_page(
             conn, principal.commune_id, resolved=False, limit=100, offset=0
         )
         shown = {row["dossier_id"] for row in [*today, *waiting]} | named | refused_dossiers
         audit.record(conn, principal, Read.DESK_PAGE, shown)
-    # Counts in the order a parcel meets the events (the API sorts the codes alphabetically);
-    # items the latest first, as the clerk reads them during the day.
-    order = {event.value: i for i, event in enumerate(Event)}
-    outcomes["counts"] = dict(sorted(outcomes["counts"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-    outcomes["items"] = [
-        {**item, "hamlet_name": hamlet_names.get(item["tracking_no"]) or item["hamlet_code"]}
-        for item in reversed(outcomes["items"])
-    ]
-    return {
-        "today": _listed(today), "waiting": _listed(waiting), "refused": refused_page["items"], "outcomes": outcomes,
-    }  # fmt: skip
-
-
-def _hamlet_name(row: Any) -> str:
-    """The hamlet the leg goes to (lifecycle.to_delivery_address), by its name when booked."""
-    to_delivery = to_delivery_address(row["leg"], row["delivery_hamlet_code"])
-    return row["delivery_hamlet_name"] if to_delivery else row["hamlet_name"]
-
-
-def _listed(rows: Any) -> list[dict[str, Any]]:
-    keep = ("tracking_no", "leg", "status", "updated_at", "dossier_id", "applicant_name", "procedure_name")
-    return [{**{k: row[k] for k in keep}, "hamlet_name": _hamlet_name(row)} for row in rows]
+    return {"today": today, "waiting": waiting, "refused": refused_page["items"], "outcomes": outcomes}
 
 
 # --- the desk's search and one parcel's page ---------------------------------------------------
@@ -201,11 +208,14 @@ class DeskService:
         self.db = db
         self.rules = rules
 
-    def booking_choices(self, principal: Principal) -> dict[str, list[dict]]:
+    def booking_choices(self, principal: Principal) -> BookingChoices:
         return booking_choices(self.db, principal)
 
     def lists(self, principal: Principal, now: datetime) -> dict[str, Any]:
         return desk_lists(self.db, principal, now)
+
+    def outcome_sheet(self, principal: Principal, day: date) -> dict[str, Any]:
+        return outcome_sheet(self.db, principal, day)
 
     def search(self, principal: Principal, q: str, *, offset: int = 0) -> dict[str, Any]:
         return search(self.db, principal, q, offset=offset)

@@ -7,6 +7,7 @@ feedback (so that it works without JavaScript, like the rest of /track).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
@@ -25,6 +26,8 @@ from postal_tracker.accounts.service import Principal
 from postal_tracker.db import utcnow
 from postal_tracker.deps import AppSettings
 from postal_tracker.desk.deps import DESK_BOARD, Desk
+from postal_tracker.documents.controllers import pdf_response
+from postal_tracker.documents.deps import DOCUMENTS, Documents
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from postal_tracker.lifecycle import (
     REASONS,
@@ -35,7 +38,7 @@ from postal_tracker.lifecycle import (
     group_tracking_no,
     normalize_tracking_no,
 )
-from postal_tracker.localtime import LOCAL_TZ
+from postal_tracker.localtime import LOCAL_TZ, local_today
 from postal_tracker.personal import ascii_digits
 from postal_tracker.settings import Settings
 from postal_tracker.tracking.deps import TRACKING, Tracking
@@ -152,7 +155,7 @@ class PageController(Controller):
 
     opt = {"public": True}
     include_in_schema = False
-    dependencies = {**ACCOUNTS, **DESK_BOARD}
+    dependencies = {**ACCOUNTS, **DESK_BOARD, **DOCUMENTS}
 
     @get("/", sync_to_thread=False)
     def index(self, request: Request) -> Redirect:
@@ -221,6 +224,36 @@ class PageController(Controller):
             context["search"] = desk.search(user, q, offset=offset)
         return render(request, settings, "desk.html", context, user=user)
 
+    @get("/desk/outcomes", sync_to_thread=True)
+    def outcomes(
+        self, request: Request, desk: Desk, settings: AppSettings, date: FromQuery[dt.date | None] = None
+    ) -> Response:  # fmt: skip
+        """The outcome sheet of any day (today by default), to read or print."""
+        user = page_user(request)
+        if user is None:
+            return Redirect(login_url(request))
+        if user.role not in DESK_ROLES:
+            return Redirect(home_of(user))
+        today = local_today()
+        day = min(date or today, today)
+        context = {"outcomes": desk.outcome_sheet(user, day), "day": day, "today": today, "hhmm": local_hhmm}
+        return render(request, settings, "outcomes.html", context, user=user)
+
+    @get("/desk/labels.pdf", sync_to_thread=True)
+    def label_sheet(
+        self, request: Request, documents: Documents, settings: AppSettings,
+        no: Annotated[list[str] | None, QueryParameter(max_items=500)] = None,
+    ) -> Response:  # fmt: skip
+        """The parcels ticked in a desk list, on A4 sheets (four labels a sheet), in one PDF."""
+        user = page_user(request)
+        if user is None:
+            return Redirect(login_url(request))
+        if user.role not in DESK_ROLES:
+            return Redirect(home_of(user))
+        if not no:
+            return Redirect("/desk")
+        return pdf_response(documents.labels(user, no, "a4"))
+
     @get("/desk/parcels/{tracking_no:str}", sync_to_thread=True)
     def parcel(self, request: Request, desk: Desk, settings: AppSettings, tracking_no: FromPath[str]) -> Response:
         """One parcel: its timeline, the fee owed, reprints, cancel before pickup."""
@@ -243,7 +276,10 @@ class PageController(Controller):
 
     @staticmethod
     def _lists(desk: Desk, user: Principal) -> dict[str, Any]:
-        return {**desk.lists(user, utcnow()), "when": local_time, "hhmm": local_hhmm}
+        return {
+            **desk.lists(user, utcnow()), "when": local_time, "hhmm": local_hhmm,
+            "scan_events": [e.value for e in SCAN_EVENTS],
+        }  # fmt: skip
 
     @get("/scan", sync_to_thread=False)
     def scan(self, request: Request, settings: AppSettings) -> Response:
