@@ -26,6 +26,7 @@ from postal_tracker.lifecycle import (
     normalize_tracking_no,
 )
 from postal_tracker.models import Dossier, EventRecord, Shipment, table
+from postal_tracker.personal import for_role
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
 from postal_tracker.wording import STATUS_TEXT_VI, event_text_vi, next_step_text_vi, reason_text_vi
@@ -152,7 +153,7 @@ def shipment_detail(db: Database, principal: Principal, raw_number: str, rules: 
         row = find_shipment(conn, principal.commune_id, number)
         view = shipment_view(conn, row, rules)
         audit.record(conn, principal, Read.SHIPMENT, [row.dossier_id])
-    return view
+    return for_role(principal.role, view)
 
 
 def fee_owed(conn: Connection, dossier_id: int) -> int:

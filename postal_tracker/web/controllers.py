@@ -22,10 +22,11 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel
 
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
-from postal_tracker.accounts.service import Principal
+from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.db import utcnow
 from postal_tracker.deps import AppSettings
 from postal_tracker.desk.deps import DESK_BOARD, Desk
+from postal_tracker.desk.service import QUARTER_FIGURES, REPORT_FIGURES
 from postal_tracker.documents.controllers import pdf_response
 from postal_tracker.documents.deps import DOCUMENTS, Documents
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -223,6 +224,27 @@ class PageController(Controller):
         if q is not None:
             context["search"] = desk.search(user, q, offset=offset)
         return render(request, settings, "desk.html", context, user=user)
+
+    @get("/reports", sync_to_thread=True)
+    def reports(
+        self, request: Request, desk: Desk, settings: AppSettings,
+        month: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-\d{2}$")] = None,
+        quarter: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-Q[1-4]$")] = None,
+    ) -> Response:  # fmt: skip
+        """The supervisor's page: the month's and the quarter's figures, a chart, CSV and PDF."""
+        user = page_user(request)
+        if user is None:
+            return Redirect(login_url(request))
+        if user.role is not Role.SUPERVISOR:
+            return Redirect(home_of(user))
+        today = local_today()
+        month = month or today.strftime("%Y-%m")
+        quarter = quarter or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+        context = {
+            **desk.reports(user, month, quarter), "month": month, "quarter": quarter,
+            "figures": REPORT_FIGURES, "quarter_figures": QUARTER_FIGURES,
+        }  # fmt: skip
+        return render(request, settings, "reports.html", context, user=user)
 
     @get("/desk/outcomes", sync_to_thread=True)
     def outcomes(
