@@ -41,17 +41,19 @@ from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
-from postal_tracker.localtime import day_bounds, month_bounds
-from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
+from postal_tracker.localtime import day_bounds, local_today, month_bounds
+from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Hamlet, Shipment, table
+from postal_tracker.reports import documents, quarterly
+from postal_tracker.reports.schemas import DailyReport, MonthlyReport
+from postal_tracker.workdays import on_time
 
-events = table(Event)
+events = table(EventRecord)
 shipments = table(Shipment)
 dossiers = table(Dossier)
 hamlets = table(Hamlet)
 feedback = table(Feedback)
 communes = table(Commune)
 
-REASONS = [r.value for r in Reason]
 FIGURES = (
     "pickups_booked", "pickups_at_desk", "returns_booked", "delivered", "returned_to_desk", "delivery_failures",
     "failures_by_reason", "pickup_failures", "pickup_failures_by_reason", "first_attempt_delivery_rate",
@@ -154,9 +156,9 @@ def _figures(
         "delivered": len(delivered),
         "returned_to_desk": len(by_event["returned_to_desk"]),
         "delivery_failures": len(by_event["delivery_failed"]),
-        "failures_by_reason": {r: failures[r] for r in REASONS if failures[r]},
+        "failures_by_reason": {r.value: failures[r] for r in Reason if failures[r]},
         "pickup_failures": len(by_event["pickup_failed"]),
-        "pickup_failures_by_reason": {r: pickup_failures[r] for r in REASONS if pickup_failures[r]},
+        "pickup_failures_by_reason": {r.value: pickup_failures[r] for r in Reason if pickup_failures[r]},
         "first_attempt_delivery_rate": _share(sum(e.event == "delivered" for e in firsts), len(firsts)),
         "median_hours_to_desk": _median_hours(to_desk),
         "median_hours_to_delivery": _median_hours(to_delivery),
@@ -165,13 +167,6 @@ def _figures(
         "feedback_count": len(ratings),
         "feedback_mean": round(statistics.fmean(ratings), 2) if ratings else None,
     }
-
-
-def on_time(arrivals: Iterable[Any], due_at: dict[int, datetime]) -> tuple[int, int]:
-    """(legs measured, legs on time): arrival events (`handed_to_desk`, `delivered`) by their
-    leg's `due_at`; a leg without one (never taken by the post) is not measured."""
-    timed = [e.at <= due_at[e.shipment_id] for e in arrivals if due_at.get(e.shipment_id) is not None]
-    return len(timed), sum(timed)
 
 
 def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
@@ -271,8 +266,6 @@ def monthly_report(db: Database, commune_id: int, month: str) -> dict[str, Any]:
 
 def write_monthly_file(db: Database, commune_id: int, month: str, out: str) -> Path:
     """`postal-tracker report monthly`: the same JSON, CSV or PDF as the API, by extension."""
-    from postal_tracker.reports import documents
-
     path = Path(out)
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("json", "csv", "pdf"):
@@ -280,3 +273,37 @@ def write_monthly_file(db: Database, commune_id: int, month: str, out: str) -> P
     report = monthly_report(db, commune_id, month)
     path.write_bytes(documents.render(report, kind))
     return path
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+class ReportService:
+    """The reports context: the desk's daily sheet and the month's figures, as JSON, CSV or PDF."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def daily(self, principal: Principal, day: date | None) -> DailyReport:
+        """`day` is local, today by default."""
+        return daily_report(self.db, principal, day or local_today())  # type: ignore[return-value]
+
+    def monthly(self, commune_id: int, month: str) -> MonthlyReport:
+        return monthly_report(self.db, commune_id, month)  # type: ignore[return-value]
+
+    def monthly_file(self, commune_id: int, month: str, kind: str) -> ReportFile:
+        """The month's report rendered as `json`, `csv` or `pdf`, named `bao-cao-YYYY-MM.<kind>`."""
+        report = monthly_report(self.db, commune_id, month)
+        content = documents.render(report, kind)
+        return ReportFile(f"bao-cao-{report['month']}.{kind}", documents.MEDIA_TYPES[kind], content)
+
+    def quarterly_file(self, commune_id: int, quarter: str, kind: str) -> ReportFile:
+        """The quarter's report (Circular 17/2017 Art. 13), named `bao-cao-quy-YYYY-Qn.<kind>`."""
+        with self.db.read() as conn:
+            report = quarterly.quarterly(conn, [commune_id], quarter)
+        content = documents.render_quarterly(report, kind)
+        return ReportFile(f"bao-cao-quy-{report['quarter']}.{kind}", documents.MEDIA_TYPES[kind], content)
