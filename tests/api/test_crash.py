@@ -23,7 +23,8 @@ import sqlalchemy as sa
 
 from postal_tracker.booking.schemas import PickupRequest
 from postal_tracker.booking.service import book_pickup
-from postal_tracker.models import Event, ScanRecord, Shipment, table
+from postal_tracker.models import EventRecord as Event
+from postal_tracker.models import ScanRecord, Shipment, table
 from postal_tracker.settings import RulesSection
 from tests.builders import pickup_body, scan_body
 from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET, make_world

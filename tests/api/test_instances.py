@@ -15,7 +15,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from postal_tracker.models import Event, Shipment, table
+from postal_tracker.models import EventRecord as Event
+from postal_tracker.models import Shipment, table
 from postal_tracker.settings import SettingsError
 from tests.builders import pickup_body, scan_body, settings_from
 from tests.conftest import PASSWORD, TEST_DATA_KEY, TEST_JWT_SECRET, make_world
