@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from postal_tracker.accounts.service import Principal
+from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.booking.schemas import Address, PickupRequest, ReturnRequest
 from postal_tracker.db import utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
@@ -25,6 +25,15 @@ dossiers = table(Dossier)
 shipments = table(Shipment)
 events = table(Event)
 hamlets = table(Hamlet)
+
+
+def key_scope(principal: Principal) -> list[sa.ColumnElement[bool]]:
+    """What an integration key may reach of its commune's dossiers, by id or tracking number: the
+    portal's only (booked through a key, or carrying a portal dossier number), so that a key
+    cannot read the desk's bookings by counting ids. Staff: nothing more than their commune."""
+    if principal.role is not Role.INTEGRATION:
+        return []
+    return [sa.or_(dossiers.c.source == "portal", dossiers.c.portal_dossier_no.is_not(None))]
 
 
 def locate(conn: Connection, commune_id: int, address: Address, field: str) -> dict[str, Any]:
@@ -156,7 +165,9 @@ def book_pickup(conn: Connection, principal: Principal, req: PickupRequest, rule
 def book_return(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     """The result is ready at the desk: book its way back to the citizen."""
     dossier = conn.execute(
-        sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+        sa.select(dossiers).where(
+            dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
+        )
         .with_for_update()
     ).first()  # fmt: skip
     if dossier is None:
@@ -188,7 +199,9 @@ def book_return_only(conn: Connection, principal: Principal, req: ReturnRequest,
 
 def dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     dossier = conn.execute(
-        sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+        sa.select(dossiers).where(
+            dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
+        )
     ).first()
     if dossier is None:
         raise NotFound(f"no dossier {dossier_id}")

@@ -31,6 +31,7 @@ from labels import (
     render_receipt,
 )
 from postal_tracker.accounts.service import Principal, Role
+from postal_tracker.booking.service import key_scope
 from postal_tracker.db import Database
 from postal_tracker.deps import MAX_ID
 from postal_tracker.errors import InvalidInput, NotFound
@@ -176,7 +177,10 @@ def _render_labels(db: Database, principal: Principal, numbers: list[str], size:
         rows = conn.execute(
             sa.select(*_LABEL_COLUMNS)
             .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
-            .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)))
+            .where(
+                shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)),
+                *key_scope(principal),
+            )
         )
         found = {row.tracking_no: _label_data(row, commune, public) for row in rows}
     unknown = list(dict.fromkeys(n for n in numbers if n not in found))
@@ -197,7 +201,9 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: Pub
     """The citizen's receipt (biên nhận): documents, both legs' numbers, fee, expected pickup date."""
     with db.read() as conn:
         dossier = conn.execute(
-            sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+            sa.select(dossiers).where(
+                dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
+            )
         ).first()
         if dossier is None:
             raise NotFound(f"no dossier {dossier_id}")
