@@ -294,7 +294,7 @@ class TrackPageController(Controller):
         typed = {"phone_last4": data.phone_last4.strip()[:8], "rating": data.rating.strip()[:2],
                  "comment": data.comment[:1000]}  # fmt: skip
         problem, status = None, 200
-        if not (len(typed["phone_last4"]) == 4 and typed["phone_last4"].isdigit()):
+        if not (len(typed["phone_last4"]) == 4 and ascii_digits(typed["phone_last4"])):
             problem, status = ("phone_last4", t["track_bad_phone"]), 422
         elif typed["rating"] not in ("1", "2", "3", "4", "5"):
             problem, status = ("rating", t["feedback_need_rating"]), 422

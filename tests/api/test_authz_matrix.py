@@ -258,6 +258,9 @@ RULES: dict[tuple[str, str], Rule] = {
         json={"phone_last4": "5678", "kind": "late", "text": "Chưa thấy bưu tá"})),
     # Pages
     ("GET", "/track"): Rule(ANYONE, get("/track")),
+    ("POST", "/track/feedback"): Rule(ANYONE, lambda d, who: Call("POST", "/track/feedback", form={
+        "tracking_no": d.returned("collected_from_desk", "out_for_delivery", "delivered"), "phone_last4": "5678",
+        "rating": "5"})),
     ("GET", "/login"): Rule(ANYONE, get("/login")),
     ("POST", "/login"): Rule(ANYONE, lambda d, who: Call("POST", "/login", form={
         "username": d.a.usernames["clerk"], "password": "correct horse battery"})),
