@@ -35,6 +35,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
@@ -71,26 +74,37 @@ def parse_month(raw: str) -> tuple[int, int]:
 # --- daily ------------------------------------------------------------------------------------
 
 
-def daily(conn: Connection, commune_id: int, day: date) -> dict[str, Any]:
+def daily_report(db: Database, principal: Principal, day: date) -> dict[str, Any]:
+    """The outcome sheet; audited for the dossiers whose recipients it names."""
+    with db.write() as conn:
+        sheet, named = daily(conn, principal.commune_id, day)
+        audit.record(conn, principal, Read.DAILY_REPORT, named)
+    return sheet
+
+
+def daily(conn: Connection, commune_id: int, day: date) -> tuple[dict[str, Any], set[int]]:
+    """The sheet, and the dossiers whose recipients' names it shows (for the audit log)."""
     start, end = day_bounds(day)
     rows = conn.execute(
         sa.select(
-            shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, events.c.event, events.c.at,
-            events.c.reason, events.c.recipient_name,
+            shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, shipments.c.dossier_id, events.c.event,
+            events.c.at, events.c.reason, events.c.recipient_name,
         )
         .select_from(events.join(shipments, shipments.c.id == events.c.shipment_id))
         .where(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
         .order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
-    items = []
+    items, named = [], set()
     for r in rows:
         item = {"tracking_no": r.tracking_no, "leg": r.leg, "event": r.event, "at": r.at, "hamlet_code": r.hamlet_code}
         if r.reason:
             item["reason"] = r.reason
         if r.recipient_name:
             item["recipient_name"] = r.recipient_name
+            named.add(r.dossier_id)
         items.append(item)
-    return {"date": day.isoformat(), "counts": dict(sorted(Counter(r.event for r in rows).items())), "items": items}
+    counts = dict(sorted(Counter(r.event for r in rows).items()))
+    return {"date": day.isoformat(), "counts": counts, "items": items}, named
 
 
 # --- monthly ----------------------------------------------------------------------------------

@@ -259,8 +259,10 @@ RULES: dict[tuple[str, str], Rule] = {
     # Pages
     ("GET", "/track"): Rule(ANYONE, get("/track")),
     ("POST", "/track/feedback"): Rule(ANYONE, lambda d, who: Call("POST", "/track/feedback", form={
-        "tracking_no": d.returned("collected_from_desk", "out_for_delivery", "delivered"), "phone_last4": "5678",
+        "feedback_no": d.returned("collected_from_desk", "out_for_delivery", "delivered"), "phone_last4": "5678",
         "rating": "5"})),
+    ("POST", "/track/complaint"): Rule(ANYONE, lambda d, who: Call("POST", "/track/complaint", form={
+        "view_no": d.number(), "phone_last4": "5678", "kind": "late", "text": "Chưa thấy bưu tá"})),
     ("GET", "/login"): Rule(ANYONE, get("/login")),
     ("POST", "/login"): Rule(ANYONE, lambda d, who: Call("POST", "/login", form={
         "username": d.a.usernames["clerk"], "password": "correct horse battery"})),
