@@ -52,7 +52,7 @@ _ARRIVALS = ("handed_to_desk", "delivered")
 
 
 def parse_quarter(raw: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d{4})-Q([1-4])", (raw or "").strip().upper())
+    match = re.fullmatch(r"([0-9]{4})-Q([1-4])", (raw or "").strip().upper())
     if not match:
         raise InvalidInput("quarter is YYYY-QN, e.g. 2026-Q3", field="quarter")
     return int(match[1]), int(match[2])

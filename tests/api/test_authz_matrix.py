@@ -239,6 +239,9 @@ RULES: dict[tuple[str, str], Rule] = {
     # Reports
     ("GET", "/api/v1/reports/daily"): Rule(DESK, get("/api/v1/reports/daily")),
     ("GET", "/api/v1/reports/monthly"): Rule(SUPERVISOR, get("/api/v1/reports/monthly", month="2026-11")),
+    ("GET", "/api/v1/reports/quarterly"): Rule(SUPERVISOR, get("/api/v1/reports/quarterly", quarter="2026-Q4")),
+    # Audit (who read whose personal data)
+    ("GET", "/api/v1/audit"): Rule(SUPERVISOR, get("/api/v1/audit")),
     # Complaints
     ("POST", "/api/v1/complaints"): Rule(DESK, scoped=True, call=lambda d, who: Call(
         "POST", "/api/v1/complaints", json={"tracking_no": d.number(), "kind": "late", "text": "Chậm"})),
