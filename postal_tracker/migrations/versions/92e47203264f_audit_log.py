@@ -55,7 +55,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_log_user_id"), ["user_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_user_id"))
