@@ -276,6 +276,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/static/{file_path:path}"): Rule(ANYONE, get("/static/app.css")),
     ("GET", "/desk"): Rule(frozenset({"clerk", "supervisor", "other"}), get("/desk"), page=True),
     ("GET", "/desk/lists"): Rule(frozenset({"clerk", "supervisor", "other"}), get("/desk/lists")),
+    ("GET", "/desk/parcels/{tracking_no:str}"): Rule(frozenset({"clerk", "supervisor", "other"}), page=True,
+        scoped=True, call=lambda d, who: Call("GET", f"/desk/parcels/{d.number()}")),
     ("GET", "/scan"): Rule(STAFF, get("/scan"), page=True),
 }
 # fmt: on

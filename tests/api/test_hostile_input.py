@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from postal_tracker.lifecycle import InvalidTrackingNumber, normalize_tracking_no
 from postal_tracker.models import Dossier, table
 from postal_tracker.personal import plain_text
+from postal_tracker.reports.documents import spreadsheet_safe
 from postal_tracker.requests import MAX_JSON_DEPTH, json_depth_exceeds
 from tests.api.test_booking import book, walk
 from tests.builders import pickup_body, scan_body, valid_number
@@ -389,3 +392,34 @@ def test_an_integration_key_cannot_read_desk_bookings_by_counting_ids(world):
         number = dossier["shipment"]["tracking_no"]
         assert world.client.get(f"/api/v1/dossiers/{dossier['dossier_id']}/receipt.pdf", headers=key).status_code == 200
         assert world.client.get(f"/api/v1/shipments/{number}/label.pdf", headers=key).status_code == 200
+
+
+# --- CSV cells are never formulas --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["=1+2", "+1+2", "-1+2", "@SUM(A1:A9)", '=HYPERLINK("http://x","Ấp")'])
+def test_a_formula_like_hamlet_name_reaches_the_monthly_csv_as_text(world, name):
+    renamed = world.client.patch("/api/v1/hamlets/PTRUNG", json={"name": name}, headers=world.headers("supervisor"))
+    assert renamed.status_code == 200, renamed.text
+    book(world, address={"hamlet_code": "PTRUNG", "detail": "Số 5"})
+    month = datetime.now(ICT).strftime("%Y-%m")
+    answer = world.client.get(f"/api/v1/reports/monthly?month={month}&format=csv", headers=world.headers("supervisor"))
+    assert answer.status_code == 200
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'" + name in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c))]
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_every_formula_start_is_neutralised():
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert spreadsheet_safe(f"{start}cmd|' /C calc'!A0") == f"'{start}cmd|' /C calc'!A0"
+    assert spreadsheet_safe(-5) == -5 and spreadsheet_safe("Phước Lăng") == "Phước Lăng"
