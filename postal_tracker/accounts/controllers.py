@@ -22,7 +22,7 @@ class NewUser(BaseModel):
     username: Annotated[str, Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
     password: Annotated[str, Field(min_length=8, max_length=256)]
     role: Literal["clerk", "postal", "supervisor"]
-    full_name: Text(100, 0) = ""
+    full_name: Annotated[str, Text(100, 0)] = ""
 
 
 class AuthController(Controller):

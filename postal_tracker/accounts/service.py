@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from postal_tracker.accounts.postmen import list_postmen
 from postal_tracker.accounts.principal import Principal, Role
 from postal_tracker.accounts.schemas import PostmanPage, UserCreated, UserView
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, Unauthorized
 from postal_tracker.models import ApiKey, User, table
 
@@ -31,12 +31,13 @@ def create_user(db: Database, commune_id: int, username: str, role: str, passwor
     with db.write() as conn:
         if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
             raise Conflict(f"user {username!r} already exists")
-        return conn.execute(
+        return insert_one(
+            conn,
             users.insert().values(
                 commune_id=commune_id, username=username, role=role, full_name=full_name,
                 password_hash=_hasher.hash(password), active=True, created_at=utcnow(),
             )
-        ).inserted_primary_key[0]  # fmt: skip
+        )  # fmt: skip
 
 
 def authenticate(db: Database, username: str, password: str) -> Principal:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get, patch
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
@@ -15,7 +17,7 @@ from postal_tracker.reference.schemas import HamletView, ProcedureView
 class HamletUpdate(BaseModel):
     """Only the fields sent change; `default_postman_id: null` removes the default postman."""
 
-    name: Text(100) | None = None
+    name: Annotated[str, Text(100)] | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
     default_postman_id: UserId | None = None

@@ -17,13 +17,17 @@ hamlets = table(Hamlet)
 procedures = table(Procedure)
 
 
-def list_hamlets(conn: Connection, commune_id: int) -> list[dict]:
+def _hamlet_view(row: sa.Row) -> HamletView:
+    return {"code": row.code, "name": row.name, "lat": row.lat, "lon": row.lon,
+            "default_postman_id": row.default_postman_id}  # fmt: skip
+
+
+def list_hamlets(conn: Connection, commune_id: int) -> list[HamletView]:
+    """The commune's active hamlets, by name."""
     rows = conn.execute(
-        sa.select(hamlets.c.code, hamlets.c.name, hamlets.c.lat, hamlets.c.lon, hamlets.c.default_postman_id)
-        .where(hamlets.c.commune_id == commune_id, hamlets.c.active)
-        .order_by(hamlets.c.name)
-    ).mappings()
-    return [dict(r) for r in rows]
+        sa.select(hamlets).where(hamlets.c.commune_id == commune_id, hamlets.c.active).order_by(hamlets.c.name)
+    )
+    return [_hamlet_view(r) for r in rows]
 
 
 def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamlet_code") -> sa.Row:
@@ -35,7 +39,8 @@ def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamle
     return row
 
 
-def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -> dict:
+def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict[str, Any]) -> HamletView:
+    """Change a hamlet, active or not (an inactive one is no longer offered, but still exists)."""
     where = (hamlets.c.commune_id == commune_id, hamlets.c.code == code)
     if conn.execute(sa.select(hamlets.c.id).where(*where)).first() is None:
         raise NotFound(f"no hamlet {code!r} in this commune")
@@ -43,16 +48,12 @@ def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -
         find_postman(conn, commune_id, changes["default_postman_id"], field="default_postman_id")
     if changes:
         conn.execute(hamlets.update().where(*where).values(**changes))
-    return next(h for h in list_hamlets(conn, commune_id) if h["code"] == code)
+    return _hamlet_view(conn.execute(sa.select(hamlets).where(*where)).one())
 
 
-def list_procedures(conn: Connection) -> list[dict]:
-    rows = conn.execute(
-        sa.select(procedures.c.code, procedures.c.name, procedures.c.group, procedures.c.fee_vnd)
-        .where(procedures.c.active)
-        .order_by(procedures.c.code)
-    ).mappings()
-    return [dict(r) for r in rows]
+def list_procedures(conn: Connection) -> list[ProcedureView]:
+    rows = conn.execute(sa.select(procedures).where(procedures.c.active).order_by(procedures.c.code))
+    return [{"code": r.code, "name": r.name, "group": r.group, "fee_vnd": r.fee_vnd} for r in rows]
 
 
 def get_procedure(conn: Connection, code: str, field: str = "procedure_code") -> sa.Row:
@@ -70,17 +71,17 @@ class ReferenceService:
 
     def hamlets(self, commune_id: int) -> list[HamletView]:
         with self.db.read() as conn:
-            return list_hamlets(conn, commune_id)  # type: ignore[return-value]
+            return list_hamlets(conn, commune_id)
 
     def update_hamlet(self, commune_id: int, code: str, changes: dict[str, Any]) -> HamletView:
         with self.db.write() as conn:
-            return update_hamlet(conn, commune_id, code, changes)  # type: ignore[return-value]
+            return update_hamlet(conn, commune_id, code, changes)
 
     def procedures(self) -> list[ProcedureView]:
         with self.db.read() as conn:
-            return list_procedures(conn)  # type: ignore[return-value]
+            return list_procedures(conn)
 
     def booking_choices(self, commune_id: int) -> BookingChoices:
         """What a booking form offers: the commune's hamlets and the procedures."""
         with self.db.read() as conn:
-            return {"hamlets": list_hamlets(conn, commune_id), "procedures": list_procedures(conn)}  # type: ignore[typeddict-item]
+            return {"hamlets": list_hamlets(conn, commune_id), "procedures": list_procedures(conn)}

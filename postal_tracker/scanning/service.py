@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pydantic
@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
 from postal_tracker.idempotency import as_sent
 from postal_tracker.lifecycle import (
@@ -238,19 +238,21 @@ def _record_scan(conn: Connection, principal: Principal, raw: Any, rules: RulesS
     return ScanOutcome("accepted", 201, body)
 
 
+_SCAN_TIME = pydantic.TypeAdapter(pydantic.AwareDatetime)
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+
+
 def record_batch(db: Database, principal: Principal, scans: list[Any], rules: RulesSection) -> list[dict[str, Any]]:
     """Apply an offline scanner's queue in order of scan time; one bad scan never blocks the others."""
 
-    def scan_time(item: tuple[int, Any]) -> tuple[int, float]:
-        # In UTC: `10:00+07:00` comes before `04:00Z`. A time that does not parse goes last
-        # (it is refused on its own when its turn comes).
+    def scan_time(item: tuple[int, Any]) -> tuple[int, datetime]:
+        # By the instant, parsed as the scan itself will be: `10:00+07:00` is before `04:00Z`,
+        # whatever the strings say. A scan without a usable time goes last (it will be refused).
         raw = item[1]
-        at = raw.get("at") if isinstance(raw, dict) else None
         try:
-            moment = datetime.fromisoformat(str(at))
-            return (0, moment.timestamp()) if moment.tzinfo is not None else (1, 0.0)
-        except (ValueError, OverflowError):
-            return 1, 0.0
+            return 0, _SCAN_TIME.validate_python(raw.get("at") if isinstance(raw, dict) else None)
+        except pydantic.ValidationError:
+            return 1, _NO_TIME
 
     results: list[dict[str, Any] | None] = [None] * len(scans)
     for index, raw in sorted(enumerate(scans), key=scan_time):
@@ -277,12 +279,13 @@ def record_handover(
     at = req.at or now
     check_time(at, now, rules)
     problems: list[dict[str, Any]] = []
-    handover_id = conn.execute(
+    handover_id = insert_one(
+        conn,
         handovers.insert().values(
             commune_id=principal.commune_id, direction=req.direction, at=at, count=len(req.tracking_nos),
             user_id=principal.user_id, created_at=now,
         )
-    ).inserted_primary_key[0]  # fmt: skip
+    )  # fmt: skip
     seen: set[str] = set()
     for raw in req.tracking_nos:
         try:
