@@ -201,9 +201,10 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSectio
 def _record_scan(conn: Connection, principal: Principal, raw: Any, rules: RulesSection) -> ScanOutcome:
     scan_id = _scan_id_of(raw)
     payload = raw if isinstance(raw, dict) else {"body": raw}
+    received_at = utcnow()
     record = {
         "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
-        "received_at": utcnow(), "payload": payload,
+        "received_at": received_at, "payload": payload,
         "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
         "event": str(payload.get("event"))[:40] if payload.get("event") else None,
     }  # fmt: skip
@@ -216,7 +217,7 @@ def _record_scan(conn: Connection, principal: Principal, raw: Any, rules: RulesS
     try:
         if seen is not None:
             raise NotFound(f"no scan {scan_id} in this commune: a scan_id is used once, give this scan a new one")
-        scan, tracking_no = validate_scan(raw, record["received_at"], rules)
+        scan, tracking_no = validate_scan(raw, received_at, rules)
         fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
         shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
     except DomainError as exc:
