@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from postal_tracker.accounts import service as accounts
 from postal_tracker.accounts.service import Principal
@@ -28,6 +28,7 @@ from postal_tracker.deps import DB, AppSettings
 from postal_tracker.documents import service as documents
 from postal_tracker.documents.controllers import pdf_response
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from postal_tracker.fields import Text
 from postal_tracker.lifecycle import (
     REASONS,
     S10_PATTERN,
@@ -308,6 +309,16 @@ class CitizenForm(BaseModel):
 
 
 COMPLAINT_KINDS = ("late", "lost", "damaged", "staff", "other")
+# The forms' free text passes the API's own check (fields.Text: visible characters only, NFC).
+_COMMENT = TypeAdapter(Annotated[str, Text(1000, 0)])
+_COMPLAINT_TEXT = TypeAdapter(Annotated[str, Text(2000)])
+
+
+def _checked(adapter: TypeAdapter[str], raw: str) -> str | None:
+    try:
+        return adapter.validate_python(raw)
+    except ValidationError:
+        return None
 
 
 def _leg_for_page(view: dict[str, Any], t: Mapping[str, str]) -> dict[str, Any]:
@@ -354,10 +365,13 @@ class TrackPageController(Controller):
         problem = self._digits_problem(data, t)
         if problem is None and data.rating.strip() not in ("1", "2", "3", "4", "5"):
             problem = ("rating", t["feedback_need_rating"], 422)
+        comment = _checked(_COMMENT, data.comment)
+        if problem is None and comment is None:
+            problem = ("comment", t["feedback_invalid"], 422)
         if problem is None:
             try:
                 tracking.give_feedback(data.feedback_no[:60], data.phone_last4.strip(), int(data.rating.strip()),
-                                       data.comment.strip()[:1000] or None)  # fmt: skip
+                                       comment or None)  # fmt: skip
             except (Forbidden, NotFound, InvalidInput):
                 # Which of the number or the digits was wrong is not said (API.md, Complaints).
                 problem = ("phone_last4", t["feedback_wrong"], 422)
@@ -376,10 +390,13 @@ class TrackPageController(Controller):
             problem = ("kind", t["complaint_need_kind"], 422)
         if problem is None and not data.text.strip():
             problem = ("text", t["complaint_need_text"], 422)
-        if problem is None:
+        text = _checked(_COMPLAINT_TEXT, data.text)
+        if problem is None and text is None:
+            problem = ("text", t["complaint_invalid"], 422)
+        if problem is None and text is not None:
             try:
-                filed = tracking.complain(data.view_no[:60], data.phone_last4.strip(), data.kind,
-                                          data.text.strip()[:2000], None)  # fmt: skip
+                filed = tracking.complain(data.view_no[:60], data.phone_last4.strip(), data.kind, text,
+                                          None)  # fmt: skip
             except NotFound:
                 problem = ("phone_last4", t["feedback_wrong"], 422)
             except Conflict:

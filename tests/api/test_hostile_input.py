@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from litestar.testing import TestClient
 
 from postal_tracker.lifecycle import InvalidTrackingNumber, normalize_tracking_no
 from postal_tracker.models import Dossier, table
@@ -423,3 +425,16 @@ def test_every_formula_start_is_neutralised():
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert spreadsheet_safe(f"{start}cmd|' /C calc'!A0") == f"'{start}cmd|' /C calc'!A0"
     assert spreadsheet_safe(-5) == -5 and spreadsheet_safe("Phước Lăng") == "Phước Lăng"
+
+
+def test_the_citizens_forms_refuse_invisible_characters_like_the_api(world):
+    number = book(world)["shipment"]["tracking_no"]
+    browser = TestClient(app=world.client.app)  # a cookie jar of its own, for the form's CSRF cookie
+    page = browser.get("/track", params={"no": number})
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    for bad in (INVISIBLE["right-to-left override"], INVISIBLE["zero-width space"]):
+        form = {"view_no": number, "phone_last4": "5678", "kind": "late", "text": bad, "_csrf_token": token}
+        answer = browser.post("/track/complaint", data=form)
+        assert answer.status_code == 422, answer.text
+    listed = world.client.get("/api/v1/complaints", headers=world.headers("clerk")).json()
+    assert listed["total"] == 0
