@@ -48,6 +48,7 @@ from postal_tracker.lifecycle import (
 from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.outbox import status_changed
+from postal_tracker.personal import for_role, scrubbed
 from postal_tracker.scanning.schemas import HandoverRequest, ScanRequest
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
@@ -202,9 +203,10 @@ def _record_scan(conn: Connection, principal: Principal, raw: Any, rules: RulesS
     scan_id = _scan_id_of(raw)
     payload = raw if isinstance(raw, dict) else {"body": raw}
     received_at = utcnow()
+    # The raw scan is kept without clear personal data: the applied event holds it (encrypted).
     record = {
         "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
-        "received_at": received_at, "payload": payload,
+        "received_at": received_at, "payload": scrubbed(payload),
         "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
         "event": str(payload.get("event"))[:40] if payload.get("event") else None,
     }  # fmt: skip
@@ -226,7 +228,7 @@ def _record_scan(conn: Connection, principal: Principal, raw: Any, rules: RulesS
         kept_as = "repeat" if problem.get("repeat") else "rejected"
         conn.execute(scan_records.insert().values(
             **{**record, "scan_id": None if seen is not None else scan_id}, outcome=kept_as,
-            error_status=exc.status, error_title=exc.title, error_detail=exc.detail, result=problem,
+            error_status=exc.status, error_title=exc.title, error_detail=exc.detail, result=scrubbed(problem),
         ))  # fmt: skip
         return ScanOutcome("rejected", exc.status, problem)
     body = {
@@ -234,9 +236,10 @@ def _record_scan(conn: Connection, principal: Principal, raw: Any, rules: RulesS
         "shipment": shipment_view(conn, shipment, rules),
     }  # fmt: skip
     conn.execute(scan_records.insert().values(
-        **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id, result=as_sent(body),
+        **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
+        result=scrubbed(as_sent(body)),
     ))  # fmt: skip
-    return ScanOutcome("accepted", 201, body)
+    return ScanOutcome("accepted", 201, for_role(principal.role, body))
 
 
 _SCAN_TIME = pydantic.TypeAdapter(pydantic.AwareDatetime)
