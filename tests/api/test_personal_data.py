@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,9 @@ def scan(world, body, role="postal"):
 
 def delivered_with_proof(world) -> tuple[int, str]:
     clerk = world.headers("clerk")
-    body = pickup_body(applicant={"full_name": "Võ Thị Mật", "phone": "0912000111", "id_number": APPLICANT_ID})
+    # A portal dossier (with its number), so that the key may read it too: keys reach only the portal's.
+    body = pickup_body(applicant={"full_name": "Võ Thị Mật", "phone": "0912000111", "id_number": APPLICANT_ID},
+                       portal_dossier_no=f"000.00.26.H04-{uuid.uuid4().hex[:12]}")  # fmt: skip
     booked = world.client.post("/api/v1/returns", json=body, headers=clerk).json()
     number = booked["shipment"]["tracking_no"]
     for event in ("collected_from_desk", "out_for_delivery"):
