@@ -226,8 +226,8 @@ class PageController(Controller):
     @get("/reports", sync_to_thread=True)
     def reports(
         self, request: Request, db: DB, settings: AppSettings,
-        month: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-\d{2}$")] = None,
-        quarter: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-Q[1-4]$")] = None,
+        month: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
+        quarter: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-Q[1-4]$")] = None,
     ) -> Response:  # fmt: skip
         """The supervisor's page: the month's and the quarter's figures, a chart, CSV and PDF."""
         user = page_user(request)
