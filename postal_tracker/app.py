@@ -16,6 +16,7 @@ from postal_tracker.accounts.auth import make_jwt_auth
 from postal_tracker.accounts.controllers import AuthController, UserController
 from postal_tracker.accounts.service import Principal
 from postal_tracker.booking.controllers import BookingController
+from postal_tracker.communes.controllers import CommuneController
 from postal_tracker.db import Database
 from postal_tracker.delivery.controllers import DeliveryController
 from postal_tracker.delivery.service import DeliveryConfig, DeliveryWorker
@@ -100,6 +101,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             ready,
             AuthController,
             UserController,
+            CommuneController,
             ReferenceController,
             BookingController,
             ShipmentController,

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal
 from postal_tracker.booking.schemas import Address, PickupRequest, ReturnRequest
+from postal_tracker.communes.service import bookable_commune
 from postal_tracker.db import utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
@@ -42,10 +43,13 @@ def locate(conn: Connection, commune_id: int, address: Address, field: str) -> d
 
 
 def _new_dossier(conn: Connection, principal: Principal, req: ReturnRequest, **extra: Any) -> tuple[int, dict]:
+    commune = bookable_commune(conn, principal.commune_id)
     procedure = get_procedure(conn, req.procedure_code)
     place = locate(conn, principal.commune_id, req.address, "address")
     values = {
         "commune_id": principal.commune_id,
+        "booked_commune_id": commune.id,
+        "commune_name": commune.name,
         "portal_dossier_no": req.portal_dossier_no,
         "source": "portal" if principal.user_id is None else "desk",
         "procedure_code": procedure.code,

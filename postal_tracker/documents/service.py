@@ -75,8 +75,8 @@ def _phone(raw: str | None) -> str | None:
         return raw
 
 
-def _address(detail: str, hamlet_name: str, commune: sa.Row) -> str:
-    return f"{detail}, ấp {hamlet_name}, xã {commune.name}"
+def _address(detail: str, hamlet_name: str, commune_name: str) -> str:
+    return f"{detail}, ấp {hamlet_name}, xã {commune_name}"
 
 
 def _desk(commune: sa.Row) -> Party:
@@ -85,13 +85,13 @@ def _desk(commune: sa.Row) -> Party:
 
 def _citizen_at_home(row: Any, commune: sa.Row) -> Party:
     return Party(
-        row.applicant_name, _phone(row.applicant_phone), _address(row.address_detail, row.hamlet_name, commune)
+        row.applicant_name, _phone(row.applicant_phone), _address(row.address_detail, row.hamlet_name, row.commune_name)
     )
 
 
 def _citizen_for_return(row: Any, commune: sa.Row) -> Party:
     if row.delivery_hamlet_code:
-        address = _address(row.delivery_detail, row.delivery_hamlet_name, commune)
+        address = _address(row.delivery_detail, row.delivery_hamlet_name, row.commune_name)
         return Party(row.applicant_name, _phone(row.applicant_phone), address)
     return _citizen_at_home(row, commune)
 
@@ -105,6 +105,7 @@ _LABEL_COLUMNS = (
     shipments.c.fee_collected_vnd,
     dossiers.c.applicant_name,
     dossiers.c.applicant_phone,
+    dossiers.c.commune_name,
     dossiers.c.hamlet_name,
     dossiers.c.address_detail,
     dossiers.c.delivery_hamlet_code,
@@ -211,13 +212,14 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, settings: S
                 sa.select(shipments.c.leg, shipments.c.tracking_no).where(shipments.c.dossier_id == dossier_id)
             )
         }
-        commune = _commune(conn, dossier.commune_id)
+        # The receipt is the record of a booking: it names the desk the dossier was booked at.
+        commune = _commune(conn, dossier.booked_commune_id)
     pickup, ret = legs.get(Leg.PICKUP), legs.get(Leg.RETURN)
     # The QR leads to the leg the citizen waits for first: the pickup, or the return alone.
     first = pickup or ret
     data = ReceiptData(
         dossier_id=str(dossier.id),
-        commune_name=f"UBND xã {commune.name}",
+        commune_name=f"UBND xã {dossier.commune_name}",
         desk_name=commune.desk_name,
         applicant=_citizen_at_home(dossier, commune),
         procedure_code=dossier.procedure_code,

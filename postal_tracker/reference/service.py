@@ -13,12 +13,14 @@ hamlets = table(Hamlet)
 procedures = table(Procedure)
 
 
-def list_hamlets(conn: Connection, commune_id: int) -> list[dict]:
-    rows = conn.execute(
-        sa.select(hamlets.c.code, hamlets.c.name, hamlets.c.lat, hamlets.c.lon, hamlets.c.default_postman_id)
-        .where(hamlets.c.commune_id == commune_id, hamlets.c.active)
-        .order_by(hamlets.c.name)
-    ).mappings()
+_HAMLET_COLUMNS = (
+    hamlets.c.code, hamlets.c.name, hamlets.c.lat, hamlets.c.lon, hamlets.c.default_postman_id, hamlets.c.active,
+)  # fmt: skip
+
+
+def list_hamlets(conn: Connection, commune_id: int, include_inactive: bool = False) -> list[dict]:
+    where = [hamlets.c.commune_id == commune_id] + ([] if include_inactive else [hamlets.c.active])
+    rows = conn.execute(sa.select(*_HAMLET_COLUMNS).where(*where).order_by(hamlets.c.name)).mappings()
     return [dict(r) for r in rows]
 
 
@@ -31,7 +33,20 @@ def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamle
     return row
 
 
+def hamlet_view(conn: Connection, commune_id: int, code: str) -> dict:
+    row = (
+        conn.execute(sa.select(*_HAMLET_COLUMNS).where(hamlets.c.commune_id == commune_id, hamlets.c.code == code))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"no hamlet {code!r} in this commune")
+    return dict(row)
+
+
 def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -> dict:
+    """Rename, move, (de)activate a hamlet. Dossiers keep the name they were booked under; a
+    deactivated hamlet takes no new bookings, and its parcels under way carry on."""
     where = (hamlets.c.commune_id == commune_id, hamlets.c.code == code)
     if conn.execute(sa.select(hamlets.c.id).where(*where)).first() is None:
         raise NotFound(f"no hamlet {code!r} in this commune")
@@ -39,7 +54,7 @@ def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -
         find_postman(conn, commune_id, changes["default_postman_id"], field="default_postman_id")
     if changes:
         conn.execute(hamlets.update().where(*where).values(**changes))
-    return next(h for h in list_hamlets(conn, commune_id) if h["code"] == code)
+    return hamlet_view(conn, commune_id, code)
 
 
 def list_procedures(conn: Connection) -> list[dict]:

@@ -1,35 +1,48 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from litestar import Controller, Response, get
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 
-from postal_tracker.accounts.auth import DESK, SUPERVISORS
+from postal_tracker.accounts.auth import allow
+from postal_tracker.accounts.service import Role
+from postal_tracker.communes.service import scope_commune
 from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.localtime import local_today
 from postal_tracker.reports import documents, service
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
 
 
+CommuneQuery = Annotated[
+    str | None,
+    QueryParameter(max_length=32, description="the commune's code: the admin names one; staff read their own"),
+]
+
+
 class ReportController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
 
-    @get("/daily", guards=[DESK], sync_to_thread=True)
-    def daily(self, db: DB, user: CurrentUser, date: FromQuery[date | None] = None) -> DailyReport:
+    @get("/daily", guards=[allow(Role.CLERK, Role.ADMIN)], sync_to_thread=True)
+    def daily(
+        self, db: DB, user: CurrentUser, date: FromQuery[date | None] = None, commune: CommuneQuery = None
+    ) -> DailyReport:
         """The desk's outcome sheet for one local day (default: today): every event, counted by kind."""
         with db.read() as conn:
-            return service.daily(conn, user.commune_id, date or local_today())
+            return service.daily(conn, scope_commune(conn, user, commune), date or local_today())
 
-    @get("/monthly", guards=[SUPERVISORS], sync_to_thread=True)
+    @get("/monthly", guards=[allow(Role.SUPERVISOR, Role.ADMIN)], sync_to_thread=True)
     def monthly(
         self, db: DB, settings: AppSettings, user: CurrentUser, month: FromQuery[str],
-        format: FromQuery[Literal["json", "csv", "pdf"]] = "json",
+        format: FromQuery[Literal["json", "csv", "pdf"]] = "json", commune: CommuneQuery = None,
     ) -> Response[MonthlyReport]:  # fmt: skip
-        """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF)."""
-        report = service.monthly_report(db, settings, user.commune_id, month)
+        """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF); the admin
+        reads any commune's with `?commune=CODE`."""
+        with db.read() as conn:
+            commune_id = scope_commune(conn, user, commune)
+        report = service.monthly_report(db, settings, commune_id, month)
         headers = {}
         if format != "json":
             headers["Content-Disposition"] = f'attachment; filename="bao-cao-{report["month"]}.{format}"'

@@ -1,0 +1,211 @@
+"""Communes as data: creating them, merging one into another, and whose data a caller reads.
+
+A merge (as Tam Phước into Tam An on 1/1/2025) moves what is still alive: hamlets, staff, API
+keys, open dossiers with their legs, unresolved refused scans and unsent messages. Closed
+dossiers stay with the old commune, so its past months report as they did. Every dossier keeps
+the names it was booked under (commune, hamlet, procedure: copied at booking), so documents
+and tracking print them unchanged, and tracking numbers never change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.accounts.service import Principal, commune_by_code, open_commune_id
+from postal_tracker.communes.schemas import HamletIn, NewCommune
+from postal_tracker.db import utcnow
+from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from postal_tracker.lifecycle import FINAL_STATUSES
+from postal_tracker.localtime import day_bounds, local_today
+from postal_tracker.models import (
+    ApiKey,
+    Commune,
+    Dossier,
+    Hamlet,
+    OutboxMessage,
+    ScanRecord,
+    Shipment,
+    User,
+    table,
+)
+
+communes = table(Commune)
+hamlets = table(Hamlet)
+dossiers = table(Dossier)
+shipments = table(Shipment)
+
+
+def scope_commune(conn: Connection, principal: Principal, code: str | None) -> int:
+    """The commune a read is about: staff read their own; the admin names one with `?commune=`."""
+    if principal.is_admin:
+        if code is None:
+            raise InvalidInput("the province administrator names the commune: ?commune=CODE", field="commune")
+        return commune_by_code(conn, code).id
+    if code is not None and commune_by_code(conn, code).id != principal.commune_id:
+        raise Forbidden("staff read their own commune's data only")
+    return principal.commune_id
+
+
+def bookable_commune(conn: Connection, commune_id: int) -> sa.Row:
+    """The caller's commune for a new booking; a merged commune takes none."""
+    row = conn.execute(sa.select(communes).where(communes.c.id == commune_id)).one()
+    if row.merged_into_id is not None:
+        into = conn.execute(sa.select(communes.c.code).where(communes.c.id == row.merged_into_id)).scalar_one()
+        raise Conflict(f"commune {row.code!r} was merged into {into!r}: it takes no new bookings", merged_into=into)
+    return row
+
+
+def _view_query() -> sa.Select:
+    merged_into = communes.alias("merged_into")
+    counted = (
+        sa.select(sa.func.count())
+        .where(hamlets.c.commune_id == communes.c.id, hamlets.c.active)
+        .correlate(communes)
+        .scalar_subquery()
+    )
+    return sa.select(
+        communes.c.code, communes.c.name, communes.c.district, communes.c.province, communes.c.post_office_name,
+        communes.c.desk_name, merged_into.c.code.label("merged_into"), communes.c.merged_at,
+        counted.label("hamlets"),
+    ).select_from(communes.outerjoin(merged_into, merged_into.c.id == communes.c.merged_into_id))  # fmt: skip
+
+
+def commune_view(conn: Connection, code: str) -> dict[str, Any]:
+    row = conn.execute(_view_query().where(communes.c.code == code)).mappings().first()
+    if row is None:
+        raise NotFound(f"no commune {code!r}")
+    return dict(row)
+
+
+def list_communes(conn: Connection, principal: Principal, *, limit: int, offset: int) -> dict[str, Any]:
+    """The admin sees every commune; staff and keys their own."""
+    where = sa.true() if principal.is_admin else communes.c.id == principal.commune_id
+    total = conn.execute(sa.select(sa.func.count()).select_from(communes).where(where)).scalar_one()
+    rows = conn.execute(_view_query().where(where).order_by(communes.c.code).limit(limit).offset(offset))
+    return {"items": [dict(r) for r in rows.mappings()], "total": total, "limit": limit, "offset": offset}
+
+
+def _check_hamlet_codes(items: list[HamletIn], taken: set[str], field: str = "hamlets") -> None:
+    seen: set[str] = set()
+    for index, hamlet in enumerate(items):
+        if hamlet.code in taken or hamlet.code in seen:
+            raise InvalidInput(f"hamlet code {hamlet.code!r} is taken", field=f"{field}[{index}].code")
+        seen.add(hamlet.code)
+
+
+def _centre(req: NewCommune) -> tuple[float, float]:
+    if req.post_office_lat is not None and req.post_office_lon is not None:
+        return req.post_office_lat, req.post_office_lon
+    if req.hamlets:  # the middle of its hamlets, until someone gives the post office's place
+        return (
+            sum(h.lat for h in req.hamlets) / len(req.hamlets),
+            sum(h.lon for h in req.hamlets) / len(req.hamlets),
+        )
+    raise InvalidInput("the post office's place is needed (or hamlets to take their middle)", field="post_office_lat")
+
+
+def create_commune(conn: Connection, req: NewCommune) -> dict[str, Any]:
+    if conn.execute(sa.select(communes.c.id).where(communes.c.code == req.code)).first():
+        raise Conflict(f"commune {req.code!r} already exists", errors=[{"field": "code", "message": "taken"}])
+    _check_hamlet_codes(req.hamlets, set())
+    lat, lon = _centre(req)
+    commune_id = conn.execute(
+        communes.insert().values(
+            code=req.code, name=req.name, district=req.district, province=req.province,
+            post_office_name=req.post_office_name or f"Bưu điện văn hóa xã {req.name}",
+            post_office_address=req.post_office_address or f"xã {req.name}, {req.province}",
+            post_office_lat=lat, post_office_lon=lon,
+            desk_name=req.desk_name or f"Bộ phận Tiếp nhận và Trả kết quả UBND xã {req.name}",
+            desk_address=req.desk_address or f"UBND xã {req.name}, {req.province}",
+            desk_phone=req.desk_phone,
+            desk_lat=req.desk_lat if req.desk_lat is not None else lat,
+            desk_lon=req.desk_lon if req.desk_lon is not None else lon,
+            created_at=utcnow(),
+        )
+    ).inserted_primary_key[0]  # fmt: skip
+    _insert_hamlets(conn, commune_id, req.hamlets)
+    return commune_view(conn, req.code)
+
+
+def _insert_hamlets(conn: Connection, commune_id: int, items: list[HamletIn]) -> None:
+    if items:
+        conn.execute(
+            hamlets.insert(),
+            [{"commune_id": commune_id, "code": h.code, "name": h.name, "lat": h.lat, "lon": h.lon, "active": True}
+             for h in items],
+        )  # fmt: skip
+
+
+def add_hamlet(conn: Connection, principal: Principal, hamlet: HamletIn, commune: str | None) -> int:
+    """A supervisor adds a hamlet to their commune; the admin to the commune named."""
+    if principal.is_admin:
+        if commune is None:
+            raise InvalidInput("the province administrator names the commune", field="commune")
+        commune_id = open_commune_id(conn, commune)
+    else:
+        commune_id = principal.commune_id
+        if commune is not None and commune_by_code(conn, commune).id != commune_id:
+            raise Forbidden("a supervisor adds hamlets to their own commune only")
+    taken = set(conn.execute(sa.select(hamlets.c.code).where(hamlets.c.commune_id == commune_id)).scalars())
+    if hamlet.code in taken:
+        raise InvalidInput(f"hamlet code {hamlet.code!r} is taken in this commune", field="code")
+    _insert_hamlets(conn, commune_id, [hamlet])
+    return commune_id
+
+
+def _open_dossiers(commune_id: int) -> sa.Select:
+    """Dossiers of the commune with a leg still under way, or a result still to come back."""
+    live_leg = sa.exists().where(shipments.c.dossier_id == dossiers.c.id, shipments.c.status.not_in(FINAL_STATUSES))
+    return_leg = sa.exists().where(shipments.c.dossier_id == dossiers.c.id, shipments.c.leg == "return")
+    awaiting_result = sa.exists().where(
+        shipments.c.dossier_id == dossiers.c.id, shipments.c.leg == "pickup", shipments.c.status == "at_desk"
+    )
+    return sa.select(dossiers.c.id).where(
+        dossiers.c.commune_id == commune_id,
+        sa.or_(live_leg, sa.and_(dossiers.c.return_by_post, ~return_leg, awaiting_result)),
+    )
+
+
+def merge(conn: Connection, code: str, into_code: str, on: date | None) -> dict[str, Any]:
+    """Merge commune `code` into `into_code` as of the local day `on` (default today)."""
+    old = conn.execute(sa.select(communes).where(communes.c.code == code)).first()
+    if old is None:
+        raise NotFound(f"no commune {code!r}")
+    if old.merged_into_id is not None:
+        raise Conflict(f"commune {code!r} was merged already")
+    if into_code == code:
+        raise InvalidInput("a commune cannot be merged into itself", field="into")
+    into_id = open_commune_id(conn, into_code, field="into")
+    day = on or local_today()
+    if day > local_today():
+        raise InvalidInput("a merge takes effect today or on a past day", field="on")
+    merged_at: datetime = day_bounds(day)[0]
+    clash = sorted(
+        set(conn.execute(sa.select(hamlets.c.code).where(hamlets.c.commune_id == old.id)).scalars())
+        & set(conn.execute(sa.select(hamlets.c.code).where(hamlets.c.commune_id == into_id)).scalars())
+    )
+    if clash:
+        raise Conflict(
+            f"both communes have hamlets coded {', '.join(clash)}: give one side other codes first",
+            errors=[{"field": "hamlets", "message": code} for code in clash],
+        )
+    moving = [r[0] for r in conn.execute(_open_dossiers(old.id))]
+    moved = {
+        "hamlets": _move(conn, table(Hamlet), old.id, into_id),
+        "users": _move(conn, table(User), old.id, into_id),
+        "api_keys": _move(conn, table(ApiKey), old.id, into_id),
+        "dossiers": _move(conn, dossiers, old.id, into_id, dossiers.c.id.in_(moving)),
+        "shipments": _move(conn, shipments, old.id, into_id, shipments.c.dossier_id.in_(moving)),
+        "scans": _move(conn, table(ScanRecord), old.id, into_id, table(ScanRecord).c.resolved_at.is_(None)),
+        "messages": _move(conn, table(OutboxMessage), old.id, into_id, table(OutboxMessage).c.status == "pending"),
+    }
+    conn.execute(communes.update().where(communes.c.id == old.id).values(merged_into_id=into_id, merged_at=merged_at))
+    return {"commune": commune_view(conn, code), "into": commune_view(conn, into_code), "moved": moved}
+
+
+def _move(conn: Connection, tbl: sa.Table, old_id: int, into_id: int, *where: Any) -> int:
+    return conn.execute(tbl.update().where(tbl.c.commune_id == old_id, *where).values(commune_id=into_id)).rowcount
