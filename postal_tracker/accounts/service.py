@@ -80,9 +80,11 @@ class Principal:
 
 
 def _role(value: str, allowed: frozenset[Role] = USER_ROLES) -> Role:
-    if value not in allowed:
-        names = ", ".join(sorted(allowed))
+    if value not in USER_ROLES:
+        names = ", ".join(sorted(USER_ROLES))
         raise InvalidInput(f"unknown role {value!r}: one of {names}", field="role")
+    if value not in allowed:
+        raise Forbidden(f"a supervisor manages clerks and postmen, not the role {value!r}")
     return Role(value)
 
 

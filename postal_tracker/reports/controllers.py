@@ -14,7 +14,6 @@ from postal_tracker.localtime import local_today
 from postal_tracker.reports import documents, service
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
 
-
 CommuneQuery = Annotated[
     str | None,
     QueryParameter(max_length=32, description="the commune's code: the admin names one; staff read their own"),
