@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import Litestar, Request, Router, get
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
@@ -22,7 +23,6 @@ from postal_tracker.delivery.controllers import DeliveryController
 from postal_tracker.delivery.service import DeliveryConfig, DeliveryWorker
 from postal_tracker.deps import DB
 from postal_tracker.documents.controllers import DocumentController
-from postal_tracker.errors import EXCEPTION_HANDLERS
 from postal_tracker.logs import AccessLogMiddleware, configure_logging
 from postal_tracker.manifests.controllers import ManifestController
 from postal_tracker.places.worker import GeocodingWorker
@@ -33,7 +33,14 @@ from postal_tracker.scanning.controllers import ScanController
 from postal_tracker.settings import Settings
 from postal_tracker.shipments.controllers import ShipmentController
 from postal_tracker.tracking.controllers import TrackingController
-from postal_tracker.web import PageController, TrackPageController, csrf_config, static_files_router, template_config
+from postal_tracker.web import (
+    PageController,
+    TrackPageController,
+    csrf_config,
+    handle_error,
+    static_files_router,
+    template_config,
+)
 
 log = logging.getLogger("postal_tracker")
 
@@ -123,7 +130,10 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         on_app_init=[jwt_auth.on_app_init],
         middleware=[AccessLogMiddleware(), sign_in_rate_limit.middleware],
         stores={"rate_limits": MemoryStore(), "sign_in_limits": MemoryStore()},
-        exception_handlers=EXCEPTION_HANDLERS,
+        # Problem details on the API, Vietnamese HTML pages on the pages' paths (web/errors.py).
+        exception_handlers={Exception: handle_error},
+        # Pages, scripts and JSON go gzip-compressed to browsers that ask (phones on 3G).
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         template_config=template_config(),
         csrf_config=csrf_config(settings),
         request_max_body_size=settings.max_body_bytes,

@@ -13,7 +13,7 @@ from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.booking.schemas import PickupRequest
 from postal_tracker.booking.service import book_pickup, book_return
 from postal_tracker.db import Database, utcnow
-from postal_tracker.lifecycle import Event
+from postal_tracker.lifecycle import TRANSITIONS, Event
 from postal_tracker.models import Commune, User, table
 from postal_tracker.scanning.service import Rules, apply_event
 from postal_tracker.settings import Settings
@@ -77,6 +77,8 @@ def load_demo(db: Database, settings: Settings) -> Iterator[str]:
                         settings.max_delivery_attempts,
                     )["shipment"]["tracking_no"]
                     continue
-                fields = {"at": utcnow(), "reason": "not_home", "recipient_name": name}
+                # Each event carries only what it is about: a failure its reason, a delivery its recipient.
+                extra = {"reason": "not_home", "recipient_name": name}
+                fields = {"at": utcnow(), **{f: extra[f] for f in TRANSITIONS[step].required}}
                 apply_event(conn, clerk, number, step, fields, rules, scan_id=str(uuid.uuid4()))
         yield f"demo parcel: {number} ({name}, {hamlet}, last step: {path[-1] if path else 'booked'})"

@@ -127,5 +127,3 @@ def problem_response(request: Request, exc: Exception) -> Response:
         headers = {**headers, "WWW-Authenticate": "Bearer"}
     return Response(content=body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
-
-EXCEPTION_HANDLERS = {Exception: problem_response}

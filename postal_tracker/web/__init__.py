@@ -6,6 +6,14 @@ session cookie. Nothing is loaded from the internet: no CDN, no web fonts, no bu
 """
 
 from postal_tracker.web.controllers import PageController, TrackPageController
+from postal_tracker.web.errors import handle_error
 from postal_tracker.web.setup import csrf_config, static_files_router, template_config
 
-__all__ = ["PageController", "TrackPageController", "csrf_config", "static_files_router", "template_config"]
+__all__ = [
+    "PageController",
+    "TrackPageController",
+    "csrf_config",
+    "handle_error",
+    "static_files_router",
+    "template_config",
+]

@@ -124,6 +124,17 @@ def render(
     )
 
 
+def error_page(request: Request, status: int, kind: int, headers: dict[str, str]) -> Template:
+    """A page in the visitor's language for an error on a page's path (see web/errors.py)."""
+    settings: Settings = request.app.state.settings
+    response = render(
+        request, settings, "error.html", {"kind": kind, "status": status, "retry_after": headers.get("Retry-After")},
+        user=page_user(request), status_code=status,
+    )  # fmt: skip
+    response.headers.update(headers)
+    return response
+
+
 def local_time(value: datetime) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
 
@@ -172,6 +183,11 @@ class PageController(Controller):
     @post("/logout", status_code=303, sync_to_thread=False)
     def logout(self, settings: AppSettings) -> Redirect:
         return Redirect("/login", status_code=303, cookies=[cleared_session_cookie(settings)])
+
+    @get("/favicon.ico", sync_to_thread=False)
+    def favicon(self) -> Redirect:
+        """Browsers and tools ask for /favicon.ico whatever the page says: the icon is one SVG."""
+        return Redirect("/static/favicon.svg", status_code=301)
 
     @get("/sw.js", sync_to_thread=False)
     def service_worker(self) -> Template:

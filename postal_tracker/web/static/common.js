@@ -63,9 +63,17 @@ const PT = (() => {
     return { status: response.status, body: data };
   }
 
+  /** The API's refusal in the page's own words, from its status alone: the API's English
+      `detail` is for programs and logs, never shown on a page. */
+  function problemText(status) {
+    const key = `problem.${status}`;
+    if (strings[key] !== undefined) return strings[key];
+    return status >= 500 ? t("problem.500") : t("problem.other", { status });
+  }
+
   function show(el, visible) {
     el.hidden = !visible;
   }
 
-  return { t, uuid, nowIso, trackingNumber, api, show };
+  return { t, uuid, nowIso, trackingNumber, api, show, problemText };
 })();

@@ -129,7 +129,7 @@
       let marked = false;
       for (const err of problem.errors || []) marked = markField(formField(err.field)) || marked;
       formError.textContent =
-        answer.status === 403 ? t("err_forbidden") : marked ? t("form_has_errors") : t("err_generic", { detail: problem.detail || answer.status });
+        marked ? t("form_has_errors") : PT.problemText(answer.status);
       show(formError, true);
       (form.querySelector("[aria-invalid=true]") || formError).focus();
     } catch (e) {
@@ -164,12 +164,12 @@
           const shipment = answer.body.shipment;
           showBooked(t("return_booked"), shipment.tracking_no, shipment.label_url, null);
         } else {
-          message(t("err_generic", { detail: (answer.body && answer.body.detail) || answer.status }), true);
+          message(answer.status === 409 ? t("err_return_exists") : PT.problemText(answer.status), true);
         }
       } else if (button.dataset.action === "resolve") {
         const answer = await api("POST", `/api/v1/scans/exceptions/${button.dataset.exception}/resolve`, {});
         if (answer.status === 401) return toLogin();
-        if (answer.status !== 200) message(t("err_generic", { detail: (answer.body && answer.body.detail) || answer.status }), true);
+        if (answer.status !== 200) message(PT.problemText(answer.status), true);
       }
       await refreshLists();
     } catch (e) {
@@ -219,7 +219,7 @@
       return t("handover_wrong_status", { status: t(`status.${problem.current_status}`) });
     }
     if (problem.status === 422) return t("handover_bad_number");
-    return problem.detail || problem.title || String(problem.status);
+    return PT.problemText(problem.status);
   }
 
   function showHandover(text, isError, problems, pdfUrl) {
@@ -285,7 +285,7 @@
       } else if (answer.status === 422 && Array.isArray(body.problems)) {
         showHandover(t("handover_refused", { n: body.problems.length }), true, body.problems);
       } else {
-        showHandover(answer.status === 403 ? t("err_forbidden") : t("err_generic", { detail: body.detail || answer.status }), true);
+        showHandover(PT.problemText(answer.status), true);
       }
     } catch (e) {
       showHandover(t("err_network"), true);

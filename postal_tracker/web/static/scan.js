@@ -83,7 +83,8 @@
     if (fields.includes("reason")) return t("err_need_reason");
     if (fields.includes("recipient_name")) return t("err_need_recipient");
     if (fields.includes("note")) return t("err_need_note");
-    return t("err_generic", { detail: problem.detail || status });
+    if (fields.length) return t("err_invalid_field");
+    return PT.problemText(status);
   }
 
   function readyForNext() {
