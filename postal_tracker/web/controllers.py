@@ -17,6 +17,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 
 from postal_tracker.accounts import service as accounts
 from postal_tracker.accounts.service import Principal
@@ -127,9 +128,13 @@ def render(
 def error_page(request: Request, status: int, kind: int, headers: dict[str, str]) -> Template:
     """A page in the visitor's language for an error on a page's path (see web/errors.py)."""
     settings: Settings = request.app.state.settings
+    try:
+        user = page_user(request)  # read from the database on every request
+    except SQLAlchemyError:
+        user = None  # the database may be the very fault this page reports
     response = render(
         request, settings, "error.html", {"kind": kind, "status": status, "retry_after": headers.get("Retry-After")},
-        user=page_user(request), status_code=status,
+        user=user, status_code=status,
     )  # fmt: skip
     response.headers.update(headers)
     return response
