@@ -9,10 +9,13 @@ and tracking print them unchanged, and tracking numbers never change.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal, commune_by_code, open_commune_id
@@ -93,7 +96,7 @@ def _check_hamlet_codes(items: list[HamletIn], taken: set[str], field: str = "ha
     seen: set[str] = set()
     for index, hamlet in enumerate(items):
         if hamlet.code in taken or hamlet.code in seen:
-            raise InvalidInput(f"hamlet code {hamlet.code!r} is taken", field=f"{field}[{index}].code")
+            raise InvalidInput(f"hamlet code {hamlet.code!r} is taken", field=f"{field}.{index}.code")
         seen.add(hamlet.code)
 
 
@@ -157,6 +160,34 @@ def add_hamlet(conn: Connection, principal: Principal, hamlet: HamletIn, commune
     return commune_id
 
 
+CSV_COLUMNS = ("code", "name", "lat", "lon")
+
+
+def read_hamlets_csv(data: bytes) -> list[HamletIn]:
+    """Hamlets from a CSV file (UTF-8, with or without Excel's BOM) with the columns
+    code,name,lat,lon; a bad line is refused naming its line and column."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the hamlets file is not UTF-8", field="hamlets") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or set(CSV_COLUMNS) - {c.strip() for c in reader.fieldnames}:
+        raise InvalidInput(f"the hamlets file needs the columns {','.join(CSV_COLUMNS)}", field="hamlets")
+    items = []
+    for row in reader:
+        values = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        try:
+            items.append(HamletIn(**{c: values[c] for c in CSV_COLUMNS}))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            column = ".".join(str(p) for p in error["loc"])
+            raise InvalidInput(
+                f"line {reader.line_num}, {column}: {error['msg']}", field=f"hamlets.line{reader.line_num}.{column}"
+            ) from None
+    _check_hamlet_codes(items, set())
+    return items
+
+
 def _open_dossiers(commune_id: int) -> sa.Select:
     """Dossiers of the commune with a leg still under way, or a result still to come back."""
     live_leg = sa.exists().where(shipments.c.dossier_id == dossiers.c.id, shipments.c.status.not_in(FINAL_STATUSES))
@@ -171,7 +202,7 @@ def _open_dossiers(commune_id: int) -> sa.Select:
 
 
 def merge(conn: Connection, code: str, into_code: str, on: date | None) -> dict[str, Any]:
-    """Merge commune `code` into `into_code` as of the local day `on` (default today)."""
+    """Merge commune `code` into `into_code` as of the start of the local day `on` (default: now)."""
     old = conn.execute(sa.select(communes).where(communes.c.code == code)).first()
     if old is None:
         raise NotFound(f"no commune {code!r}")
@@ -180,10 +211,10 @@ def merge(conn: Connection, code: str, into_code: str, on: date | None) -> dict[
     if into_code == code:
         raise InvalidInput("a commune cannot be merged into itself", field="into")
     into_id = open_commune_id(conn, into_code, field="into")
-    day = on or local_today()
-    if day > local_today():
+    if on is not None and on > local_today():
         raise InvalidInput("a merge takes effect today or on a past day", field="on")
-    merged_at: datetime = day_bounds(day)[0]
+    # From this instant on, the parcels that moved count for `into` in the reports.
+    merged_at: datetime = utcnow() if on is None else day_bounds(on)[0]
     clash = sorted(
         set(conn.execute(sa.select(hamlets.c.code).where(hamlets.c.commune_id == old.id)).scalars())
         & set(conn.execute(sa.select(hamlets.c.code).where(hamlets.c.commune_id == into_id)).scalars())

@@ -50,6 +50,7 @@ dossiers = table(Dossier)
 hamlets = table(Hamlet)
 feedback = table(Feedback)
 communes = table(Commune)
+booked_communes = communes.alias("booked_communes")
 
 REASONS = [r.value for r in Reason]
 FIGURES = (
@@ -95,6 +96,24 @@ def pickup_deadline(booked_at: datetime, working_days: int) -> datetime:
 # --- daily ------------------------------------------------------------------------------------
 
 
+def counted_for(commune_id: int, at: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """Whether what happened at `at` to a parcel counts in this commune's figures: the commune it
+    was booked under until that commune was merged away, the commune handling it from then on.
+    So months before a merge report under the old commune, as they did before it. (A query using
+    this joins `shipments`, `dossiers` and `booked_communes`: see `_attributed`.)"""
+    owner = sa.case((at < booked_communes.c.merged_at, dossiers.c.booked_commune_id), else_=shipments.c.commune_id)
+    # The first two terms let the database use its indexes; the last one decides.
+    either = sa.or_(shipments.c.commune_id == commune_id, dossiers.c.booked_commune_id == commune_id)
+    return sa.and_(either, owner == commune_id)
+
+
+def _attributed(start: sa.FromClause) -> sa.FromClause:
+    """`start` (events or feedback, joined to shipments) with what `counted_for` reads."""
+    return start.join(dossiers, dossiers.c.id == shipments.c.dossier_id).join(
+        booked_communes, booked_communes.c.id == dossiers.c.booked_commune_id
+    )
+
+
 def daily(conn: Connection, commune_id: int, day: date) -> dict[str, Any]:
     start, end = day_bounds(day)
     rows = conn.execute(
@@ -102,8 +121,8 @@ def daily(conn: Connection, commune_id: int, day: date) -> dict[str, Any]:
             shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, events.c.event, events.c.at,
             events.c.reason, events.c.recipient_name,
         )
-        .select_from(events.join(shipments, shipments.c.id == events.c.shipment_id))
-        .where(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
+        .select_from(_attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
+        .where(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
         .order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
     items = []
@@ -189,16 +208,15 @@ def _figures(
 def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> dict[str, Any]:
     year, number = parse_month(month)
     start, end = month_bounds(year, number)
-    joined = events.join(shipments, shipments.c.id == events.c.shipment_id).join(
-        dossiers, dossiers.c.id == shipments.c.dossier_id
-    )
-    in_month = sa.and_(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
+    joined = _attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
+    in_month = sa.and_(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
     rows = conn.execute(
         sa.select(
             events.c.shipment_id, events.c.id, events.c.event, events.c.at, events.c.reason,
             events.c.fee_collected_vnd, shipments.c.leg, shipments.c.hamlet_code, dossiers.c.procedure_code,
-            dossiers.c.procedure_name,
-        ).select_from(joined).where(in_month)
+            dossiers.c.procedure_name, dossiers.c.hamlet_name, dossiers.c.delivery_hamlet_code,
+            dossiers.c.delivery_hamlet_name,
+        ).select_from(joined).where(in_month).order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
     evs = [
         _Ev(r.shipment_id, r.id, r.event, r.at, r.reason, r.fee_collected_vnd or 0, r.leg, r.hamlet_code,
@@ -224,12 +242,12 @@ def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> d
         first_attempt[r.shipment_id] = r.id  # the last written is the earliest
     given = conn.execute(
         sa.select(feedback.c.rating, shipments.c.hamlet_code, dossiers.c.procedure_code, dossiers.c.procedure_name)
-        .select_from(
-            feedback.join(shipments, shipments.c.id == feedback.c.shipment_id).join(
-                dossiers, dossiers.c.id == shipments.c.dossier_id
-            )
+        .select_from(_attributed(feedback.join(shipments, shipments.c.id == feedback.c.shipment_id)))
+        .where(
+            counted_for(commune_id, feedback.c.created_at),
+            feedback.c.created_at >= start,
+            feedback.c.created_at < end,
         )
-        .where(shipments.c.commune_id == commune_id, feedback.c.created_at >= start, feedback.c.created_at < end)
     ).all()
     procedure_names.update({r.procedure_code: r.procedure_name for r in given})
 
@@ -239,7 +257,13 @@ def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> d
     known = conn.execute(
         sa.select(hamlets.c.code, hamlets.c.name).where(hamlets.c.commune_id == commune_id).order_by(hamlets.c.id)
     ).all()
-    hamlet_names = {r.code: r.name for r in known}
+    # A hamlet is named as its parcels were booked (the latest booked name in the month wins),
+    # else as it is named now: a renamed or merged-away hamlet keeps its name in past months.
+    booked_names = {
+        r.hamlet_code: r.delivery_hamlet_name if r.leg == "return" and r.delivery_hamlet_code else r.hamlet_name
+        for r in rows
+    }
+    hamlet_names = {r.code: r.name for r in known} | booked_names
     hamlet_codes = list(hamlet_names) + sorted({e.hamlet_code for e in evs} - set(hamlet_names))
     commune = conn.execute(sa.select(communes.c.name).where(communes.c.id == commune_id)).scalar()
     return {
