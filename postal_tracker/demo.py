@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -48,7 +47,7 @@ def load_demo(db: Database, settings: Settings) -> Iterator[str]:
     with db.read() as conn:
         clerk_id = conn.execute(sa.select(users.c.id).where(users.c.username == "clerk")).scalar_one()
     clerk = Principal(clerk_id, "clerk", Role.CLERK, commune_id)
-    rules = Rules(settings.max_delivery_attempts, timedelta(seconds=settings.scan_clock_skew_seconds))
+    rules = Rules.from_settings(settings)
     steps = [
         [],
         [Event.PICKED_UP],

@@ -131,6 +131,11 @@ EVENTS_AFTER_ATTEMPT_LIMIT: Mapping[Leg, frozenset[Event]] = {
 }
 FAILURE_EVENTS = frozenset({Event.PICKUP_FAILED, Event.DELIVERY_FAILED})
 
+# The legal clock (Circular 17/2017; deadlines in workdays.py): day J of a leg is the day of the
+# event by which the post takes it; the leg has arrived once it reaches one of its DESTINATIONS.
+TAKEN_BY_POST: Mapping[Leg, Event] = {Leg.PICKUP: Event.PICKED_UP, Leg.RETURN: Event.COLLECTED_FROM_DESK}
+DESTINATIONS = frozenset({Status.AT_DESK, Status.DELIVERED})
+
 
 def allowed_events(leg: Leg, status: Status, attempts: int, max_attempts: int) -> list[Event]:
     """The scans the table allows for a shipment in this state, in table order."""

@@ -146,6 +146,7 @@ class Shipment(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("dossier_id", "leg"),
         sa.Index("ix_shipments_commune_status", "commune_id", "status"),
+        sa.Index("ix_shipments_commune_due", "commune_id", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     tracking_no: str = Field(unique=True, max_length=13)
@@ -160,6 +161,8 @@ class Shipment(SQLModel, table=True):
     scheduled_date: date | None = None
     last_reason: str | None = None
     fee_collected_vnd: int = 0
+    due_at: datetime | None = _time(nullable=True)  # set when the post takes the leg (workdays.py)
+    next_attempt_on: date | None = None  # local day of the next delivery attempt after a failure
     created_at: datetime = _time(default=True, index=True)
     updated_at: datetime = _time(default=True)
 
@@ -299,6 +302,29 @@ class Feedback(SQLModel, table=True):
     rating: int
     comment: str | None = None
     created_at: datetime = _time(default=True)
+
+
+class Complaint(SQLModel, table=True):
+    """A complaint about a parcel (Circular 17/2017 Art. 8), filed by the citizen or at the desk.
+
+    `text` and `resolution` are personal data: only the commune's staff read them."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (sa.Index("ix_complaints_commune_status", "commune_id", "status", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="communes.id")
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    kind: str = Field(max_length=16)  # late | lost | damaged | staff | other
+    text: str = Field(sa_type=sa.Text)
+    source: str = Field(max_length=16)  # citizen | desk
+    status: str = Field(default="open", max_length=16)  # open | resolved
+    due_on: date
+    created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = _time(default=True, index=True)
+    resolution: str | None = Field(default=None, sa_type=sa.Text)
+    compensation_vnd: int | None = None
+    resolved_at: datetime | None = _time(nullable=True, index=True)
+    resolved_by_user_id: int | None = Field(default=None, foreign_key="users.id")
 
 
 def table(model: type[SQLModel]) -> sa.Table:

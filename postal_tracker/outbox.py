@@ -73,4 +73,11 @@ def status_changed(conn: Connection, shipment: Any, dossier: Any, event: dict[st
             "at": event["at"],
             "reason": event.get("reason"),
         }
+        if event["event"] == "delivery_failed":
+            # The citizen learns when the postman comes again, or that the result goes back to
+            # the desk once the attempt limit is reached (no next attempt then).
+            if shipment.next_attempt_on is not None:
+                sms["next_attempt_on"] = shipment.next_attempt_on.isoformat()
+            else:
+                sms["next_step"] = "return_to_desk"
         enqueue_sms(conn, shipment.commune_id, dossier.applicant_phone, shipment.tracking_no, sms)

@@ -52,10 +52,10 @@ class Settings:
     """A message still failing this long after it was written is given up (status `dead`)."""
     delivery_worker: int = 1
     """1: `serve` runs the delivery loop in each web process; 0: only `postal-tracker worker` sends."""
-    report_pickup_on_time_working_days: int = 1
-    """A pickup is on time when it reaches the desk by the end of this many working days after booking."""
-    report_delivery_on_time_days: int = 2
-    """A result is on time when it is delivered within this many days of booking its return."""
+    transit_working_days: int = 1
+    """n in the legal transit time J + n working days (J: the day the post took the leg)."""
+    reattempt_working_days: int = 2
+    """Working days between a failed delivery and the next attempt (the manifest waits for it)."""
     geocoder: str = "off"
     """`nominatim` geocodes booked addresses in the background (never during a booking); `off`
     (the default) keeps the hamlet's centre. Off by default because the public OpenStreetMap

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from integrations.sms.text import SMS_GSM7_LIMIT, gsm7_length, to_gsm7
@@ -96,6 +96,12 @@ NEXT_STEP_TEXT: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+# A failed delivery with a known next attempt says the day (the legal spacing between attempts).
+NEXT_ATTEMPT_TEXT: Mapping[str, str] = {
+    "retry_next_round": "Bưu tá sẽ phát lại ngày {day}.",
+    "call_citizen": "Bưu điện sẽ gọi để hẹn lại, phát lại từ ngày {day}.",
+}
+
 _LINK = " Xem: {url}"
 _ELLIPSIS = "..."
 _MIN_PROCEDURE_CHARS = 10  # shorter than this, a cut name says little: leave it out
@@ -111,12 +117,14 @@ def render_sms(
     tracking_url: str | None = None,
     unaccented: bool = False,
     next_step: str | None = None,
+    next_attempt_on: date | None = None,
 ) -> str:
     """The SMS for `event` (one of SMS_EVENTS); `at` (aware) is shown in Vietnam's local time.
 
     Failure events need `reason` (not_home, not_ready, wrong_address, refused, moved, other);
     `next_step` (retry_next_round, call_citizen, hold_at_post_office, return_to_desk) defaults
-    to the reason's.
+    to the reason's. A failed delivery with `next_attempt_on` (a local day) says when the
+    postman comes again, when the next step is to come again.
     """
     if event not in TEMPLATES:
         raise ValueError(f"no SMS for event {event!r}; SMS events: {sorted(SMS_EVENTS)}")
@@ -130,6 +138,7 @@ def render_sms(
         "next_step": "",
         "link": _LINK.format(url=tracking_url) if tracking_url else "",
     }
+    undated_step = ""
     if event in FAILURE_EVENTS:
         if reason not in REASON_NEXT_STEP:
             raise ValueError(f"a failed attempt needs a known reason, got {reason!r}")
@@ -138,6 +147,9 @@ def render_sms(
             raise ValueError(f"unknown next step {step!r}")
         fields["reason"] = REASON_TEXT[leg][reason]
         fields["next_step"] = NEXT_STEP_TEXT[leg][step]
+        if leg == RETURN and next_attempt_on is not None and step in NEXT_ATTEMPT_TEXT:
+            undated_step = fields["next_step"]
+            fields["next_step"] = NEXT_ATTEMPT_TEXT[step].format(day=f"{next_attempt_on:%d/%m}")
     timed = {"when": f" lúc {local:%H:%M} ngày {local:%d/%m}", "day": f" trong ngày {local:%d/%m}"}
     untimed = {"when": "", "day": ""}
     procedure = " ".join(unicodedata.normalize("NFC", procedure_name).split())
@@ -147,12 +159,15 @@ def render_sms(
         return unicodedata.normalize("NFC", text)
 
     # Over one segment, give up in this order: the time (the phone shows when the SMS came),
-    # then the procedure name's tail, then the procedure name.
+    # then the next attempt's day, then the procedure name's tail, then the procedure name.
     procedure = to_gsm7(procedure)
     text = to_gsm7(template.format(procedure=_in_brackets(procedure), **timed, **fields))
     if gsm7_length(text) <= SMS_GSM7_LIMIT:
         return text
     without = to_gsm7(template.format(procedure="", **untimed, **fields))
+    if gsm7_length(without) > SMS_GSM7_LIMIT and undated_step:  # last: the next attempt's day
+        fields["next_step"] = undated_step
+        without = to_gsm7(template.format(procedure="", **untimed, **fields))
     shortened = _shorten(procedure, SMS_GSM7_LIMIT - gsm7_length(without))
     return to_gsm7(template.format(procedure=_in_brackets(shortened), **untimed, **fields))
 

@@ -35,7 +35,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -233,6 +233,8 @@ def sms_text(config: DeliveryConfig, payload: dict[str, Any]) -> str:
         reason=payload.get("reason"),
         tracking_url=f"{config.public_base_url}/track?no={payload['tracking_no']}",
         unaccented=config.sms.unaccented,
+        next_step=payload.get("next_step"),
+        next_attempt_on=date.fromisoformat(payload["next_attempt_on"]) if payload.get("next_attempt_on") else None,
     )
 
 

@@ -52,6 +52,8 @@ class ManifestStop(TypedDict):
     attempts: int
     postman_id: int | None
     scheduled_date: dt.date | None
+    next_attempt_on: dt.date | None
+    """After a failed delivery: the day from which the stop is listed again."""
     leg_km: float
     """Distance from the previous stop (the post office for the first)."""
     place: int

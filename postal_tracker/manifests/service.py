@@ -6,7 +6,8 @@ date lists what is still to do that was due by then):
 - `pickup`: pickup legs `booked` or `pickup_failed` and scheduled on or before the date (failed
   ones roll over to the next day's manifest), with fewer failed attempts than the limit;
 - `delivery`: return legs `collected`, `at_post_office`, `out_for_delivery` or `delivery_failed`
-  (the result is in the post's hands), likewise scheduled by the date and under the limit.
+  (the result is in the post's hands), likewise scheduled by the date and under the limit; a
+  failed one only from its `next_attempt_on` (the re-attempt spacing, workdays.py).
 
 Finished legs are never listed. With a postman, only his parcels: the leg's own postman, or its
 hamlet's default postman when the leg has none. Each failed stop carries its reason and the
@@ -72,7 +73,7 @@ def _rows(conn: Connection, commune_id: int, day: date, kind: str, max_attempts:
     query = (
         sa.select(
             shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.attempts,
-            shipments.c.last_reason, shipments.c.scheduled_date, shipments.c.hamlet_code,
+            shipments.c.last_reason, shipments.c.scheduled_date, shipments.c.next_attempt_on, shipments.c.hamlet_code,
             shipments.c.fee_collected_vnd, postman.label("postman_id"),
             dossiers.c.id.label("dossier_id"), dossiers.c.applicant_name, dossiers.c.applicant_phone,
             dossiers.c.hamlet_code.label("home_hamlet_code"), dossiers.c.hamlet_name, dossiers.c.address_detail,
@@ -89,6 +90,8 @@ def _rows(conn: Connection, commune_id: int, day: date, kind: str, max_attempts:
             shipments.c.status.in_([s.value for s in statuses]),
             shipments.c.attempts < max_attempts,
             sa.or_(shipments.c.scheduled_date.is_(None), shipments.c.scheduled_date <= day),
+            # After a failed delivery, attempts are REATTEMPT_WORKING_DAYS apart (set by the scan).
+            sa.or_(shipments.c.next_attempt_on.is_(None), shipments.c.next_attempt_on <= day),
         )
         .order_by(shipments.c.id)
     )  # fmt: skip
@@ -126,6 +129,7 @@ def _stop(row: Any) -> dict[str, Any]:
         "attempts": row.attempts,
         "postman_id": row.postman_id,
         "scheduled_date": row.scheduled_date,
+        "next_attempt_on": row.next_attempt_on,
     }
     if row.status in (Status.PICKUP_FAILED, Status.DELIVERY_FAILED) and row.last_reason:
         stop.update(reason_view(row.last_reason))

@@ -14,10 +14,8 @@ Definitions where the contract names a figure without defining it:
 - `median_hours_to_desk`: booking of the pickup leg -> `handed_to_desk`, for legs reaching the
   desk in the month; `median_hours_to_delivery`: booking of the return leg -> `delivered`, for
   legs delivered in the month.
-- `on_time_share`: of those same legs (at the desk or delivered in the month), the share on
-  time: a pickup reaching the desk by the end of the Nth working day (Monday to Friday) after
-  its booking day, a result delivered within D days (D x 24 h) of booking its return.
-  N and D are settings (defaults 1 and 2). Public holidays are not known to the service.
+- `on_time_share`: of those same legs (at the desk or delivered in the month), the share that
+  arrived by their `due_at` (the legal clock: J + n working days, `workdays.py`).
 - `fees_collected_vnd`: fees recorded on the month's scans; `feedback_*`: feedback given in the
   month, by the parcel's hamlet and procedure.
 Rates, shares, medians and means are null when there is nothing to measure.
@@ -40,7 +38,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
-from postal_tracker.localtime import day_bounds, local_date, month_bounds
+from postal_tracker.localtime import day_bounds, month_bounds
 from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
 from postal_tracker.settings import Settings
 
@@ -62,16 +60,6 @@ FIGURES = (
 ATTEMPTS = ("delivered", "delivery_failed")
 
 
-@dataclass(frozen=True)
-class OnTime:
-    pickup_working_days: int = 1
-    delivery_days: int = 2
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OnTime:
-        return cls(settings.report_pickup_on_time_working_days, settings.report_delivery_on_time_days)
-
-
 # --- local days and months --------------------------------------------------------------------
 
 
@@ -80,17 +68,6 @@ def parse_month(raw: str) -> tuple[int, int]:
     if not match or not 1 <= int(match[2]) <= 12:
         raise InvalidInput("month is YYYY-MM, e.g. 2025-03", field="month")
     return int(match[1]), int(match[2])
-
-
-def pickup_deadline(booked_at: datetime, working_days: int) -> datetime:
-    """The end (local midnight) of the Nth working day after the booking's local day."""
-    day = local_date(booked_at)
-    counted = 0
-    while counted < working_days:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            counted += 1
-    return day_bounds(day)[1]
 
 
 # --- daily ------------------------------------------------------------------------------------
@@ -162,7 +139,7 @@ def _share(hits: int, total: int) -> float | None:
 
 def _figures(
     evs: Iterable[_Ev], ratings: list[int], booked_at: dict[int, datetime], first_attempt: dict[int, int],
-    on_time: OnTime,
+    due_at: dict[int, datetime],
 ) -> dict[str, Any]:  # fmt: skip
     evs = list(evs)
     by_event: dict[str, list[_Ev]] = defaultdict(list)
@@ -173,16 +150,7 @@ def _figures(
     firsts = [e for e in evs if e.event in ATTEMPTS and first_attempt.get(e.shipment_id) == e.id]
     to_desk = [e.at - booked_at[e.shipment_id] for e in at_desk if e.shipment_id in booked_at]
     to_delivery = [e.at - booked_at[e.shipment_id] for e in delivered if e.shipment_id in booked_at]
-    timed = 0
-    on_time_count = 0
-    for e in at_desk:
-        if e.shipment_id in booked_at:
-            timed += 1
-            on_time_count += e.at <= pickup_deadline(booked_at[e.shipment_id], on_time.pickup_working_days)
-    for e in delivered:
-        if e.shipment_id in booked_at:
-            timed += 1
-            on_time_count += e.at - booked_at[e.shipment_id] <= timedelta(days=on_time.delivery_days)
+    timed, on_time_count = on_time(at_desk + delivered, due_at)
     failures = Counter(e.reason for e in by_event["delivery_failed"])
     pickup_failures = Counter(e.reason for e in by_event["pickup_failed"])
     return {
@@ -205,7 +173,19 @@ def _figures(
     }
 
 
-def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> dict[str, Any]:
+def on_time(arrivals: Iterable[Any], due_at: dict[int, datetime]) -> tuple[int, int]:
+    """(legs measured, legs on time): arrival events (`handed_to_desk`, `delivered`) by their
+    leg's `due_at`; a leg without one (never taken by the post) is not measured."""
+    timed = [e.at <= due_at[e.shipment_id] for e in arrivals if due_at.get(e.shipment_id) is not None]
+    return len(timed), sum(timed)
+
+
+def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
+    rows = conn.execute(sa.select(shipments.c.id, shipments.c.due_at).where(shipments.c.id.in_(shipment_ids)))
+    return {r.id: r.due_at for r in rows if r.due_at is not None}
+
+
+def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
     year, number = parse_month(month)
     start, end = month_bounds(year, number)
     joined = _attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
@@ -233,6 +213,7 @@ def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> d
             .group_by(events.c.shipment_id)
         )
     }
+    due_at = due_dates(conn, involved)
     first_attempt: dict[int, int] = {}
     for r in conn.execute(
         sa.select(events.c.shipment_id, events.c.id)
@@ -252,7 +233,7 @@ def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> d
     procedure_names.update({r.procedure_code: r.procedure_name for r in given})
 
     def figures(evs_subset: Iterable[_Ev], ratings: list[int]) -> dict[str, Any]:
-        return _figures(evs_subset, ratings, booked_at, first_attempt, on_time)
+        return _figures(evs_subset, ratings, booked_at, first_attempt, due_at)
 
     known = conn.execute(
         sa.select(hamlets.c.code, hamlets.c.name).where(hamlets.c.commune_id == commune_id).order_by(hamlets.c.id)
@@ -296,7 +277,7 @@ def monthly(conn: Connection, commune_id: int, month: str, on_time: OnTime) -> d
 
 def monthly_report(db: Database, settings: Settings, commune_id: int, month: str) -> dict[str, Any]:
     with db.read() as conn:
-        return monthly(conn, commune_id, month, OnTime.from_settings(settings))
+        return monthly(conn, commune_id, month)
 
 
 def write_monthly_file(db: Database, settings: Settings, commune_id: int, month: str, out: str) -> Path:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
@@ -45,7 +44,7 @@ SCAN_RESPONSES = {
 
 
 def rules_of(settings: Settings) -> service.Rules:
-    return service.Rules(settings.max_delivery_attempts, timedelta(seconds=settings.scan_clock_skew_seconds))
+    return service.Rules.from_settings(settings)
 
 
 class ScanController(Controller):

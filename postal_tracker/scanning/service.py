@@ -22,12 +22,23 @@ from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
 from postal_tracker.idempotency import as_sent
-from postal_tracker.lifecycle import FAILURE_EVENTS, TRANSITIONS, Event, Leg, Reason, Status, allowed_events
+from postal_tracker.lifecycle import (
+    FAILURE_EVENTS,
+    TAKEN_BY_POST,
+    TRANSITIONS,
+    Event,
+    Leg,
+    Reason,
+    Status,
+    allowed_events,
+)
 from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.outbox import status_changed
 from postal_tracker.scanning.schemas import HandoverRequest, ScanRequest
+from postal_tracker.settings import Settings
 from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
+from postal_tracker.workdays import next_attempt_on, transit_due_at
 
 scan_records = table(ScanRecord)
 shipments = table(Shipment)
@@ -47,6 +58,15 @@ class ScanOutcome:
 class Rules:
     max_attempts: int
     clock_skew: timedelta
+    transit_working_days: int = 1
+    reattempt_working_days: int = 2
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        return cls(
+            settings.max_delivery_attempts, timedelta(seconds=settings.scan_clock_skew_seconds),
+            settings.transit_working_days, settings.reattempt_working_days,
+        )  # fmt: skip
 
 
 def _scan_id_of(raw: Any) -> str | None:
@@ -94,19 +114,26 @@ def apply_event(
         raise InvalidInput("reason 'other' needs a note saying what happened", field="note")
 
     now = utcnow()
+    at = fields.get("at") or now
     attempts = shipment.attempts + (1 if event in FAILURE_EVENTS else 0)
     fee = fields.get("fee_collected_vnd") or 0
+    # The legal clock: J is the day the post takes the leg (the scan's own time, also when an
+    # offline scanner syncs it later); a failed delivery below the limit waits for its next day.
+    due_at = transit_due_at(at, rules.transit_working_days) if event == TAKEN_BY_POST[leg] else shipment.due_at
+    next_attempt = None
+    if event == Event.DELIVERY_FAILED and attempts < rules.max_attempts:
+        next_attempt = next_attempt_on(at, rules.reattempt_working_days)
     conn.execute(
         shipments.update().where(shipments.c.id == shipment.id).values(
             status=transition.to.value, attempts=attempts, version=shipment.version + 1, updated_at=now,
             last_reason=fields.get("reason") if event in FAILURE_EVENTS else shipment.last_reason,
-            fee_collected_vnd=shipment.fee_collected_vnd + fee,
+            fee_collected_vnd=shipment.fee_collected_vnd + fee, due_at=due_at, next_attempt_on=next_attempt,
         )
     )  # fmt: skip
     location = fields.get("location") or {}
     record = {
         "shipment_id": shipment.id, "event": event.value, "code": transition.code,
-        "status": transition.to.value, "at": fields.get("at") or now, "recorded_at": now,
+        "status": transition.to.value, "at": at, "recorded_at": now,
         "reason": fields.get("reason"), "note": fields.get("note"),
         "recipient_name": fields.get("recipient_name"),
         "recipient_relationship": fields.get("recipient_relationship"),

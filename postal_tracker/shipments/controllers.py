@@ -30,14 +30,16 @@ class ShipmentController(Controller):
         self, db: DB, settings: AppSettings, user: CurrentUser,
         status: FromQuery[str | None] = None, leg: FromQuery[Leg | None] = None, hamlet: FromQuery[str | None] = None,
         since: FromQuery[datetime | None] = None, until: FromQuery[datetime | None] = None,
+        overdue: FromQuery[bool | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,
     ) -> ShipmentPage:  # fmt: skip
-        """Shipments of the commune, most recently changed first (`status` may list several, comma-separated)."""
+        """Shipments of the commune, the overdue ones first, then the most recently changed (`status`
+        may list several, comma-separated; `overdue=true` lists only those past their `due_at`)."""
         with db.read() as conn:
             return service.list_shipments(
                 conn, user.commune_id, settings.max_delivery_attempts, status=status,
                 leg=leg.value if leg else None, hamlet=hamlet, since=since, until=until,
-                limit=limit, offset=offset,
+                limit=limit, offset=offset, overdue=overdue,
             )  # fmt: skip
 
     @get("/{tracking_no:str}", sync_to_thread=True)

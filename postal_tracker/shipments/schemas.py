@@ -66,6 +66,13 @@ class ShipmentSummary(TypedDict):
     postman_id: int | None
     scheduled_date: date | None
     fee_collected_vnd: int
+    due_at: datetime | None
+    """The legal deadline: the end (local time) of working day J + n, J the day the post took
+    the leg (`picked_up` / `collected_from_desk`); null before J."""
+    overdue: bool
+    """Past `due_at` and not yet at its destination (`at_desk` / `delivered`)."""
+    next_attempt_on: date | None
+    """After a failed delivery: the local day of the next attempt (the manifest lists it from then)."""
     created_at: datetime
     updated_at: datetime
     label_url: str

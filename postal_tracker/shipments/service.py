@@ -8,8 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.db import utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
+    DESTINATIONS,
     FINAL_STATUSES,
     NEXT_STEP_TEXT_VI,
     REASONS,
@@ -93,6 +95,19 @@ def events_of(conn: Connection, shipment_id: int) -> list[sa.Row]:
     return list(conn.execute(sa.select(events).where(events.c.shipment_id == shipment_id).order_by(events.c.id)))
 
 
+def is_overdue(due_at: datetime | None, status: str, now: datetime) -> bool:
+    """Past its legal deadline and not yet where it goes (API.md, The legal clock)."""
+    return due_at is not None and now > due_at and Status(status) not in DESTINATIONS
+
+
+def overdue_condition(now: datetime) -> sa.ColumnElement[bool]:
+    """`is_overdue` as SQL, for lists (served by the (commune_id, due_at) index)."""
+    return sa.and_(
+        shipments.c.due_at.is_not(None), shipments.c.due_at < now,
+        shipments.c.status.not_in([s.value for s in DESTINATIONS]),
+    )  # fmt: skip
+
+
 def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_events: bool = True) -> dict[str, Any]:
     status = Status(row.status)
     view: dict[str, Any] = {
@@ -109,6 +124,9 @@ def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_even
         "postman_id": row.postman_id,
         "scheduled_date": row.scheduled_date,
         "fee_collected_vnd": row.fee_collected_vnd,
+        "due_at": row.due_at,
+        "overdue": is_overdue(row.due_at, row.status, utcnow()),
+        "next_attempt_on": row.next_attempt_on,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
         "label_url": f"/api/v1/shipments/{row.tracking_no}/label.pdf",
@@ -132,7 +150,9 @@ def list_shipments(
     until: datetime | None,
     limit: int,
     offset: int,
+    overdue: bool | None = None,
 ) -> dict[str, Any]:
+    """The commune's shipments, the overdue ones first, then the most recently changed."""
     for name, moment in (("since", since), ("until", until)):
         if moment is not None and moment.tzinfo is None:  # UTC or Vietnam? Refuse rather than guess.
             raise InvalidInput("give the time with its offset, e.g. 2026-11-01T00:00:00+07:00", field=name)
@@ -151,9 +171,13 @@ def list_shipments(
         conditions.append(shipments.c.updated_at >= since)
     if until:
         conditions.append(shipments.c.updated_at < until)
+    late = overdue_condition(utcnow())
+    if overdue is not None:
+        conditions.append(late if overdue else sa.not_(late))
     total = conn.execute(sa.select(sa.func.count()).select_from(shipments).where(*conditions)).scalar_one()
     rows = conn.execute(
-        sa.select(shipments).where(*conditions).order_by(shipments.c.updated_at.desc(), shipments.c.id.desc())
+        sa.select(shipments).where(*conditions)
+        .order_by(sa.case((late, 0), else_=1), shipments.c.updated_at.desc(), shipments.c.id.desc())
         .limit(limit).offset(offset)
     )  # fmt: skip
     items = [shipment_view(conn, r, max_attempts, with_events=False) for r in rows]

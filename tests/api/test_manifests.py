@@ -136,10 +136,16 @@ def test_delivery_manifest_lists_results_in_the_posts_hands_until_the_attempt_li
         walk(world, given_up, "out_for_delivery", "delivery_failed")
 
     manifest = get_manifest(world, kind="delivery")
-    assert numbers(manifest) == {collected, at_post_office, out, failed}
+    assert numbers(manifest) == {collected, at_post_office, out}  # `failed` waits for its next attempt
     assert not numbers(manifest) & {still_at_desk, delivered, back_at_desk, given_up}
-    stops = {stop["tracking_no"]: stop for stop in manifest["stops"]}
+    next_attempt_on = world.client.get(f"/api/v1/shipments/{failed}", headers=world.headers("clerk")).json()[
+        "next_attempt_on"
+    ]
+    later = get_manifest(world, kind="delivery", date=next_attempt_on)
+    assert numbers(later) == {collected, at_post_office, out, failed}
+    stops = {stop["tracking_no"]: stop for stop in later["stops"]}
     assert stops[failed]["reason"] == "not_home" and stops[failed]["next_step"] == "retry_next_round"
+    assert stops[failed]["next_attempt_on"] == next_attempt_on
     assert all(stop["leg"] == "return" and stop["fee_to_collect_vnd"] == 0 for stop in manifest["stops"])
     assert get_manifest(world, kind="pickup")["stops"] == []  # every pickup leg reached the desk
 

@@ -6,7 +6,7 @@ import logging
 import time
 import unicodedata
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -410,3 +410,22 @@ def test_settings_validate_and_hide_the_secret() -> None:
         SmsSettings(provider="http", url="https://sms.example/send", auth_header="X")
     with pytest.raises(ValueError):
         SmsSettings(provider="http", url="https://sms.example/send", success_field="code")
+
+
+def test_a_failed_delivery_says_the_day_of_the_next_attempt() -> None:
+    text = render("delivery_failed", "not_home", next_attempt_on=date(2025, 3, 7))
+    assert text.endswith("do không có người ở nhà. Bưu tá sẽ phát lại ngày 07/03.")
+    assert "phát lại từ ngày 07/03." in render("delivery_failed", "not_ready", next_attempt_on=date(2025, 3, 7))
+    # A step that is not a new visit keeps its own words.
+    assert render("delivery_failed", "moved", next_attempt_on=date(2025, 3, 7)).endswith("Mời nhận tại bưu điện xã.")
+
+
+@pytest.mark.parametrize("reason", sorted(REASON_NEXT_STEP))
+@pytest.mark.parametrize("procedure", [SHORT_PROCEDURE, LONG_PROCEDURE])
+def test_the_next_attempt_keeps_one_segment_unaccented(reason: str, procedure: str) -> None:
+    text = render("delivery_failed", reason, procedure_name=procedure, tracking_url=URL, unaccented=True,
+                  next_attempt_on=date(2025, 3, 7))  # fmt: skip
+    assert gsm7_length(text) <= SMS_GSM7_LIMIT, text
+    assert URL in text
+    if REASON_NEXT_STEP[reason] == "retry_next_round":
+        assert "07/03" in text  # it fits in the one segment
