@@ -1,7 +1,8 @@
 """Communes as data: creating them, merging one into another, and whose data a caller reads.
 
 A merge (as Tam Phước into Tam An on 1/1/2025) moves what is still alive: hamlets, staff, API
-keys, open dossiers with their legs, unresolved refused scans and unsent messages. Closed
+keys, open dossiers with their legs, unresolved refused scans, unsent messages and open
+complaints. Closed
 dossiers stay with the old commune, so its past months report as they did. Every dossier keeps
 the names it was booked under (commune, hamlet, procedure: copied at booking), so documents
 and tracking print them unchanged, and tracking numbers never change.
@@ -27,6 +28,7 @@ from postal_tracker.localtime import day_bounds, local_today
 from postal_tracker.models import (
     ApiKey,
     Commune,
+    Complaint,
     Dossier,
     Hamlet,
     OutboxMessage,
@@ -233,6 +235,7 @@ def merge(conn: Connection, code: str, into_code: str, on: date | None) -> dict[
         "shipments": _move(conn, shipments, old.id, into_id, shipments.c.dossier_id.in_(moving)),
         "scans": _move(conn, table(ScanRecord), old.id, into_id, table(ScanRecord).c.resolved_at.is_(None)),
         "messages": _move(conn, table(OutboxMessage), old.id, into_id, table(OutboxMessage).c.status == "pending"),
+        "complaints": _move(conn, table(Complaint), old.id, into_id, table(Complaint).c.status == "open"),
     }
     conn.execute(communes.update().where(communes.c.id == old.id).values(merged_into_id=into_id, merged_at=merged_at))
     return {"commune": commune_view(conn, code), "into": commune_view(conn, into_code), "moved": moved}
