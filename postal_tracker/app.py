@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.stores.memory import MemoryStore
 
 from postal_tracker.accounts.auth import make_jwt_auth
-from postal_tracker.accounts.controllers import AuthController, UserController
+from postal_tracker.accounts.controllers import AuthController, PostmanController, UserController
 from postal_tracker.accounts.service import Principal
 from postal_tracker.booking.controllers import BookingController
 from postal_tracker.communes.controllers import CommuneController
@@ -108,6 +108,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             ready,
             AuthController,
             UserController,
+            PostmanController,
             CommuneController,
             ReferenceController,
             BookingController,

@@ -126,4 +126,3 @@ def problem_response(request: Request, exc: Exception) -> Response:
     if body["status"] == 401:
         headers = {**headers, "WWW-Authenticate": "Bearer"}
     return Response(content=body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
-

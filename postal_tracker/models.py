@@ -196,8 +196,11 @@ class Event(SQLModel, table=True):
     note: str | None = None
     recipient_name: str | None = None
     recipient_relationship: str | None = None
+    recipient_id_kind: str | None = Field(default=None, max_length=16)
     recipient_id_number: str | None = None
+    authorization_note: str | None = None
     signature_png: str | None = Field(default=None, sa_type=sa.Text)
+    photo_jpeg: str | None = Field(default=None, sa_type=sa.Text)
     lat: float | None = None
     lon: float | None = None
     location_kind: str | None = None
@@ -225,7 +228,7 @@ class ScanRecord(SQLModel, table=True):
     tracking_no: str | None = None
     event: str | None = None
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
-    outcome: str = Field(max_length=16)  # accepted | rejected
+    outcome: str = Field(max_length=16)  # accepted | rejected | repeat (a label scanned twice)
     error_status: int | None = None
     error_title: str | None = None
     error_detail: str | None = None

@@ -7,10 +7,11 @@ from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from postal_tracker.accounts import service
-from postal_tracker.accounts.auth import ACCOUNT_MANAGERS, issue_token
-from postal_tracker.accounts.schemas import Me, TokenAnswer, UserPage, UserView
-from postal_tracker.booking.schemas import Text
-from postal_tracker.deps import DB, CurrentUser, Offset, RowId
+from postal_tracker.accounts.auth import ACCOUNT_MANAGERS, STAFF, issue_token
+from postal_tracker.accounts.deps import ACCOUNTS, Accounts
+from postal_tracker.accounts.schemas import Me, PostmanPage, TokenAnswer, UserPage, UserView
+from postal_tracker.deps import CurrentUser, Offset, RowId
+from postal_tracker.fields import Text
 
 CommuneCode = Annotated[str, Field(min_length=1, max_length=32)]
 Password = Annotated[str, Field(min_length=service.MIN_PASSWORD, max_length=256)]
@@ -43,11 +44,12 @@ class UserChange(BaseModel):
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["accounts"]
+    dependencies = ACCOUNTS
 
     @post("/token", status_code=200, opt={"public": True}, sync_to_thread=True)
-    def token(self, request: Request, db: DB, data: JSONBody[Credentials]) -> TokenAnswer:
+    def token(self, request: Request, accounts: Accounts, data: JSONBody[Credentials]) -> TokenAnswer:
         """Exchange a username and password for a bearer token (valid one shift)."""
-        principal = service.authenticate(db, data.username, data.password)
+        principal = accounts.sign_in(data.username, data.password)
         token = issue_token(request.app.state.jwt_auth, principal)
         return {"access_token": token, "token_type": "bearer", "role": principal.role.value}
 
@@ -60,21 +62,38 @@ class UserController(Controller):
     path = "/api/v1/users"
     tags = ["accounts"]
     guards = [ACCOUNT_MANAGERS]
+    dependencies = ACCOUNTS
 
     @get("/", sync_to_thread=True)
     def list(
-        self, db: DB, user: CurrentUser, commune: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        self, accounts: Accounts, user: CurrentUser,
+        commune: Annotated[str | None, QueryParameter(max_length=32)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, offset: Offset = 0,
     ) -> UserPage:  # fmt: skip
         """A supervisor's commune's accounts; the admin's: everyone's, or `?commune=CODE`'s."""
-        return service.list_users(db, user, limit=limit, offset=offset, commune=commune)
+        return accounts.users(user, limit=limit, offset=offset, commune=commune)
 
     @post("/", sync_to_thread=True)
-    def create(self, db: DB, user: CurrentUser, data: JSONBody[NewUser]) -> UserView:
+    def create(self, accounts: Accounts, user: CurrentUser, data: JSONBody[NewUser]) -> UserView:
         """A supervisor adds clerks and postmen to their commune; the admin adds anyone."""
-        return service.add_user(db, user, data.username, data.role, data.password, data.full_name, data.commune)
+        return accounts.add_user(user, data.username, data.role, data.password, data.full_name, data.commune)
 
     @patch("/{user_id:int}", sync_to_thread=True)
-    def update(self, db: DB, user: CurrentUser, user_id: RowId, data: JSONBody[UserChange]) -> UserView:
+    def update(self, accounts: Accounts, user: CurrentUser, user_id: RowId, data: JSONBody[UserChange]) -> UserView:
         """Change a role, disable or enable, set a password: effective on the account's next request."""
-        return service.update_user(db, user, user_id, data.model_dump(exclude_unset=True))
+        return accounts.update_user(user, user_id, data.model_dump(exclude_unset=True))
+
+
+class PostmanController(Controller):
+    path = "/api/v1/postmen"
+    tags = ["accounts"]
+    guards = [STAFF]
+    dependencies = ACCOUNTS
+
+    @get("/", sync_to_thread=True)
+    def list(
+        self, accounts: Accounts, user: CurrentUser,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, offset: Offset = 0,
+    ) -> PostmanPage:  # fmt: skip
+        """The commune's active postmen (users with the `postal` role), to assign parcels to."""
+        return accounts.postmen(user.commune_id, limit=limit, offset=offset)

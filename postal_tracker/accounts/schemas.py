@@ -5,7 +5,7 @@ No `from __future__ import annotations` here: see postal_tracker/shipments/schem
 
 from typing import Literal, TypedDict
 
-from postal_tracker.accounts.service import Role
+from postal_tracker.accounts.principal import Role
 
 
 class TokenAnswer(TypedDict):
@@ -35,6 +35,20 @@ class UserView(TypedDict):
 
 class UserPage(TypedDict):
     items: list[UserView]
+    total: int
+    limit: int
+    offset: int
+
+
+class PostmanView(TypedDict):
+    id: int
+    username: str
+    full_name: str
+    active: bool
+
+
+class PostmanPage(TypedDict):
+    items: list[PostmanView]
     total: int
     limit: int
     offset: int

@@ -1,4 +1,4 @@
-"""Users and API keys: creating and changing them, checking passwords, keys and tokens.
+"""Users, postmen and API keys: creating and changing them, checking passwords, keys and tokens.
 
 A token names its user and the user's token version; every request reads that user's row by
 primary key (`principal_for_user`), so a disabled account, a new password or a changed role
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +16,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.postmen import list_postmen
+from postal_tracker.accounts.principal import Principal, Role
+from postal_tracker.accounts.schemas import PostmanPage, UserPage, UserView
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from postal_tracker.models import ApiKey, Commune, User, table
@@ -31,52 +32,10 @@ _DUMMY_HASH = _hasher.hash("not-a-password")
 MIN_PASSWORD = 8
 
 
-class Role(StrEnum):
-    CLERK = "clerk"
-    POSTAL = "postal"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"  # the province: communes, hamlets, every account, every report; books and scans nothing
-    INTEGRATION = "integration"  # API keys only
-
-
 STAFF_ROLES = frozenset({Role.CLERK, Role.POSTAL, Role.SUPERVISOR})
 USER_ROLES = STAFF_ROLES | {Role.ADMIN}
 # What a supervisor may create and manage in their own commune.
 SUPERVISED_ROLES = frozenset({Role.CLERK, Role.POSTAL})
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a staff user or the province admin (by token or cookie), or an
-    integration client (by key)."""
-
-    id: int
-    name: str
-    role: Role
-    home_commune_id: int | None
-    """None for the province admin, who belongs to no commune."""
-    token_version: int = 0
-
-    @property
-    def commune_id(self) -> int:
-        """The caller's commune, for everything scoped to one. The admin has none: any commune-
-        scoped path an admin reaches is refused here, whatever its guard forgot."""
-        if self.home_commune_id is None:
-            raise Forbidden("the province administrator belongs to no commune: name one with ?commune=CODE")
-        return self.home_commune_id
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
-    @property
-    def key(self) -> str:
-        """Scope of idempotency keys and audit fields."""
-        return f"{'key' if self.role is Role.INTEGRATION else 'user'}:{self.id}"
-
-    @property
-    def user_id(self) -> int | None:
-        return None if self.role is Role.INTEGRATION else self.id
 
 
 def _role(value: str, allowed: frozenset[Role] = USER_ROLES) -> Role:
@@ -289,3 +248,28 @@ def principal_for_api_key(db: Database, key: str) -> Principal | None:
             sa.select(api_keys).where(api_keys.c.key_hash == _hash_key(key), api_keys.c.revoked_at.is_(None))
         ).first()
     return Principal(row.id, row.name, Role.INTEGRATION, row.commune_id) if row else None
+
+
+class AccountService:
+    """The accounts context: signing in, users of a commune or of the province, postmen."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def sign_in(self, username: str, password: str) -> Principal:
+        return authenticate(self.db, username, password)
+
+    def users(self, actor: Principal, *, limit: int, offset: int, commune: str | None = None) -> UserPage:
+        return list_users(self.db, actor, limit=limit, offset=offset, commune=commune)  # type: ignore[return-value]
+
+    def add_user(
+        self, actor: Principal, username: str, role: str, password: str, full_name: str = "", commune: str | None = None
+    ) -> UserView:
+        return add_user(self.db, actor, username, role, password, full_name, commune)  # type: ignore[return-value]
+
+    def update_user(self, actor: Principal, user_id: int, changes: dict[str, Any]) -> UserView:
+        return update_user(self.db, actor, user_id, changes)  # type: ignore[return-value]
+
+    def postmen(self, commune_id: int, *, limit: int, offset: int) -> PostmanPage:
+        with self.db.read() as conn:
+            return list_postmen(conn, commune_id, limit=limit, offset=offset)  # type: ignore[return-value]

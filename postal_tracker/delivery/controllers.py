@@ -6,10 +6,9 @@ from litestar import Controller, get, post
 from litestar.params import FromQuery, QueryParameter
 
 from postal_tracker.accounts.auth import DESK
-from postal_tracker.delivery import service
+from postal_tracker.delivery.deps import DELIVERIES, Deliveries
 from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryPage
-from postal_tracker.deps import DB, CurrentUser, Offset, RowId
-from postal_tracker.shipments.service import parse_tracking_no
+from postal_tracker.deps import CurrentUser, Offset, RowId
 
 
 class DeliveryController(Controller):
@@ -18,30 +17,27 @@ class DeliveryController(Controller):
     path = "/api/v1/webhooks/deliveries"
     tags = ["webhooks"]
     guards = [DESK]
+    dependencies = DELIVERIES
 
     @get("/", sync_to_thread=True)
     def list(
-        self, db: DB, user: CurrentUser,
+        self, deliveries: Deliveries, user: CurrentUser,
         status: FromQuery[Literal["pending", "delivered", "dead"] | None] = None,
         channel: FromQuery[Literal["webhook", "sms"]] = "webhook",
         tracking_no: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,
     ) -> DeliveryPage:  # fmt: skip
         """Outgoing messages, newest first (`channel=sms` for the SMS to citizens)."""
-        number = parse_tracking_no(tracking_no) if tracking_no else None
-        with db.read() as conn:
-            return service.list_deliveries(
-                conn, user.commune_id, status=status, channel=channel, tracking_no=number, limit=limit, offset=offset
-            )
+        return deliveries.deliveries(
+            user.commune_id, status=status, channel=channel, tracking_no=tracking_no, limit=limit, offset=offset
+        )
 
     @get("/{delivery_id:int}", sync_to_thread=True)
-    def detail(self, db: DB, user: CurrentUser, delivery_id: RowId) -> DeliveryDetail:
+    def detail(self, deliveries: Deliveries, user: CurrentUser, delivery_id: RowId) -> DeliveryDetail:
         """One message with every attempt made to deliver it."""
-        with db.read() as conn:
-            return service.delivery_detail(conn, user.commune_id, delivery_id)
+        return deliveries.detail(user.commune_id, delivery_id)
 
     @post("/{delivery_id:int}/redeliver", status_code=202, sync_to_thread=True)
-    def redeliver(self, db: DB, user: CurrentUser, delivery_id: RowId) -> DeliveryDetail:
+    def redeliver(self, deliveries: Deliveries, user: CurrentUser, delivery_id: RowId) -> DeliveryDetail:
         """Queue the message again now, with the same `webhook-id`; the worker sends it within seconds."""
-        with db.write() as conn:
-            return service.redeliver(conn, user.commune_id, delivery_id)
+        return deliveries.redeliver(user.commune_id, delivery_id)

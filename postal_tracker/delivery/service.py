@@ -46,11 +46,13 @@ from integrations.sms import SmsProvider, SmsSettings, make_provider, render_sms
 from integrations.webhooks import WebhookSettings, deliver, make_client, next_attempt_delay
 from postal_tracker.background import BackgroundLoop
 from postal_tracker.db import Database, utcnow
+from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryPage
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import DeliveryAttempt, OutboxMessage, table
 from postal_tracker.outbox import SMS, WEBHOOK
 from postal_tracker.personal import mask_phone
 from postal_tracker.settings import Settings, SettingsError
+from postal_tracker.shipments.service import parse_tracking_no
 
 log = logging.getLogger("postal_tracker.delivery")
 
@@ -433,3 +435,28 @@ def redeliver(conn: Connection, commune_id: int, delivery_id: int, now: datetime
     if not done:
         raise NotFound(f"no delivery {delivery_id}")
     return delivery_detail(conn, commune_id, delivery_id)
+
+
+class DeliveryLogService:
+    """The outbox seen from the desk: what was sent, when, and sending a message again."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def deliveries(
+        self, commune_id: int, *, status: str | None, channel: str | None, tracking_no: str | None,
+        limit: int, offset: int,
+    ) -> DeliveryPage:  # fmt: skip
+        number = parse_tracking_no(tracking_no) if tracking_no else None
+        with self.db.read() as conn:
+            return list_deliveries(  # type: ignore[return-value]
+                conn, commune_id, status=status, channel=channel, tracking_no=number, limit=limit, offset=offset
+            )
+
+    def detail(self, commune_id: int, delivery_id: int) -> DeliveryDetail:
+        with self.db.read() as conn:
+            return delivery_detail(conn, commune_id, delivery_id)  # type: ignore[return-value]
+
+    def redeliver(self, commune_id: int, delivery_id: int) -> DeliveryDetail:
+        with self.db.write() as conn:
+            return redeliver(conn, commune_id, delivery_id)  # type: ignore[return-value]

@@ -1,4 +1,4 @@
-"""Manifests and postmen over HTTP (postal, clerk, supervisor; always the caller's commune)."""
+"""Manifests over HTTP (postal, clerk, supervisor; always the caller's commune)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
 
 from postal_tracker.accounts.auth import STAFF
-from postal_tracker.deps import DB, AppSettings, CurrentUser, Offset
+from postal_tracker.deps import DB, AppSettings, CurrentUser
 from postal_tracker.localtime import local_today
 from postal_tracker.manifests import service
-from postal_tracker.manifests.postmen import list_postmen
-from postal_tracker.manifests.schemas import Manifest, PostmanPage
+from postal_tracker.manifests.schemas import Manifest
 
 
 class ManifestController(Controller):
@@ -43,12 +42,3 @@ class ManifestController(Controller):
                 },
             )
         return Response(service.manifest(db, user, day, kind, postman, settings.max_delivery_attempts))
-
-    @get("/postmen", sync_to_thread=True)
-    def postmen(
-        self, db: DB, user: CurrentUser,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, offset: Offset = 0,
-    ) -> PostmanPage:  # fmt: skip
-        """The commune's active postmen (users with the `postal` role), to assign parcels to."""
-        with db.read() as conn:
-            return list_postmen(conn, user.commune_id, limit=limit, offset=offset)

@@ -1,4 +1,4 @@
-"""The day's manifest and the postmen, as the API answers them (API.md, Routes).
+"""The day's manifest, as the API answers them (API.md, Routes).
 
 No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
 """
@@ -6,21 +6,8 @@ No `from __future__ import annotations` here: see postal_tracker/shipments/schem
 import datetime as dt
 from typing import Literal, NotRequired, TypedDict
 
+from postal_tracker.accounts.schemas import PostmanView
 from postal_tracker.lifecycle import Leg, NextStep, Reason, Status
-
-
-class PostmanView(TypedDict):
-    id: int
-    username: str
-    full_name: str
-    active: bool
-
-
-class PostmanPage(TypedDict):
-    items: list[PostmanView]
-    total: int
-    limit: int
-    offset: int
 
 
 class ManifestStart(TypedDict):
@@ -48,6 +35,8 @@ class ManifestStop(TypedDict):
     geo_source: Literal["given", "geocoded", "hamlet"] | None
     name: str
     phone: str
+    note: str | None
+    """The desk's note on the dossier (a landmark, when to call)."""
     fee_to_collect_vnd: int
     attempts: int
     postman_id: int | None

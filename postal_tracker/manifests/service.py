@@ -29,10 +29,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from labels import ManifestData, ManifestStop, render_manifest
+from postal_tracker.accounts.postmen import postman_by_ref, postman_view
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database
 from postal_tracker.lifecycle import NEXT_STEP_TEXT_VI, REASONS, Leg, Reason, Status
-from postal_tracker.manifests.postmen import postman_by_ref, postman_view
 from postal_tracker.manifests.tour import plan_tour
 from postal_tracker.models import Commune, Dossier, Hamlet, Shipment, table
 from postal_tracker.personal import display_phone
@@ -77,7 +77,7 @@ def _rows(conn: Connection, commune_id: int, day: date, kind: str, max_attempts:
             shipments.c.fee_collected_vnd, postman.label("postman_id"),
             dossiers.c.id.label("dossier_id"), dossiers.c.applicant_name, dossiers.c.applicant_phone,
             dossiers.c.hamlet_code.label("home_hamlet_code"), dossiers.c.hamlet_name, dossiers.c.address_detail,
-            dossiers.c.lat, dossiers.c.lon, dossiers.c.geo_source, dossiers.c.fee_vnd,
+            dossiers.c.lat, dossiers.c.lon, dossiers.c.geo_source, dossiers.c.fee_vnd, dossiers.c.note,
             dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name, dossiers.c.delivery_detail,
             dossiers.c.delivery_lat, dossiers.c.delivery_lon, dossiers.c.delivery_geo_source,
         )
@@ -125,6 +125,7 @@ def _stop(row: Any) -> dict[str, Any]:
         "geo_source": geo_source,
         "name": row.applicant_name,
         "phone": row.applicant_phone,
+        "note": row.note,
         "fee_to_collect_vnd": fee,
         "attempts": row.attempts,
         "postman_id": row.postman_id,

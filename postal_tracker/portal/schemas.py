@@ -7,7 +7,8 @@ from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field
 
-from postal_tracker.booking.schemas import Address, Applicant, PickupBooked, PickupRequest, Text
+from postal_tracker.booking.schemas import Address, Applicant, PickupBooked, PickupRequest
+from postal_tracker.fields import Text
 from postal_tracker.shipments.schemas import ShipmentView
 
 

@@ -24,3 +24,10 @@ class ProcedureView(TypedDict):
     name: str
     group: Literal["citizen", "internal"]
     fee_vnd: int
+
+
+class BookingChoices(TypedDict):
+    """What the desk's booking form offers."""
+
+    hamlets: list[HamletView]
+    procedures: list[ProcedureView]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.postmen import find_postman
+from postal_tracker.accounts.principal import Principal
+from postal_tracker.communes.schemas import NewHamlet
+from postal_tracker.communes.service import add_hamlet, scope_commune
+from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput, NotFound
-from postal_tracker.manifests.postmen import find_postman
 from postal_tracker.models import Hamlet, Procedure, table
+from postal_tracker.reference.schemas import BookingChoices, HamletView, ProcedureView
 
 hamlets = table(Hamlet)
 procedures = table(Procedure)
@@ -71,3 +78,33 @@ def get_procedure(conn: Connection, code: str, field: str = "procedure_code") ->
     if row is None:
         raise InvalidInput(f"unknown procedure code {code!r}; see GET /api/v1/procedures", field=field)
     return row
+
+
+class ReferenceService:
+    """The reference context: the commune's hamlets and the catalogue of procedures."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def hamlets(self, actor: Principal, commune: str | None, include_inactive: bool = False) -> list[HamletView]:
+        """The caller's commune's hamlets; the admin names the commune."""
+        with self.db.read() as conn:
+            return list_hamlets(conn, scope_commune(conn, actor, commune), include_inactive)  # type: ignore[return-value]
+
+    def add_hamlet(self, actor: Principal, hamlet: NewHamlet) -> HamletView:
+        with self.db.write() as conn:
+            commune_id = add_hamlet(conn, actor, hamlet, hamlet.commune)
+            return hamlet_view(conn, commune_id, hamlet.code)  # type: ignore[return-value]
+
+    def update_hamlet(self, actor: Principal, commune: str | None, code: str, changes: dict[str, Any]) -> HamletView:
+        with self.db.write() as conn:
+            return update_hamlet(conn, scope_commune(conn, actor, commune), code, changes)  # type: ignore[return-value]
+
+    def procedures(self) -> list[ProcedureView]:
+        with self.db.read() as conn:
+            return list_procedures(conn)  # type: ignore[return-value]
+
+    def booking_choices(self, commune_id: int) -> BookingChoices:
+        """What a booking form offers: the commune's hamlets and the procedures."""
+        with self.db.read() as conn:
+            return {"hamlets": list_hamlets(conn, commune_id), "procedures": list_procedures(conn)}  # type: ignore[typeddict-item]

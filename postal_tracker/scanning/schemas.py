@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from postal_tracker.booking.schemas import Latitude, Longitude, Text
+from postal_tracker.fields import Latitude, Longitude, Text
 from postal_tracker.lifecycle import Event, Reason, Status
 from postal_tracker.shipments.schemas import ShipmentView
 
@@ -33,9 +33,15 @@ class ScanRequest(BaseModel):
     note: Text(500) | None = None
     recipient_name: Text(100) | None = None
     recipient_relationship: Text(50) | None = None
-    recipient_id_number: Annotated[str, Field(pattern=r"^\d{9}(\d{3})?$")] | None = None
+    recipient_id_kind: Literal["cccd", "cmnd", "passport"] | None = None
+    # A passport number has letters; the 9/12 digits are the cards' (CMND/CCCD).
+    recipient_id_number: Annotated[str, Field(pattern=r"^(\d{9}(\d{3})?|[A-Z][0-9]{7,8})$")] | None = None
+    # The letter of authorisation (its number or date) when a proxy receives the result.
+    authorization_note: Text(200) | None = None
     # A signature drawn on the phone, as a base64 PNG; 200 kB is plenty for a scribble.
     signature_png: Annotated[str, Field(max_length=200_000, pattern=r"^[A-Za-z0-9+/=\s]*$")] | None = None
+    # A photo of the hand-over, shrunk on the phone (the page sends about 1024 px, JPEG).
+    photo_jpeg: Annotated[str, Field(max_length=400_000, pattern=r"^[A-Za-z0-9+/=\s]*$")] | None = None
     fee_collected_vnd: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
 
 
@@ -81,6 +87,8 @@ class ScanRefused(TypedDict):
     tracking_no: NotRequired[str]
     current_status: NotRequired[Status]
     allowed_events: NotRequired[list[Event]]
+    repeat: NotRequired[bool]
+    """A 409 for a label scanned twice: the parcel already has this event's status."""
 
 
 class BatchError(TypedDict):
@@ -88,6 +96,7 @@ class BatchError(TypedDict):
     title: str
     detail: str
     current_status: NotRequired[Status]
+    repeat: NotRequired[bool]
 
 
 class BatchResult(TypedDict):

@@ -102,9 +102,12 @@ def apply_event(
             why = f"the limit of {rules.max_attempts} attempts is reached"
         else:
             why = f"{event.value} is not allowed for a {leg.value} parcel in status {status.value}"
+        # A label scanned twice: the parcel already has this event's status. Not an error for
+        # anyone to resolve (the desk's list leaves it out), and the phone says "already recorded".
+        repeat = status is TRANSITIONS[event].to
         raise TransitionForbidden(
             why, tracking_no=tracking_no, current_status=status.value,
-            allowed_events=[e.value for e in allowed],
+            allowed_events=[e.value for e in allowed], repeat=repeat,
         )  # fmt: skip
     transition = TRANSITIONS[event]
     missing = [f for f in transition.required if not fields.get(f)]
@@ -112,6 +115,8 @@ def apply_event(
         raise InvalidInput(f"{event.value} needs {', '.join(missing)}", field=missing[0])
     if fields.get("reason") == Reason.OTHER and not fields.get("note"):
         raise InvalidInput("reason 'other' needs a note saying what happened", field="note")
+    if fields.get("recipient_relationship") == "proxy" and not fields.get("authorization_note"):
+        raise InvalidInput("a proxy needs the letter of authorisation's number or date", field="authorization_note")
 
     now = utcnow()
     at = fields.get("at") or now
@@ -137,8 +142,11 @@ def apply_event(
         "reason": fields.get("reason"), "note": fields.get("note"),
         "recipient_name": fields.get("recipient_name"),
         "recipient_relationship": fields.get("recipient_relationship"),
+        "recipient_id_kind": fields.get("recipient_id_kind"),
         "recipient_id_number": fields.get("recipient_id_number"),
-        "signature_png": fields.get("signature_png"), "lat": fields.get("lat"), "lon": fields.get("lon"),
+        "authorization_note": fields.get("authorization_note"),
+        "signature_png": fields.get("signature_png"), "photo_jpeg": fields.get("photo_jpeg"),
+        "lat": fields.get("lat"), "lon": fields.get("lon"),
         "location_kind": location.get("kind"), "location_code": location.get("code"),
         "fee_collected_vnd": fields.get("fee_collected_vnd"), "scan_id": scan_id,
         "handover_id": handover_id, "user_id": principal.user_id,
@@ -180,8 +188,10 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: Rules) -> S
                 shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
             except DomainError as exc:
                 problem = {**problem_of(exc), "scan_id": scan_id, "accepted": False, "duplicate": False}
+                # A repeat is kept like any refusal, apart from the refusals the desk resolves.
+                kept_as = "repeat" if problem.get("repeat") else "rejected"
                 conn.execute(scan_records.insert().values(
-                    **record, outcome="rejected", error_status=exc.status, error_title=exc.title,
+                    **record, outcome=kept_as, error_status=exc.status, error_title=exc.title,
                     error_detail=exc.detail, result=problem,
                 ))  # fmt: skip
                 return ScanOutcome("rejected", exc.status, problem)
@@ -222,8 +232,9 @@ def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Ru
             result["status"] = (outcome.body.get("shipment") or {}).get("status")
         else:
             result["error"] = {k: outcome.body.get(k) for k in ("status", "title", "detail") if k in outcome.body}
-            if "current_status" in outcome.body:
-                result["error"]["current_status"] = outcome.body["current_status"]
+            for key in ("current_status", "repeat"):
+                if key in outcome.body:
+                    result["error"][key] = outcome.body[key]
         results[index] = result
     return results  # type: ignore[return-value]
 

@@ -8,8 +8,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel
 
 from postal_tracker.accounts.auth import DESK, STAFF
-from postal_tracker.booking.schemas import UserId
 from postal_tracker.deps import DB, AppSettings, CurrentUser, Offset
+from postal_tracker.fields import UserId
 from postal_tracker.lifecycle import Leg
 from postal_tracker.shipments import service
 from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView

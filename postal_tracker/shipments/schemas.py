@@ -35,8 +35,11 @@ class EventView(TypedDict):
     note: NotRequired[str]
     recipient_name: NotRequired[str]
     recipient_relationship: NotRequired[str]
+    recipient_id_kind: NotRequired[Literal["cccd", "cmnd", "passport"]]
     recipient_id_number: NotRequired[str]
+    authorization_note: NotRequired[str]
     has_signature: NotRequired[bool]
+    has_photo: NotRequired[bool]
     lat: NotRequired[float]
     lon: NotRequired[float]
     location: NotRequired[EventLocation]
@@ -86,6 +89,8 @@ class ShipmentView(ShipmentSummary):
     """<shipment>: one leg of a dossier with its events, oldest first."""
 
     events: list[EventView]
+    fee_owed_vnd: int
+    """The dossier's fee still to collect (its `fee_vnd` less what its legs collected)."""
 
 
 class ShipmentPage(TypedDict):

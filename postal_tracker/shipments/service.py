@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.postmen import find_postman
 from postal_tracker.db import utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
@@ -24,7 +25,6 @@ from postal_tracker.lifecycle import (
     event_text_vi,
     normalize_tracking_no,
 )
-from postal_tracker.manifests.postmen import find_postman
 from postal_tracker.models import Dossier, Event, Shipment, table
 
 shipments = table(Shipment)
@@ -78,8 +78,11 @@ def event_view(row: sa.Row) -> dict[str, Any]:
         "note": row.note,
         "recipient_name": row.recipient_name,
         "recipient_relationship": row.recipient_relationship,
+        "recipient_id_kind": row.recipient_id_kind,
         "recipient_id_number": row.recipient_id_number,
+        "authorization_note": row.authorization_note,
         "has_signature": bool(row.signature_png) or None,
+        "has_photo": bool(row.photo_jpeg) or None,
         "lat": row.lat,
         "lon": row.lon,
         "location": {"kind": row.location_kind, "code": row.location_code} if row.location_kind else None,
@@ -135,7 +138,18 @@ def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_even
         view.update(reason_view(row.last_reason))
     if with_events:
         view["events"] = [event_view(e) for e in events_of(conn, row.id)]
+        view["fee_owed_vnd"] = fee_owed(conn, row.dossier_id)
     return view
+
+
+def fee_owed(conn: Connection, dossier_id: int) -> int:
+    """The dossier's fee less what its legs have collected (API.md, Proof of delivery and fees)."""
+    collected = (
+        sa.select(sa.func.coalesce(sa.func.sum(shipments.c.fee_collected_vnd), 0))
+        .where(shipments.c.dossier_id == dossier_id).scalar_subquery()
+    )  # fmt: skip
+    fee, paid = conn.execute(sa.select(dossiers.c.fee_vnd, collected).where(dossiers.c.id == dossier_id)).one()
+    return max(fee - paid, 0)
 
 
 def list_shipments(

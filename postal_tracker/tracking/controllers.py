@@ -5,8 +5,7 @@ from typing import Annotated
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from postal_tracker.deps import DB
-from postal_tracker.tracking import service
+from postal_tracker.tracking.deps import TRACKING, Tracking
 from postal_tracker.tracking.schemas import FeedbackGiven, FeedbackRequest, PublicTracking
 
 
@@ -16,17 +15,19 @@ class TrackingController(Controller):
     path = "/api/v1/track"
     tags = ["public"]
     opt = {"public": True}
+    dependencies = TRACKING
 
     @get("/{tracking_no:str}", sync_to_thread=True)
     def track(
-        self, db: DB, tracking_no: FromPath[str],
+        self, tracking: Tracking, tracking_no: FromPath[str],
         phone_last4: Annotated[str | None, QueryParameter(max_length=8)] = None,
     ) -> PublicTracking:  # fmt: skip
         """A parcel's status and timeline; with the right `phone_last4`, the masked name and hamlet."""
-        with db.read() as conn:
-            return service.public_view(conn, tracking_no, phone_last4)
+        return tracking.track(tracking_no, phone_last4)
 
     @post("/{tracking_no:str}/feedback", sync_to_thread=True)
-    def feedback(self, db: DB, tracking_no: FromPath[str], data: JSONBody[FeedbackRequest]) -> FeedbackGiven:
+    def feedback(
+        self, tracking: Tracking, tracking_no: FromPath[str], data: JSONBody[FeedbackRequest]
+    ) -> FeedbackGiven:
         """Rate a delivered result (1 to 5), once per parcel, with the phone's last 4 digits."""
-        return service.give_feedback(db, tracking_no, data.phone_last4, data.rating, data.comment)
+        return tracking.give_feedback(tracking_no, data.phone_last4, data.rating, data.comment)

@@ -8,7 +8,7 @@ from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from postal_tracker.booking.schemas import Text
+from postal_tracker.fields import Text
 from postal_tracker.lifecycle import Event, Leg, Status
 
 

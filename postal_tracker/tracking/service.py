@@ -20,6 +20,7 @@ from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.personal import mask_name
 from postal_tracker.shipments.service import find_shipment, parse_tracking_no
+from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
 
 shipments = table(Shipment)
 events = table(EventModel)
@@ -114,3 +115,17 @@ def _give_feedback(conn: Connection, raw_number: str, phone_last4: str, rating: 
         feedback.insert().values(shipment_id=shipment.id, rating=rating, comment=comment or None, created_at=now)
     )
     return {"tracking_no": number, "rating": rating, "comment": comment or None, "created_at": now}
+
+
+class TrackingService:
+    """The public tracking context: a parcel's journey for citizens, and their feedback."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def track(self, raw_number: str, phone_last4: str | None) -> PublicTracking:
+        with self.db.read() as conn:
+            return public_view(conn, raw_number, phone_last4)  # type: ignore[return-value]
+
+    def give_feedback(self, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> FeedbackGiven:
+        return give_feedback(self.db, raw_number, phone_last4, rating, comment)  # type: ignore[return-value]

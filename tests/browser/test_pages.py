@@ -152,12 +152,20 @@ def test_scan_accepts_then_refuses_a_second_scan_of_the_same_step(new_context):
     expect(field).to_have_value("")
     expect(field).to_be_focused()
 
-    # Scanning it again is a new scan (a new scan_id), refused by the status machine.
+    # Scanning it again is a new scan (a new scan_id): the API refuses it as a repeat (409,
+    # `repeat: true`) and the page says it is recorded already, not a red refusal (issue 10).
+    field.fill(number)
+    field.press("Enter")
+    expect(result).to_have_attribute("data-outcome", "duplicate")
+    expect(result).to_contain_text("Bưu gửi đã ở trạng thái “Bưu tá đã nhận hồ sơ”")
+    expect(result).to_contain_text("Đến Bưu điện văn hóa xã")
+    # A step out of order is still a refusal.
+    page.select_option("[name=event]", "collected_from_desk")
     field.fill(number)
     field.press("Enter")
     expect(result).to_have_attribute("data-outcome", "rejected")
     expect(result).to_contain_text("Bưu gửi đang ở trạng thái “Bưu tá đã nhận hồ sơ”")
-    expect(result).to_contain_text("Đến Bưu điện văn hóa xã")
+    page.select_option("[name=event]", "picked_up")
 
     field.fill("RR123456780VN")  # wrong check digit: refused before it leaves the phone
     field.press("Enter")

@@ -1,0 +1,59 @@
+"""Field types that request bodies share: text, coordinates, ids, phone numbers.
+
+No `from __future__ import annotations` here: pydantic reads these annotations at run time.
+"""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from postal_tracker.errors import InvalidInput
+from postal_tracker.personal import nfc, normalize_phone
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.detail) from None
+
+
+def _id_number(value: str) -> str:
+    # CMND has 9 digits, CCCD (citizen identity card) 12.
+    if not (value.isdigit() and len(value) in (9, 12)):
+        raise ValueError("an ID number has 9 (CMND) or 12 (CCCD) digits")
+    return value
+
+
+def _printable(value: str) -> str:
+    # Control characters are never part of a name or an address (and PostgreSQL refuses NUL).
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _not_a_boolean(value: object) -> object:
+    # Litestar validates leniently, and lenient pydantic reads `true` as 1: a coordinate or an id
+    # sent as a boolean is a client's mistake to refuse, not a 0.0 to store.
+    if isinstance(value, bool):
+        raise ValueError("a number, not true/false")
+    return value
+
+
+Latitude = Annotated[float, BeforeValidator(_not_a_boolean), Field(ge=-90, le=90)]
+Longitude = Annotated[float, BeforeValidator(_not_a_boolean), Field(ge=-180, le=180)]
+UserId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=2**31 - 1)]
+
+
+def Text(max_length: int, min_length: int = 1):
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_printable),
+        AfterValidator(nfc),
+    ]
+
+
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)]
+IdNumber = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_id_number)]
+"""A CMND (9 digits) or CCCD (12 digits) number."""

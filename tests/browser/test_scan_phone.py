@@ -1,0 +1,218 @@
+"""The postman's phone at 360x740: today's stops (also offline), the fee, proof of delivery,
+repeats and retries that are never alarming, and the attempt limit's message."""
+
+from __future__ import annotations
+
+import base64
+import io
+import uuid
+from datetime import UTC, datetime
+
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE, screenshot
+from tests.browser.test_offline import CONTROLLED
+from tests.browser.test_pages import fits
+
+HOME = {"latitude": 10.4925, "longitude": 107.2341}
+
+
+def book(context, name="Phạm Thị Ánh Tuyết", fee=None, note=None, hamlet="PTRINH") -> dict:
+    body = {
+        "applicant": {"full_name": name, "phone": "0912345678"},
+        "address": {"hamlet_code": hamlet, "detail": "Tổ 7, gần chợ"},
+        "procedure_code": "1.001193",
+    }
+    if fee is not None:
+        body["fee_vnd"] = fee
+    if note is not None:
+        body["note"] = note
+    answer = context.request.post("/api/v1/pickups", data=body)
+    assert answer.status == 201, answer.text()
+    return answer.json()
+
+
+def scan(context, number: str, event: str, **extra) -> dict:
+    body = {"scan_id": str(uuid.uuid4()), "tracking_no": number, "event": event,
+            "at": datetime.now(UTC).isoformat(), **extra}  # fmt: skip
+    answer = context.request.post("/api/v1/scans", data=body)
+    assert answer.status == 201, answer.text()
+    return answer.json()["shipment"]
+
+
+def out_for_delivery(clerk, failures: int = 0) -> str:
+    booked = book(clerk)
+    scan(clerk, booked["shipment"]["tracking_no"], "picked_up")
+    scan(clerk, booked["shipment"]["tracking_no"], "handed_to_desk")
+    number = clerk.request.post(f"/api/v1/dossiers/{booked['dossier_id']}/return").json()["shipment"]["tracking_no"]
+    scan(clerk, number, "collected_from_desk")
+    scan(clerk, number, "out_for_delivery")
+    for _ in range(failures):
+        scan(clerk, number, "delivery_failed", reason="not_home")
+        scan(clerk, number, "out_for_delivery")
+    return number
+
+
+def in_view(page, selector: str) -> None:
+    box = page.locator(selector).bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE[1], box
+
+
+def test_todays_stops_with_a_call_link_and_the_fee_kept_offline(new_context):
+    clerk = new_context("clerk")
+    paying = book(clerk, fee=50000, note="Nhà sau chợ, gọi trước")["shipment"]["tracking_no"]
+    other = book(clerk, name="Lê Văn Ưng", fee=20000, hamlet="PBINH")["shipment"]["tracking_no"]
+    context = new_context("postal", service_workers="allow")
+    page = context.new_page()
+    page.goto("/scan")
+    assert page.evaluate(CONTROLLED).endswith("/sw.js")
+    stop = page.get_by_test_id("stops").locator(f"[data-testid=stop][data-tracking-no={paying}]")
+    expect(stop).to_contain_text("Phạm Thị Ánh Tuyết")
+    expect(stop).to_contain_text("ấp Phước Trinh")
+    expect(stop).to_contain_text("Tổ 7, gần chợ")
+    expect(stop).to_contain_text("Nhà sau chợ, gọi trước")
+    expect(stop).to_contain_text("Thu 50.000 đ")
+    expect(stop.locator("a[href^='tel:']")).to_have_attribute("href", "tel:+84912345678")
+    fits(page, PHONE[0])
+    screenshot(page.locator("[data-testid=stops]").page, "scan-stops-phone")
+
+    # The fee owed is filled in as the number arrives; Enter records it.
+    page.select_option("[name=event]", "picked_up")
+    field = page.locator("[name=tracking_no]")
+    field.fill(paying)
+    expect(page.locator("[name=fee_collected_vnd]")).to_have_value("50000")
+    field.press("Enter")
+    result = page.get_by_test_id("scan-result")
+    expect(result).to_have_attribute("data-outcome", "accepted")
+    expect(result).to_contain_text("Đã ghi thu 50.000 đ")
+    in_view(page, "[data-testid=scan-result]")
+    assert clerk.request.get(f"/api/v1/shipments/{paying}").json()["fee_collected_vnd"] == 50000
+
+    # Offline, after a reload: the stops are still there, and so is the fee of the next one.
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("#net")).to_have_attribute("data-online", "false")
+    expect(page.get_by_test_id("stops").locator(f"[data-tracking-no={other}]")).to_contain_text("Lê Văn Ưng")
+    expect(page.get_by_test_id("stops-saved")).to_contain_text("dùng được khi mất mạng")
+    page.get_by_test_id("stops").locator(f"[data-tracking-no={other}] .pick-stop").click()
+    expect(field).to_have_value(other)
+    expect(page.locator("[name=fee_collected_vnd]")).to_have_value("20000")
+    field.press("Enter")
+    expect(result).to_have_attribute("data-outcome", "queued")
+    screenshot(page, "scan-offline-phone")
+    context.set_offline(False)
+    page.click("#sync")
+    expect(page.get_by_test_id("queue-count")).to_have_text("0")
+    shipment = clerk.request.get(f"/api/v1/shipments/{other}").json()
+    assert shipment["status"] == "picked_up" and shipment["fee_collected_vnd"] == 20000
+
+
+def _photo_file(tmp_path) -> str:
+    path = tmp_path / "giao-ho-so.jpg"
+    Image.new("RGB", (3000, 2000), (30, 120, 200)).save(path, quality=95)
+    return str(path)
+
+
+def test_delivery_with_signature_photo_id_and_position_answer_in_view(new_context, tmp_path):
+    clerk = new_context("clerk")
+    number = out_for_delivery(clerk)
+    context = new_context("postal", permissions=["geolocation"], geolocation=HOME)
+    page = context.new_page()
+    page.goto("/scan")
+    page.select_option("[name=event]", "delivered")
+    expect(page.get_by_test_id("position-status")).to_have_text("Đã lấy vị trí giao.")
+    page.fill("[name=recipient_name]", "Phạm Văn Tuấn")
+    page.select_option("[name=recipient_relationship]", "family")
+    page.select_option("[name=recipient_id_kind]", "cccd")
+    page.fill("[name=recipient_id_number]", "079123456789")
+    pad = page.get_by_test_id("signature")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 100)
+    page.mouse.down()
+    for x, y in ((60, 40), (110, 110), (160, 30), (220, 100)):
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=4)
+    page.mouse.up()
+    page.set_input_files("[name=photo]", _photo_file(tmp_path))
+    preview = page.locator("#photo-preview")
+    expect(preview).to_be_visible()
+    assert page.evaluate("() => Math.max(document.getElementById('photo-preview').naturalWidth, "
+                         "document.getElementById('photo-preview').naturalHeight)") == 1024  # fmt: skip
+    assert int(preview.get_attribute("data-bytes")) < 400_000
+    screenshot(page, "scan-proof-phone")
+    page.fill("[name=tracking_no]", number)
+    page.press("[name=tracking_no]", "Enter")
+    result = page.get_by_test_id("scan-result")
+    expect(result).to_have_attribute("data-outcome", "accepted")
+    in_view(page, "[data-testid=scan-result]")
+    screenshot(page, "scan-delivered-phone")
+    last = clerk.request.get(f"/api/v1/shipments/{number}").json()["events"][-1]
+    assert last["event"] == "delivered" and last["recipient_name"] == "Phạm Văn Tuấn"
+    assert last["recipient_relationship"] == "family" and last["recipient_id_kind"] == "cccd"
+    assert last["has_signature"] is True and last["has_photo"] is True
+    assert (last["lat"], last["lon"]) == (HOME["latitude"], HOME["longitude"])
+    # The pad starts blank again for the next parcel.
+    blank = page.evaluate("() => document.getElementById('signature').toDataURL('image/png').split(',')[1]")
+    signed_png = Image.open(io.BytesIO(base64.b64decode(blank)))
+    assert signed_png.convert("L").getextrema() == (255, 255)
+
+
+def test_a_proxy_needs_the_authorisation_before_the_scan_leaves_the_phone(new_context):
+    clerk = new_context("clerk")
+    number = out_for_delivery(clerk)
+    page = new_context("postal").new_page()
+    page.goto("/scan")
+    page.select_option("[name=event]", "delivered")
+    page.fill("[name=recipient_name]", "Ngô Văn Bảy")
+    page.select_option("[name=recipient_relationship]", "proxy")
+    expect(page.locator("[name=authorization_note]")).to_be_visible()
+    page.fill("[name=tracking_no]", number)
+    page.press("[name=tracking_no]", "Enter")
+    result = page.get_by_test_id("scan-result")
+    expect(result).to_have_attribute("data-outcome", "rejected")
+    expect(result).to_contain_text("giấy ủy quyền")
+    expect(page.locator("[name=authorization_note]")).to_be_focused()
+    assert clerk.request.get(f"/api/v1/shipments/{number}").json()["status"] == "out_for_delivery"
+
+
+def test_a_scan_the_server_had_before_the_answer_was_lost_shows_as_already_recorded(new_context):
+    clerk = new_context("clerk")
+    number = book(clerk)["shipment"]["tracking_no"]
+    page = new_context("postal").new_page()
+    page.goto("/scan")
+
+    def lose_the_answer(route):
+        route.fetch()  # the server records the scan ...
+        route.abort()  # ... and the phone never hears back
+
+    page.route("**/api/v1/scans", lose_the_answer)
+    page.select_option("[name=event]", "picked_up")
+    page.fill("[name=tracking_no]", number)
+    page.press("[name=tracking_no]", "Enter")
+    result = page.get_by_test_id("scan-result")
+    expect(result).to_have_attribute("data-outcome", "queued")
+    page.unroute("**/api/v1/scans")
+    page.click("#sync")  # the same scan_id again, by batch
+    expect(result).to_have_attribute("data-outcome", "duplicate")
+    expect(page.get_by_test_id("queue-count")).to_have_text("0")
+    events = clerk.request.get(f"/api/v1/shipments/{number}").json()["events"]
+    assert [e["event"] for e in events] == ["booked", "picked_up"]
+    refused = clerk.request.get("/api/v1/scans/exceptions?limit=500").json()["items"]
+    assert number not in [r["tracking_no"] for r in refused]
+
+
+def test_at_the_attempt_limit_the_phone_says_to_return_the_result_to_the_desk(new_context):
+    clerk = new_context("clerk")
+    number = out_for_delivery(clerk, failures=2)
+    page = new_context("postal").new_page()
+    page.goto("/scan")
+    page.select_option("[name=event]", "delivery_failed")
+    page.select_option("[name=reason]", "not_home")
+    page.fill("[name=tracking_no]", number)
+    page.press("[name=tracking_no]", "Enter")
+    result = page.get_by_test_id("scan-result")
+    expect(result).to_have_attribute("data-outcome", "accepted")
+    expect(result).to_contain_text("mang kết quả về Bộ phận Một cửa")
+    expect(result).not_to_contain_text("phát lại")
+    in_view(page, "[data-testid=scan-result]")
