@@ -18,6 +18,7 @@ from postal_tracker.accounts.controllers import AuthController, PostmanControlle
 from postal_tracker.accounts.service import Principal
 from postal_tracker.booking.controllers import BookingController
 from postal_tracker.communes.controllers import CommuneController
+from postal_tracker.complaints.controllers import ComplaintController
 from postal_tracker.db import Database
 from postal_tracker.delivery.controllers import DeliveryController
 from postal_tracker.delivery.service import DeliveryConfig, DeliveryWorker
@@ -72,27 +73,29 @@ async def is_sign_in(request: Request) -> bool:
 
 def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     settings = settings.with_jwt_secret()
-    configure_logging(settings.log_level)
-    db = db or Database(settings.database_url)
-    jwt_auth = make_jwt_auth(settings.jwt_secret, settings.jwt_ttl_minutes)
+    configure_logging(settings.logging.level)
+    db = db or Database(settings.database.url)
+    jwt_auth = make_jwt_auth(settings.auth.jwt_secret, settings.auth.jwt_ttl_minutes)
     # Only the public endpoints are rate limited, per client address; staff scanners are not.
-    public_rate_limit = RateLimitConfig(rate_limit=("minute", settings.public_rate_limit), store="rate_limits")
+    public_rate_limit = RateLimitConfig(rate_limit=("minute", settings.public.rate_limit), store="rate_limits")
     public = Router(
         path="/", route_handlers=[TrackingController, TrackPageController], middleware=[public_rate_limit.middleware]
     )
     sign_in_rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.sign_in_rate_limit), store="sign_in_limits", check_throttle_handler=is_sign_in
+        rate_limit=("minute", settings.public.sign_in_rate_limit),
+        store="sign_in_limits",
+        check_throttle_handler=is_sign_in,
     )
 
     # The outbox delivery loop runs in a thread of each web process unless `serve --no-worker`
-    # (POSTAL_TRACKER_DELIVERY_WORKER=0); concurrent loops are safe (see delivery/service.py).
+    # (`settings.delivery.worker` off); concurrent loops are safe (see delivery/service.py).
     workers: list[DeliveryWorker] = []
     # Geocoding of booked addresses, in a thread, woken after bookings (places/worker.py);
     # built here so that unusable geocoder settings stop the start-up.
-    geocoding = GeocodingWorker(db, settings)
+    geocoding = GeocodingWorker(db, settings.geocoding)
 
     def on_startup() -> None:
-        if settings.delivery_worker:
+        if settings.delivery.worker:
             workers.append(DeliveryWorker(db, DeliveryConfig.from_settings(settings)).start())
         geocoding.start()
 
@@ -119,6 +122,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             DeliveryController,
             PortalController,
             ReportController,
+            ComplaintController,
             public,
             PageController,
             static_files_router(),
@@ -126,6 +130,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         dependencies={
             "db": Provide(lambda: db, use_cache=True, sync_to_thread=False),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "rules": Provide(lambda: settings.rules, use_cache=True, sync_to_thread=False),
             "user": Provide(current_user, sync_to_thread=False),
         },
         on_app_init=[jwt_auth.on_app_init],
@@ -137,7 +142,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         template_config=template_config(),
         csrf_config=csrf_config(settings),
-        request_max_body_size=settings.max_body_bytes,
+        request_max_body_size=settings.public.max_body_bytes,
         state=State({"db": db, "settings": settings, "jwt_auth": jwt_auth, "geocoding": geocoding}),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -17,12 +18,24 @@ from postal_tracker.errors import DomainError, InvalidInput
 from postal_tracker.models import Commune, table
 from postal_tracker.settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from litestar import Litestar
 
-def app_from_env():
-    """ASGI factory for uvicorn (each worker process builds its own app and engine)."""
+
+def web_app() -> Litestar:
+    """ASGI factory for `serve`: each uvicorn worker process builds its own app and engine from
+    the same environment the parent validated before starting them."""
     from postal_tracker.app import create_app
 
     return create_app(Settings.from_env())
+
+
+def web_app_without_delivery() -> Litestar:
+    """ASGI factory for `serve --no-worker`: as `web_app`, without the delivery loop."""
+    from postal_tracker.app import create_app
+
+    settings = Settings.from_env()
+    return create_app(replace(settings, delivery=replace(settings.delivery, worker=False)))
 
 
 def _commune_id(db: Database, code: str | None) -> int:
@@ -43,23 +56,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     settings.with_jwt_secret()  # refuse to start without a usable secret, before forking workers
-    if args.no_worker:
-        # Read again by each web process (app_from_env): no delivery loop in them.
-        os.environ["POSTAL_TRACKER_DELIVERY_WORKER"] = "0"
+    # Each worker process imports the factory by name; the flag is in which factory it imports.
+    factory = "web_app_without_delivery" if args.no_worker else "web_app"
     # uvloop + httptools: the default asyncio loop leaves Nagle's algorithm on (MEASURED.md).
     uvicorn.run(
-        "postal_tracker.cli:app_from_env", factory=True, host=args.host, port=args.port,
+        f"postal_tracker.cli:{factory}", factory=True, host=args.host, port=args.port,
         workers=args.workers, loop="uvloop", http="httptools", log_level="warning", access_log=False,
     )  # fmt: skip
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
-    migrate.upgrade(Database(settings.database_url))
+    migrate.upgrade(Database(settings.database.url))
     print("database is up to date")
 
 
 def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     if args.role == "admin" and args.commune:
         raise InvalidInput("the province admin belongs to no commune: leave out --commune", field="commune")
     commune_id = None if args.role == "admin" else _commune_id(db, args.commune)
@@ -68,7 +80,7 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _change_user(settings: Settings, name: str, changes: dict) -> dict:
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     return accounts.update_user(db, accounts.PROVINCE, accounts.user_id_by_name(db, name), changes)
 
 
@@ -88,14 +100,14 @@ def cmd_users_set_role(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_apikeys_add(args: argparse.Namespace, settings: Settings) -> None:
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     key = accounts.create_api_key(db, _commune_id(db, args.commune), args.name)
     print(f"API key {args.name!r} created. It is shown once; store it now:")
     print(key)
 
 
 def cmd_apikeys_revoke(args: argparse.Namespace, settings: Settings) -> None:
-    count = accounts.revoke_api_keys(Database(settings.database_url), args.name)
+    count = accounts.revoke_api_keys(Database(settings.database.url), args.name)
     print(f"{count} API key(s) named {args.name!r} revoked: refused from their next request")
 
 
@@ -115,7 +127,7 @@ def cmd_communes_add(args: argparse.Namespace, settings: Settings) -> None:
         request = NewCommune(**{k: v for k, v in fields.items() if v is not None})
     except ValidationError as exc:
         raise InvalidInput(_first_error(exc)) from None
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     with db.write() as conn:
         commune = create_commune(conn, request)
     print(f"commune {commune['code']} ({commune['name']}) created with {commune['hamlets']} hamlets")
@@ -129,7 +141,7 @@ def _first_error(exc) -> str:
 def cmd_communes_merge(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.communes.service import merge
 
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     with db.write() as conn:
         result = merge(conn, args.code, args.into, args.on)
     moved = ", ".join(f"{n} {what}" for what, n in result["moved"].items())
@@ -139,7 +151,7 @@ def cmd_communes_merge(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_communes_list(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.communes.service import list_communes
 
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     with db.read() as conn:
         page = list_communes(conn, accounts.PROVINCE, limit=10_000, offset=0)
     for c in page["items"]:
@@ -150,7 +162,7 @@ def cmd_communes_list(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.demo import load_demo
 
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     migrate.upgrade(db)
     for line in load_demo(db, settings):
         print(line)
@@ -162,8 +174,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.delivery.service import DeliveryConfig, DeliveryWorker
     from postal_tracker.logs import configure_logging
 
-    configure_logging(settings.log_level)
-    db = Database(settings.database_url)
+    configure_logging(settings.logging.level)
+    db = Database(settings.database.url)
     commune_id = _commune_id(db, args.commune) if args.commune else None
     worker = DeliveryWorker(db, DeliveryConfig.from_settings(settings), commune_id=commune_id)
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -174,8 +186,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.reports.service import write_monthly_file
 
-    db = Database(settings.database_url)
-    path = write_monthly_file(db, settings, _commune_id(db, args.commune), args.month, args.out)
+    db = Database(settings.database.url)
+    path = write_monthly_file(db, _commune_id(db, args.commune), args.month, args.out)
     print(f"monthly report {args.month} written to {path}")
 
 

@@ -94,6 +94,13 @@ class Database:
             yield conn
 
     @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A connection for one read statement outside a transaction: no BEGIN and COMMIT round
+        trips around it (the per-request account check, accounts/service.py)."""
+        with self.engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         """One transaction that commits on success and rolls back on any exception."""
         with self._write_lock or nullcontext(), self.engine.connect() as conn:

@@ -14,7 +14,7 @@ from postal_tracker.booking.service import book_pickup, book_return
 from postal_tracker.db import Database, utcnow
 from postal_tracker.lifecycle import TRANSITIONS, Event
 from postal_tracker.models import Commune, User, table
-from postal_tracker.scanning.service import Rules, apply_event
+from postal_tracker.scanning.service import apply_event
 from postal_tracker.settings import Settings
 
 DEMO_USERS = [
@@ -47,7 +47,7 @@ def load_demo(db: Database, settings: Settings) -> Iterator[str]:
     with db.read() as conn:
         clerk_id = conn.execute(sa.select(users.c.id).where(users.c.username == "clerk")).scalar_one()
     clerk = Principal(clerk_id, "clerk", Role.CLERK, commune_id)
-    rules = Rules.from_settings(settings)
+    rules = settings.rules
     steps = [
         [],
         [Event.PICKED_UP],
@@ -64,17 +64,11 @@ def load_demo(db: Database, settings: Settings) -> Iterator[str]:
             "documents": [{"name": "Tờ khai", "kind": "original", "pages": 1}],
         })  # fmt: skip
         with db.write() as conn:
-            booked = book_pickup(conn, clerk, request, settings.service_indicator, settings.max_delivery_attempts)
+            booked = book_pickup(conn, clerk, request, rules)
             number = booked["shipment"]["tracking_no"]
             for step in path:
                 if step == "return":
-                    number = book_return(
-                        conn,
-                        clerk,
-                        booked["dossier_id"],
-                        settings.service_indicator,
-                        settings.max_delivery_attempts,
-                    )["shipment"]["tracking_no"]
+                    number = book_return(conn, clerk, booked["dossier_id"], rules)["shipment"]["tracking_no"]
                     continue
                 # Each event carries only what it is about: a failure its reason, a delivery its recipient.
                 extra = {"reason": "not_home", "recipient_name": name}

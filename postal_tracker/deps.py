@@ -1,4 +1,5 @@
-"""What a handler can ask for by name: the database, the settings, the caller, an idempotency key.
+"""What a handler can ask for by name: the database, the settings (or one section), the caller, an
+idempotency key.
 
 Provided once in `app.create_app`; annotate a handler parameter with these to receive them.
 """
@@ -12,10 +13,12 @@ from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import Database
-from postal_tracker.settings import Settings
+from postal_tracker.settings import RulesSection, Settings
 
 DB = NamedDependency[Database]
 AppSettings = NamedDependency[Settings]
+Rules = NamedDependency[RulesSection]
+"""`settings.rules`: the status machine's and scans' rules, for the contexts that book and scan."""
 CurrentUser = NamedDependency[Principal]
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=255)]
 """Optional on writes that create things: the same key and body again answer the first result."""

@@ -6,11 +6,12 @@ commune; the public sees masked forms; logs see nothing.
 
 from __future__ import annotations
 
+import hmac
 import unicodedata
 
 import phonenumbers
 
-from postal_tracker.errors import InvalidInput
+from postal_tracker.errors import InvalidInput, NotFound
 
 
 def nfc(text: str) -> str:
@@ -37,6 +38,20 @@ def display_phone(e164: str) -> str:
 
 def phone_last4(e164: str) -> str:
     return e164[-4:]
+
+
+def phone_digits_match(e164: str | None, last4: str | None) -> bool:
+    """The citizen's proof on the public endpoints: the last 4 digits of the booked phone."""
+    if not (e164 and last4):
+        return False
+    return hmac.compare_digest(phone_last4(e164).encode(), last4.encode())  # bytes: any text compares
+
+
+def no_parcel_for_these_digits(tracking_no: str, note: str | None = None) -> NotFound:
+    """The one answer of an endpoint to an unknown number and to wrong phone digits (and to
+    whatever else must not tell them apart), so that no answer says which digits are right."""
+    detail = f"no parcel {tracking_no} matches these phone digits (the last 4 of the phone given at booking)"
+    return NotFound(f"{detail}; {note}" if note else detail)
 
 
 def mask_name(full_name: str) -> str:

@@ -1,109 +1,273 @@
 """One validated settings object, read from `POSTAL_TRACKER_*` environment variables.
 
-Nothing reads the environment at import time: `Settings.from_env()` is called by the CLI
-(or by tests with explicit values), and the result is passed to `create_app(settings)`.
+Nothing reads the environment at import time: `Settings.from_env()` is called by the CLI (or by
+tests with an explicit mapping), and the result is passed to `create_app(settings)`. Each concern
+has its own section (`settings.rules`, `settings.delivery`, ...), and each context receives only
+its section, never the whole object.
+
+At start every `POSTAL_TRACKER_*` variable must be one this module knows: a misspelt name stops
+the start, naming it and the closest known name (`POSTAL_TRACKER_TEST_*` are the test suite's).
+An empty value means the default. Numbers and flags that do not parse stop the start, naming
+the variable.
+
+**Adding a setting** is one field in the section that owns it, with its variable's full name,
+its default and a docstring:
+
+    retention_days: int | None = env("POSTAL_TRACKER_RETENTION_DAYS", None)
+    \"\"\"Days after which closed dossiers are erased; unset keeps everything.\"\"\"
+
+The field's type decides the parsing (`str`, `int`, `float`, `bool`, `X | None`, `tuple[str, ...]`
+from a comma-separated list, `Literal[...]` for a choice); rules about the value (ranges, formats)
+go in the section's `__post_init__` and raise `SettingsError` naming the variable. A new concern
+gets a new section class here and one field on `Settings`. Then add the variable to the README.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
-from dataclasses import dataclass, field, fields, replace
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import Field, dataclass, field, fields, replace
+from datetime import timedelta
 from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "test", "demo"}
+PREFIX = "POSTAL_TRACKER_"
+IGNORED_PREFIX = "POSTAL_TRACKER_TEST_"
+"""Variables of the test suite (e.g. `POSTAL_TRACKER_TEST_POSTGRES_URL`), never read here."""
+
+T = TypeVar("T")
 
 
 class SettingsError(ValueError):
     """A setting is missing or unusable; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = "sqlite:///postal-tracker.db"
-    """`sqlite:///path` (the embedded default) or `postgresql+psycopg://user@host:port/db`."""
-    jwt_secret: str = ""
-    """Signs staff tokens. Empty: generated once and stored next to a SQLite database."""
-    jwt_ttl_minutes: int = 12 * 60
-    """A token lasts one working day, so a clerk logs in once a shift."""
-    public_base_url: str = "http://127.0.0.1:8000"
-    """Base of the links printed on labels and QR codes (`{base}/track?no=...`)."""
-    public_rate_limit: int = 60
-    """Requests a minute from one address to the public endpoints."""
-    sign_in_rate_limit: int = 10
-    """Sign-in attempts a minute from one address (API token and login form): slows password guessing."""
-    max_delivery_attempts: int = 3
-    """Failed attempts on a leg after which only returning (or cancelling) is allowed."""
-    service_indicator: str = "RR"
-    """The two letters that start every S10 tracking number."""
-    scan_clock_skew_seconds: int = 300
-    """How far ahead of the server's clock a scan's `at` may be (scanner clocks drift)."""
-    max_body_bytes: int = 2 * 1024 * 1024
-    """Request bodies above this are refused with 413 (a batch of 1000 scans fits easily)."""
-    webhook_url: str = ""
-    """The desk system's endpoint for signed status webhooks; empty disables sending."""
-    webhook_secret: str = ""
-    """`whsec_<base64>` secret shared with the webhook receiver."""
-    webhook_timeout_seconds: int = 10
-    """Bound on each phase of one webhook attempt (connect, send, wait for the answer)."""
-    webhook_max_delay_seconds: int = 600
-    """Longest wait between two attempts of one message (backoff cap, also for Retry-After)."""
-    outbox_dead_after_hours: int = 72
-    """A message still failing this long after it was written is given up (status `dead`)."""
-    delivery_worker: int = 1
-    """1: `serve` runs the delivery loop in each web process; 0: only `postal-tracker worker` sends."""
-    transit_working_days: int = 1
-    """n in the legal transit time J + n working days (J: the day the post took the leg)."""
-    reattempt_working_days: int = 2
-    """Working days between a failed delivery and the next attempt (the manifest waits for it)."""
-    geocoder: str = "off"
-    """`nominatim` geocodes booked addresses in the background (never during a booking); `off`
-    (the default) keeps the hamlet's centre. Off by default because the public OpenStreetMap
-    server allows one request a second and wants a contact: point `geocoder_domain` at the
-    province's own server where there is one."""
-    geocoder_domain: str = "nominatim.openstreetmap.org"
-    """Host (and `:port`) of the Nominatim server."""
-    geocoder_scheme: str = "https"
-    """`https`, or `http` for a server on the local network."""
-    geocoder_timeout: float = 3.0
-    """Seconds to wait on each network step of one geocoding request."""
-    geocoder_user_agent: str = "postal-tracker"
-    """Sent with every request; the public server wants it to name the deployment (with a contact)."""
-    geocoder_interval: float = 1.0
-    """Seconds between two geocoding requests (the public server's limit is one a second)."""
-    log_level: str = "INFO"
-    extra: dict[str, str] = field(default_factory=dict)
-    """Other `POSTAL_TRACKER_*` variables, for the contexts that own them (geocoder, SMS...)."""
+def env(name: str, default: T, *, secret: bool = False) -> T:
+    """A section field read from the environment variable `name` (its full name)."""
+    assert name.startswith(PREFIX), name
+    return field(default=default, metadata={"env": name}, repr=not secret)
 
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-        env = os.environ if environ is None else environ
-        known = {f.name: f for f in fields(cls) if f.name != "extra"}
-        values: dict[str, object] = {}
-        extra: dict[str, str] = {}
-        for name, raw in env.items():
-            if not name.startswith("POSTAL_TRACKER_"):
-                continue
-            key = name.removeprefix("POSTAL_TRACKER_").lower()
-            if key in known:
-                default = known[key].default
-                try:
-                    if isinstance(default, int):
-                        values[key] = int(raw)
-                    elif isinstance(default, float):
-                        values[key] = float(raw)
-                    else:
-                        values[key] = raw
-                except ValueError as exc:
-                    raise SettingsError(f"{name} must be a number, not {raw!r}") from exc
-            else:
-                extra[key] = raw
-        values.update(overrides)
-        return cls(**values, extra=extra)  # type: ignore[arg-type]
+
+def _variable(section: type, name: str) -> str:
+    return next(f.metadata["env"] for f in fields(section) if f.name == name)
+
+
+def _require(ok: bool, section: object, name: str, why: str) -> None:
+    if not ok:
+        raise SettingsError(f"{_variable(type(section), name)} {why}")
+
+
+@dataclass(frozen=True)
+class DatabaseSection:
+    url: str = env("POSTAL_TRACKER_DATABASE_URL", "sqlite:///postal-tracker.db")
+    """`sqlite:///path` (the embedded default) or `postgresql+psycopg://user@host:port/db`."""
+
+    def __post_init__(self) -> None:
+        _require(self.url.startswith(("sqlite", "postgresql")), self, "url", "must be sqlite:/// or postgresql://")
 
     @property
     def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+        return self.url.startswith("sqlite")
+
+    def sqlite_path(self) -> str | None:
+        path = self.url.split("///", 1)[1] if "///" in self.url else ""
+        return None if path in ("", ":memory:") else path
+
+
+@dataclass(frozen=True)
+class AuthSection:
+    jwt_secret: str = env("POSTAL_TRACKER_JWT_SECRET", "", secret=True)
+    """Signs staff tokens. Empty: generated once and stored next to a SQLite database."""
+    jwt_ttl_minutes: int = env("POSTAL_TRACKER_JWT_TTL_MINUTES", 12 * 60)
+    """A token lasts one working day, so a clerk logs in once a shift."""
+
+    def __post_init__(self) -> None:
+        _require(self.jwt_ttl_minutes > 0, self, "jwt_ttl_minutes", "must be positive")
+
+
+@dataclass(frozen=True)
+class PublicSection:
+    base_url: str = env("POSTAL_TRACKER_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    """Base of the links printed on labels and QR codes (`{base}/track?no=...`)."""
+    rate_limit: int = env("POSTAL_TRACKER_PUBLIC_RATE_LIMIT", 60)
+    """Requests a minute from one address to the public endpoints."""
+    sign_in_rate_limit: int = env("POSTAL_TRACKER_SIGN_IN_RATE_LIMIT", 10)
+    """Sign-in attempts a minute from one address (API token and login form): slows password guessing."""
+    max_body_bytes: int = env("POSTAL_TRACKER_MAX_BODY_BYTES", 2 * 1024 * 1024)
+    """Request bodies above this are refused with 413 (a batch of 1000 scans fits easily)."""
+
+    def __post_init__(self) -> None:
+        _require(self.base_url.startswith(("http://", "https://")), self, "base_url", "must start with http(s)://")
+        for name in ("rate_limit", "sign_in_rate_limit", "max_body_bytes"):
+            _require(getattr(self, name) > 0, self, name, "must be positive")
+
+    def tracking_url(self, tracking_no: str) -> str:
+        """The citizen's tracking page for one parcel (printed on labels and sent by SMS)."""
+        return f"{self.base_url.rstrip('/')}/track?no={tracking_no}"
+
+
+@dataclass(frozen=True)
+class RulesSection:
+    """The rules of the status machine and of scans (what `lifecycle.py` is parametrized by)."""
+
+    max_delivery_attempts: int = env("POSTAL_TRACKER_MAX_DELIVERY_ATTEMPTS", 3)
+    """Failed attempts on a leg after which only returning (or cancelling) is allowed."""
+    service_indicator: str = env("POSTAL_TRACKER_SERVICE_INDICATOR", "RR")
+    """The two letters that start every S10 tracking number."""
+    scan_clock_skew_seconds: int = env("POSTAL_TRACKER_SCAN_CLOCK_SKEW_SECONDS", 300)
+    """How far ahead of the server's clock a scan's `at` may be (scanner clocks drift)."""
+    transit_working_days: int = env("POSTAL_TRACKER_TRANSIT_WORKING_DAYS", 1)
+    """n in the legal transit time J + n working days (J: the day the post took the leg)."""
+    reattempt_working_days: int = env("POSTAL_TRACKER_REATTEMPT_WORKING_DAYS", 2)
+    """Working days between a failed delivery and the next attempt (the manifest waits for it)."""
+
+    def __post_init__(self) -> None:
+        _require(self.max_delivery_attempts >= 1, self, "max_delivery_attempts", "must be at least 1")
+        indicator = self.service_indicator
+        two_capitals = len(indicator) == 2 and indicator.isascii() and indicator.isalpha() and indicator.isupper()
+        _require(two_capitals, self, "service_indicator", "must be two capital letters")
+        for name in ("scan_clock_skew_seconds", "transit_working_days", "reattempt_working_days"):
+            _require(getattr(self, name) >= 0, self, name, "must not be negative")
+
+    @property
+    def scan_clock_skew(self) -> timedelta:
+        return timedelta(seconds=self.scan_clock_skew_seconds)
+
+
+@dataclass(frozen=True)
+class DeliverySection:
+    """The outbox delivery loop and the desk system's webhooks."""
+
+    webhook_url: str = env("POSTAL_TRACKER_WEBHOOK_URL", "")
+    """The desk system's endpoint for signed status webhooks; empty disables sending."""
+    webhook_secret: str = env("POSTAL_TRACKER_WEBHOOK_SECRET", "", secret=True)
+    """`whsec_<base64>` secret shared with the webhook receiver."""
+    webhook_timeout_seconds: float = env("POSTAL_TRACKER_WEBHOOK_TIMEOUT_SECONDS", 10.0)
+    """Bound on each phase of one webhook attempt (connect, send, wait for the answer)."""
+    webhook_max_delay_seconds: float = env("POSTAL_TRACKER_WEBHOOK_MAX_DELAY_SECONDS", 600.0)
+    """Longest wait between two attempts of one message (backoff cap, also for Retry-After)."""
+    outbox_dead_after_hours: float = env("POSTAL_TRACKER_OUTBOX_DEAD_AFTER_HOURS", 72.0)
+    """A message still failing this long after it was written is given up (status `dead`)."""
+    worker: bool = env("POSTAL_TRACKER_DELIVERY_WORKER", True)
+    """On: `serve` runs the delivery loop in each web process; off (`0`, or `serve --no-worker`):
+    only `postal-tracker worker` sends."""
+
+    def __post_init__(self) -> None:
+        for name in ("webhook_timeout_seconds", "webhook_max_delay_seconds", "outbox_dead_after_hours"):
+            _require(getattr(self, name) > 0, self, name, "must be positive")
+
+
+@dataclass(frozen=True)
+class SmsSection:
+    """SMS to citizens, through `integrations.sms` (whose `SmsSettings` says what each field means)."""
+
+    provider: Literal["log", "http"] = env("POSTAL_TRACKER_SMS_PROVIDER", "log")
+    """`log` (logs a masked line, sends nothing) or `http` (a generic JSON gateway)."""
+    unaccented: bool = env("POSTAL_TRACKER_SMS_UNACCENTED", False)
+    """On: SMS without diacritics (GSM-7, one 160-character segment, cheaper)."""
+    url: str | None = env("POSTAL_TRACKER_SMS_URL", None)
+    """The gateway's endpoint (required for `http`)."""
+    method: Literal["POST", "PUT"] = env("POSTAL_TRACKER_SMS_METHOD", "POST")
+    """How the gateway is called."""
+    auth_header: str | None = env("POSTAL_TRACKER_SMS_AUTH_HEADER", None)
+    """e.g. `Authorization` or `X-API-Key`."""
+    auth_value: str | None = env("POSTAL_TRACKER_SMS_AUTH_VALUE", None, secret=True)
+    """e.g. `Bearer <token>`."""
+    sender: str | None = env("POSTAL_TRACKER_SMS_SENDER", None)
+    """The registered sender name (brandname), when the gateway wants it in each request."""
+    phone_field: str = env("POSTAL_TRACKER_SMS_PHONE_FIELD", "to")
+    """Name of the phone number in the gateway's JSON request."""
+    text_field: str = env("POSTAL_TRACKER_SMS_TEXT_FIELD", "text")
+    """Name of the message text in the gateway's JSON request."""
+    sender_field: str = env("POSTAL_TRACKER_SMS_SENDER_FIELD", "from")
+    """Name of the sender in the gateway's JSON request."""
+    message_id_field: str = env("POSTAL_TRACKER_SMS_MESSAGE_ID_FIELD", "id")
+    """Dotted path to the message id in the gateway's JSON answer."""
+    success_field: str | None = env("POSTAL_TRACKER_SMS_SUCCESS_FIELD", None)
+    """Dotted path to a status code in a 2xx answer, for gateways that answer 200 to errors."""
+    success_values: tuple[str, ...] = env("POSTAL_TRACKER_SMS_SUCCESS_VALUES", ())
+    """Comma-separated values of `success_field` that mean "accepted"."""
+    phone_format: Literal["e164", "digits"] = env("POSTAL_TRACKER_SMS_PHONE_FORMAT", "e164")
+    """`e164` (`+84912345678`) or `digits` (`84912345678`)."""
+    timeout: float = env("POSTAL_TRACKER_SMS_TIMEOUT", 10.0)
+    """Seconds to wait on each network step of one gateway request."""
+    max_age_hours: float = env("POSTAL_TRACKER_SMS_MAX_AGE_HOURS", 12.0)
+    """An SMS not sent by then is given up (news that late misleads)."""
+
+
+@dataclass(frozen=True)
+class GeocodingSection:
+    provider: str = env("POSTAL_TRACKER_GEOCODER", "off")
+    """`nominatim` geocodes booked addresses in the background (never during a booking); `off`
+    (the default) keeps the hamlet's centre. Off by default because the public OpenStreetMap
+    server allows one request a second and wants a contact: point `domain` at the province's
+    own server where there is one."""
+    domain: str = env("POSTAL_TRACKER_GEOCODER_DOMAIN", "nominatim.openstreetmap.org")
+    """Host (and `:port`) of the Nominatim server."""
+    scheme: str = env("POSTAL_TRACKER_GEOCODER_SCHEME", "https")
+    """`https`, or `http` for a server on the local network."""
+    timeout: float = env("POSTAL_TRACKER_GEOCODER_TIMEOUT", 3.0)
+    """Seconds to wait on each network step of one geocoding request."""
+    user_agent: str = env("POSTAL_TRACKER_GEOCODER_USER_AGENT", "postal-tracker")
+    """Sent with every request; the public server wants it to name the deployment (with a contact)."""
+    interval: float = env("POSTAL_TRACKER_GEOCODER_INTERVAL", 1.0)
+    """Seconds between two geocoding requests (the public server's limit is one a second)."""
+
+    @property
+    def enabled(self) -> bool:
+        return self.provider != "off"
+
+
+@dataclass(frozen=True)
+class LoggingSection:
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = env("POSTAL_TRACKER_LOG_LEVEL", "INFO")
+    """Lowest level written to the log (one JSON line per record)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, a section per concern. Build it with `from_env`; each section validates itself."""
+
+    database: DatabaseSection = field(default_factory=DatabaseSection)
+    auth: AuthSection = field(default_factory=AuthSection)
+    public: PublicSection = field(default_factory=PublicSection)
+    rules: RulesSection = field(default_factory=RulesSection)
+    delivery: DeliverySection = field(default_factory=DeliverySection)
+    sms: SmsSection = field(default_factory=SmsSection)
+    geocoding: GeocodingSection = field(default_factory=GeocodingSection)
+    logging: LoggingSection = field(default_factory=LoggingSection)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `environ` (default: `os.environ`); SettingsError names the first bad variable."""
+        env = os.environ if environ is None else environ
+        known = known_variables()
+        for name in sorted(env):
+            if name.startswith(PREFIX) and not name.startswith(IGNORED_PREFIX) and name not in known:
+                # Compared without the common prefix, which would make every name look close.
+                close = difflib.get_close_matches(name.removeprefix(PREFIX), [k.removeprefix(PREFIX) for k in known], 1)
+                hint = f"; did you mean {PREFIX}{close[0]}?" if close else f"; known: {', '.join(sorted(known))}"
+                raise SettingsError(f"unknown setting {name}{hint}")
+        sections: dict[str, Any] = {}
+        for section in fields(cls):
+            section_type = _section_types()[section.name]
+            hints = typing.get_type_hints(section_type)
+            values = {
+                f.name: _parse(f.metadata["env"], env[f.metadata["env"]], hints[f.name])
+                for f in fields(section_type)
+                if env.get(f.metadata["env"], "") != ""
+            }
+            sections[section.name] = section_type(**values)
+        return cls(**sections)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database.is_sqlite
 
     def with_jwt_secret(self) -> Settings:
         """Return settings with a usable JWT secret, or refuse to start.
@@ -112,22 +276,60 @@ class Settings:
         generate a secret once and keep it in a file beside the database, so a restart keeps
         everyone logged in; on PostgreSQL the operator must set one.
         """
-        if self.jwt_secret and self.jwt_secret.lower() not in PLACEHOLDER_SECRETS:
-            if len(self.jwt_secret) < 32:
+        secret = self.auth.jwt_secret
+        if secret and secret.lower() not in PLACEHOLDER_SECRETS:
+            if len(secret) < 32:
                 raise SettingsError("POSTAL_TRACKER_JWT_SECRET must be at least 32 characters")
             return self
-        if self.jwt_secret:
+        if secret:
             raise SettingsError("POSTAL_TRACKER_JWT_SECRET is a placeholder; set a real secret")
         if not self.is_sqlite:
             raise SettingsError("POSTAL_TRACKER_JWT_SECRET is required with PostgreSQL")
-        path = Path(self.sqlite_path() + ".jwt-secret") if self.sqlite_path() else None
-        if path is None:
-            return replace(self, jwt_secret=secrets.token_urlsafe(48))
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return replace(self, jwt_secret=path.read_text().strip())
+        sqlite_path = self.database.sqlite_path()
+        if sqlite_path is None:
+            secret = secrets.token_urlsafe(48)
+        else:
+            path = Path(sqlite_path + ".jwt-secret")
+            if not path.exists():
+                path.write_text(secrets.token_urlsafe(48))
+                path.chmod(0o600)
+            secret = path.read_text().strip()
+        return replace(self, auth=replace(self.auth, jwt_secret=secret))
 
-    def sqlite_path(self) -> str | None:
-        path = self.database_url.split("///", 1)[1] if "///" in self.database_url else ""
-        return None if path in ("", ":memory:") else path
+
+def _section_types() -> dict[str, type]:
+    hints = typing.get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in fields(Settings)}
+
+
+def known_variables() -> dict[str, Field[Any]]:
+    """Every variable this module reads, by its full name."""
+    return {f.metadata["env"]: f for section in _section_types().values() for f in fields(section)}
+
+
+TRUE = ("1", "true", "yes", "on")
+FALSE = ("0", "false", "no", "off")
+
+
+def _parse(name: str, raw: str, kind: Any) -> Any:
+    """`raw` as the field's type, or SettingsError naming the variable."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (types.UnionType, typing.Union):  # `X | None`: an empty value was already the default
+        return _parse(name, raw, next(a for a in args if a is not type(None)))
+    if origin is Literal:  # a choice, in any case (`post`, `warning`)
+        choice = next((a for a in args if str(a).lower() == raw.strip().lower()), None)
+        if choice is None:
+            raise SettingsError(f"{name} must be one of {', '.join(map(str, args))}, not {raw!r}")
+        return choice
+    if origin is tuple:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if kind is bool:
+        if raw.strip().lower() not in TRUE + FALSE:
+            raise SettingsError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
+        return raw.strip().lower() in TRUE
+    if kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    return raw

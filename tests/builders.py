@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from postal_tracker.lifecycle import s10_check_digit
+from postal_tracker.settings import Settings
 
 
 def pickup_body(**overrides: Any) -> dict[str, Any]:
@@ -32,3 +33,9 @@ def now_iso() -> str:
 
 def valid_number(serial: str = "12345678", indicator: str = "RR") -> str:
     return f"{indicator}{serial}{s10_check_digit(serial)}VN"
+
+
+def settings_from(**variables: object) -> Settings:
+    """Settings read as at start, from the variables without their prefix:
+    `settings_from(DATABASE_URL=url, DELIVERY_WORKER=0)`."""
+    return Settings.from_env({f"POSTAL_TRACKER_{name}": str(value) for name, value in variables.items()})

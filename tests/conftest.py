@@ -29,6 +29,7 @@ from postal_tracker.db import Database, utcnow
 from postal_tracker.models import Commune, Hamlet, User, table
 from postal_tracker.reference.seed import TAM_PHUOC, TAM_PHUOC_HAMLETS
 from postal_tracker.settings import Settings
+from tests.builders import settings_from
 
 POSTGRES_URL = os.environ.get("POSTAL_TRACKER_TEST_POSTGRES_URL")
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
@@ -68,8 +69,10 @@ def database(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url, jwt_secret=TEST_JWT_SECRET, public_rate_limit=10_000, sign_in_rate_limit=10_000
+    # No delivery loop in the shared app: the tests that deliver start one (or call `deliver_due`).
+    return settings_from(
+        DATABASE_URL=database_url, JWT_SECRET=TEST_JWT_SECRET, PUBLIC_RATE_LIMIT=10_000, SIGN_IN_RATE_LIMIT=10_000,
+        DELIVERY_WORKER=0,
     )
 
 

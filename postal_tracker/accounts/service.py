@@ -208,7 +208,7 @@ _PRINCIPAL_COLUMNS = (users.c.username, users.c.role, users.c.commune_id, users.
 def principal_for_user(db: Database, user_id: int, token_version: int) -> Principal | None:
     """The caller a valid token names, as the database has them now (one primary-key read):
     None when the account is gone, disabled, or its tokens were superseded."""
-    with db.read() as conn:
+    with db.lookup() as conn:
         row = conn.execute(sa.select(*_PRINCIPAL_COLUMNS).where(users.c.id == user_id)).first()
     if row is None or not row.active or row.token_version != token_version:
         return None

@@ -14,7 +14,7 @@ from postal_tracker.booking.schemas import (
     ReturnOnlyBooked,
     ReturnRequest,
 )
-from postal_tracker.deps import DB, AppSettings, CurrentUser, IdempotencyKey, RowId
+from postal_tracker.deps import DB, CurrentUser, IdempotencyKey, RowId, Rules
 from postal_tracker.idempotency import run_once
 from postal_tracker.places.worker import kick_geocoding
 
@@ -25,14 +25,14 @@ class BookingController(Controller):
 
     @post("/pickups", guards=[BOOKERS], sync_to_thread=True)
     def book_pickup(
-        self, request: Request, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PickupRequest],
+        self, request: Request, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[PickupRequest],
         idempotency_key: IdempotencyKey = None,
     ) -> PickupBooked:  # fmt: skip
         """Book the collection of a dossier at the citizen's home (and later its return)."""
         answer = run_once(
             db, user.key, idempotency_key, "pickups", data.model_dump(mode="json"),
             lambda conn: service.book_pickup(
-                conn, user, data, settings.service_indicator, settings.max_delivery_attempts
+                conn, user, data, rules
             ),
         )  # fmt: skip
         kick_geocoding(request.app.state)  # committed: the address may now be geocoded, off this request
@@ -40,14 +40,14 @@ class BookingController(Controller):
 
     @post("/returns", guards=[BOOKERS], sync_to_thread=True)
     def book_return_only(
-        self, request: Request, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[ReturnRequest],
+        self, request: Request, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[ReturnRequest],
         idempotency_key: IdempotencyKey = None,
     ) -> ReturnOnlyBooked:  # fmt: skip
         """A return-only dossier, for a citizen who applied at the desk or online."""
         answer = run_once(
             db, user.key, idempotency_key, "returns", data.model_dump(mode="json"),
             lambda conn: service.book_return_only(
-                conn, user, data, settings.service_indicator, settings.max_delivery_attempts
+                conn, user, data, rules
             ),
         )  # fmt: skip
         kick_geocoding(request.app.state)
@@ -55,19 +55,19 @@ class BookingController(Controller):
 
     @post("/dossiers/{dossier_id:int}/return", guards=[BOOKERS], sync_to_thread=True)
     def book_return(
-        self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: RowId,
+        self, db: DB, rules: Rules, user: CurrentUser, dossier_id: RowId,
         idempotency_key: IdempotencyKey = None,
     ) -> ReturnBooked:  # fmt: skip
         """The result is ready at the desk: book the return leg with a new tracking number."""
         return run_once(
             db, user.key, idempotency_key, f"dossiers/{dossier_id}/return", {},
             lambda conn: service.book_return(
-                conn, user, dossier_id, settings.service_indicator, settings.max_delivery_attempts
+                conn, user, dossier_id, rules
             ),
         )  # fmt: skip
 
     @get("/dossiers/{dossier_id:int}", guards=[allow(Role.CLERK, Role.INTEGRATION)], sync_to_thread=True)
-    def dossier(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: RowId) -> DossierView:
+    def dossier(self, db: DB, rules: Rules, user: CurrentUser, dossier_id: RowId) -> DossierView:
         """A dossier with both legs."""
         with db.read() as conn:
-            return service.dossier_view(conn, user, dossier_id, settings.max_delivery_attempts)
+            return service.dossier_view(conn, user, dossier_id, rules)

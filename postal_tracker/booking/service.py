@@ -19,6 +19,7 @@ from postal_tracker.models import Dossier, Event, Hamlet, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.places.service import cached_coordinates
 from postal_tracker.reference.service import get_hamlet, get_procedure
+from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import shipment_view
 
 dossiers = table(Dossier)
@@ -130,7 +131,7 @@ def _dossier_row(conn: Connection, dossier_id: int) -> sa.Row:
 
 
 def book_pickup(
-    conn: Connection, principal: Principal, req: PickupRequest, service_indicator: str, max_attempts: int
+    conn: Connection, principal: Principal, req: PickupRequest, rules: RulesSection
 ) -> dict[str, Any]:
     extra: dict[str, Any] = {
         "return_by_post": req.return_by_post,
@@ -148,18 +149,18 @@ def book_pickup(
     dossier = _dossier_row(conn, dossier_id)
     scheduled = req.requested_date or local_today()
     shipment = _new_shipment(
-        conn, principal, dossier_id, dossier, Leg.PICKUP, dossier.hamlet_code, scheduled, service_indicator
+        conn, principal, dossier_id, dossier, Leg.PICKUP, dossier.hamlet_code, scheduled, rules.service_indicator
     )
     return {
         "dossier_id": dossier_id,
-        "shipment": shipment_view(conn, shipment, max_attempts),
+        "shipment": shipment_view(conn, shipment, rules),
         "label_url": f"/api/v1/shipments/{shipment.tracking_no}/label.pdf",
         "receipt_url": f"/api/v1/dossiers/{dossier_id}/receipt.pdf",
     }
 
 
 def book_return(
-    conn: Connection, principal: Principal, dossier_id: int, service_indicator: str, max_attempts: int
+    conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection
 ) -> dict[str, Any]:
     """The result is ready at the desk: book its way back to the citizen."""
     dossier = conn.execute(
@@ -182,20 +183,20 @@ def book_return(
         conn.execute(dossiers.update().where(dossiers.c.id == dossier_id).values(return_by_post=True))
     shipment = _new_shipment(
         conn, principal, dossier_id, dossier, Leg.RETURN,
-        dossier.delivery_hamlet_code or dossier.hamlet_code, local_today(), service_indicator,
+        dossier.delivery_hamlet_code or dossier.hamlet_code, local_today(), rules.service_indicator,
     )  # fmt: skip
-    return {"shipment": shipment_view(conn, shipment, max_attempts)}
+    return {"shipment": shipment_view(conn, shipment, rules)}
 
 
 def book_return_only(
-    conn: Connection, principal: Principal, req: ReturnRequest, service_indicator: str, max_attempts: int
+    conn: Connection, principal: Principal, req: ReturnRequest, rules: RulesSection
 ) -> dict[str, Any]:
     dossier_id, _ = _new_dossier(conn, principal, req, return_by_post=True)
-    answer = book_return(conn, principal, dossier_id, service_indicator, max_attempts)
+    answer = book_return(conn, principal, dossier_id, rules)
     return {"dossier_id": dossier_id, **answer, "receipt_url": f"/api/v1/dossiers/{dossier_id}/receipt.pdf"}
 
 
-def dossier_view(conn: Connection, principal: Principal, dossier_id: int, max_attempts: int) -> dict[str, Any]:
+def dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     dossier = conn.execute(
         sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
     ).first()
@@ -229,7 +230,7 @@ def dossier_view(conn: Connection, principal: Principal, dossier_id: int, max_at
         "sms_opt_out": dossier.sms_opt_out,
         "created_at": dossier.created_at,
         "receipt_url": f"/api/v1/dossiers/{dossier.id}/receipt.pdf",
-        "legs": {row.leg: shipment_view(conn, row, max_attempts) for row in legs},
+        "legs": {row.leg: shipment_view(conn, row, rules) for row in legs},
     }
     if dossier.delivery_hamlet_code:
         view["delivery_address"] = {

@@ -33,7 +33,6 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -51,7 +50,7 @@ from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import DeliveryAttempt, OutboxMessage, table
 from postal_tracker.outbox import SMS, WEBHOOK
 from postal_tracker.personal import mask_phone
-from postal_tracker.settings import Settings, SettingsError
+from postal_tracker.settings import Settings, SettingsError, SmsSection
 from postal_tracker.shipments.service import parse_tracking_no
 
 log = logging.getLogger("postal_tracker.delivery")
@@ -62,43 +61,18 @@ attempts_log = table(DeliveryAttempt)
 STATUSES = ("pending", "delivered", "dead")
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
-
-
-def sms_settings_from(extra: dict[str, str]) -> SmsSettings:
-    """`POSTAL_TRACKER_SMS_*` variables (they arrive in `Settings.extra` as `sms_*`)."""
-
-    def get(name: str) -> str | None:
-        return extra.get(f"sms_{name}") or None
-
+def sms_settings_from(section: SmsSection) -> SmsSettings:
+    """The SMS client's settings from the `POSTAL_TRACKER_SMS_*` variables; SettingsError if unusable."""
     try:
-        return _sms_settings(get)
+        return SmsSettings(
+            provider=section.provider, unaccented=section.unaccented, url=section.url, method=section.method,
+            auth_header=section.auth_header, auth_value=section.auth_value, sender=section.sender,
+            phone_field=section.phone_field, text_field=section.text_field, sender_field=section.sender_field,
+            message_id_field=section.message_id_field, success_field=section.success_field,
+            success_values=section.success_values, phone_format=section.phone_format, timeout_s=section.timeout,
+        )
     except ValueError as exc:
         raise SettingsError(f"POSTAL_TRACKER_SMS_*: {exc}") from None
-
-
-def _sms_settings(get: Callable[[str], str | None]) -> SmsSettings:
-    success_values = tuple(v.strip() for v in (get("success_values") or "").split(",") if v.strip())
-    return SmsSettings(
-        provider=(get("provider") or "log"),  # type: ignore[arg-type]
-        unaccented=_flag(get("unaccented"), False),
-        url=get("url"),
-        method=(get("method") or "POST").upper(),  # type: ignore[arg-type]
-        auth_header=get("auth_header"),
-        auth_value=get("auth_value"),
-        sender=get("sender"),
-        phone_field=get("phone_field") or "to",
-        text_field=get("text_field") or "text",
-        sender_field=get("sender_field") or "from",
-        message_id_field=get("message_id_field") or "id",
-        success_field=get("success_field"),
-        success_values=success_values,
-        phone_format=(get("phone_format") or "e164"),  # type: ignore[arg-type]
-        timeout_s=float(get("timeout") or 10),
-    )
 
 
 @dataclass(frozen=True)
@@ -120,16 +94,16 @@ class DeliveryConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> DeliveryConfig:
-        extra = settings.extra
+        delivery = settings.delivery
         values: dict[str, Any] = {
-            "webhook_url": settings.webhook_url,
-            "webhook_secret": settings.webhook_secret,
-            "timeout_s": float(settings.webhook_timeout_seconds),
-            "max_delay_s": float(settings.webhook_max_delay_seconds),
-            "dead_after": timedelta(hours=settings.outbox_dead_after_hours),
-            "sms_dead_after": timedelta(hours=float(extra.get("sms_max_age_hours") or 12)),
-            "public_base_url": settings.public_base_url.rstrip("/"),
-            "sms": sms_settings_from(extra),
+            "webhook_url": delivery.webhook_url,
+            "webhook_secret": delivery.webhook_secret,
+            "timeout_s": delivery.webhook_timeout_seconds,
+            "max_delay_s": delivery.webhook_max_delay_seconds,
+            "dead_after": timedelta(hours=delivery.outbox_dead_after_hours),
+            "sms_dead_after": timedelta(hours=settings.sms.max_age_hours),
+            "public_base_url": settings.public.base_url.rstrip("/"),
+            "sms": sms_settings_from(settings.sms),
         }
         values.update(overrides)
         config = cls(**values)

@@ -42,17 +42,17 @@ class DocumentController(Controller):
         size: FromQuery[LabelSize] = "a6",
     ) -> Response[bytes]:  # fmt: skip
         """A parcel's label: 100 x 150 mm for thermal printers (`a6`) or on an A4 sheet (`a4`)."""
-        return pdf_response(service.label_pdf(db, user, tracking_no, size, settings))
+        return pdf_response(service.label_pdf(db, user, tracking_no, size, settings.public))
 
     @post("/labels", status_code=200, guards=[PRINTERS], sync_to_thread=True)
     def labels(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[LabelBatch]) -> Response[bytes]:
         """Up to 500 labels in one PDF, in the order given (A4: four a sheet). All or nothing."""
-        return pdf_response(service.labels_pdf(db, user, data.tracking_nos, data.size, settings))
+        return pdf_response(service.labels_pdf(db, user, data.tracking_nos, data.size, settings.public))
 
     @get("/dossiers/{dossier_id:int}/receipt.pdf", guards=[PRINTERS], sync_to_thread=True)
     def receipt(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: RowId) -> Response[bytes]:
         """The citizen's receipt (biên nhận), signed at pickup by the citizen and the postman."""
-        return pdf_response(service.receipt_pdf(db, user, dossier_id, settings))
+        return pdf_response(service.receipt_pdf(db, user, dossier_id, settings.public))
 
     @get("/handovers/{handover_ref:str}", guards=[STAFF], sync_to_thread=True)
     def handover(self, db: DB, user: CurrentUser, handover_ref: FromPath[str]) -> Response[HandoverView]:

@@ -39,7 +39,7 @@ from postal_tracker.localtime import local_date
 from postal_tracker.models import Commune, Dossier, Handover, Shipment, User, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.personal import display_phone
-from postal_tracker.settings import Settings
+from postal_tracker.settings import PublicSection
 from postal_tracker.shipments.service import parse_tracking_no
 
 communes = table(Commune)
@@ -54,10 +54,6 @@ users = table(User)
 class PdfDocument:
     filename: str
     content: bytes
-
-
-def tracking_url(settings: Settings, tracking_no: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/track?no={tracking_no}"
 
 
 def _commune(conn: Connection, commune_id: int) -> sa.Row:
@@ -116,7 +112,7 @@ _LABEL_COLUMNS = (
 )
 
 
-def _label_data(row: Any, commune: sa.Row, settings: Settings) -> LabelData:
+def _label_data(row: Any, commune: sa.Row, public: PublicSection) -> LabelData:
     citizen_home = _citizen_at_home(row, commune)
     if row.leg == Leg.PICKUP:
         sender, recipient, hamlet_name = citizen_home, _desk(commune), row.hamlet_name
@@ -137,7 +133,7 @@ def _label_data(row: Any, commune: sa.Row, settings: Settings) -> LabelData:
         procedure_name=row.procedure_name,
         fee_vnd=fee,
         booked_on=local_date(row.created_at),
-        tracking_url=tracking_url(settings, row.tracking_no),
+        tracking_url=public.tracking_url(row.tracking_no),
     )
 
 
@@ -159,7 +155,7 @@ def _parse_all(raw_numbers: Sequence[str]) -> list[str]:
 
 
 def labels_pdf(
-    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, settings: Settings
+    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, public: PublicSection
 ) -> PdfDocument:
     """Every label in one PDF, in the order asked (a number asked twice is printed twice).
 
@@ -167,15 +163,15 @@ def labels_pdf(
     commune is 404, each listing the offending numbers.
     """
     numbers = _parse_all(raw_numbers)
-    return PdfDocument(f"labels-{len(numbers)}.pdf", _render_labels(db, principal, numbers, size, settings))
+    return PdfDocument(f"labels-{len(numbers)}.pdf", _render_labels(db, principal, numbers, size, public))
 
 
-def label_pdf(db: Database, principal: Principal, raw_number: str, size: str, settings: Settings) -> PdfDocument:
+def label_pdf(db: Database, principal: Principal, raw_number: str, size: str, public: PublicSection) -> PdfDocument:
     number = parse_tracking_no(raw_number)
-    return PdfDocument(f"label-{number}.pdf", _render_labels(db, principal, [number], size, settings))
+    return PdfDocument(f"label-{number}.pdf", _render_labels(db, principal, [number], size, public))
 
 
-def _render_labels(db: Database, principal: Principal, numbers: list[str], size: str, settings: Settings) -> bytes:
+def _render_labels(db: Database, principal: Principal, numbers: list[str], size: str, public: PublicSection) -> bytes:
     with db.read() as conn:
         commune = _commune(conn, principal.commune_id)
         rows = conn.execute(
@@ -183,7 +179,7 @@ def _render_labels(db: Database, principal: Principal, numbers: list[str], size:
             .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)))
         )
-        found = {row.tracking_no: _label_data(row, commune, settings) for row in rows}
+        found = {row.tracking_no: _label_data(row, commune, public) for row in rows}
     unknown = list(dict.fromkeys(n for n in numbers if n not in found))
     if len(numbers) == 1 and unknown:
         raise NotFound(f"no parcel with tracking number {unknown[0]}", unknown=unknown)
@@ -198,7 +194,7 @@ def _render_labels(db: Database, principal: Principal, numbers: list[str], size:
 # --- Receipt ------------------------------------------------------------------------------------
 
 
-def receipt_pdf(db: Database, principal: Principal, dossier_id: int, settings: Settings) -> PdfDocument:
+def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: PublicSection) -> PdfDocument:
     """The citizen's receipt (biên nhận): documents, both legs' numbers, fee, expected pickup date."""
     with db.read() as conn:
         dossier = conn.execute(
@@ -230,7 +226,7 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, settings: S
         fee_vnd=dossier.fee_vnd,
         booked_at=dossier.created_at,
         expected_pickup_date=(dossier.requested_date or local_date(dossier.created_at)) if pickup else None,
-        tracking_url=tracking_url(settings, first.tracking_no) if first else f"{settings.public_base_url}/track",
+        tracking_url=public.tracking_url(first.tracking_no) if first else f"{public.base_url.rstrip('/')}/track",
         portal_dossier_no=dossier.portal_dossier_no,
     )
     return PdfDocument(f"receipt-{dossier.id}.pdf", render_receipt(data))

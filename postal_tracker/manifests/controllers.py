@@ -9,7 +9,7 @@ from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
 
 from postal_tracker.accounts.auth import STAFF
-from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.deps import DB, CurrentUser, Rules
 from postal_tracker.localtime import local_today
 from postal_tracker.manifests import service
 from postal_tracker.manifests.schemas import Manifest
@@ -22,7 +22,7 @@ class ManifestController(Controller):
 
     @get("/manifests", sync_to_thread=True)
     def manifest(
-        self, db: DB, settings: AppSettings, user: CurrentUser,
+        self, db: DB, rules: Rules, user: CurrentUser,
         kind: FromQuery[service.ManifestKind],
         date: Annotated[dt.date | None, QueryParameter(description="Local date, YYYY-MM-DD (default: today)")] = None,
         postman: Annotated[str | None, QueryParameter(max_length=64, description="Id, username or `me`")] = None,
@@ -32,7 +32,7 @@ class ManifestController(Controller):
         # (Parameters carry their query names, so that validation errors name what the client sent.)
         day = date or local_today()
         if format == "pdf":
-            document = service.manifest_pdf(db, user, day, kind, postman, settings.max_delivery_attempts)
+            document = service.manifest_pdf(db, user, day, kind, postman, rules)
             return Response(
                 document.content,
                 media_type="application/pdf",
@@ -41,4 +41,4 @@ class ManifestController(Controller):
                     "Cache-Control": "private, no-store",  # names and phones
                 },
             )
-        return Response(service.manifest(db, user, day, kind, postman, settings.max_delivery_attempts))
+        return Response(service.manifest(db, user, day, kind, postman, rules))

@@ -36,6 +36,7 @@ from postal_tracker.lifecycle import NEXT_STEP_TEXT_VI, REASONS, Leg, Reason, St
 from postal_tracker.manifests.tour import plan_tour
 from postal_tracker.models import Commune, Dossier, Hamlet, Shipment, table
 from postal_tracker.personal import display_phone
+from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import reason_view
 
 communes = table(Commune)
@@ -67,7 +68,7 @@ class _Plan:
     postman_name: str | None
 
 
-def _rows(conn: Connection, commune_id: int, day: date, kind: str, max_attempts: int, postman_id: int | None):
+def _rows(conn: Connection, commune_id: int, day: date, kind: str, rules: RulesSection, postman_id: int | None):
     leg, statuses = KINDS[kind]
     postman = sa.func.coalesce(shipments.c.postman_id, hamlets.c.default_postman_id)
     query = (
@@ -88,7 +89,7 @@ def _rows(conn: Connection, commune_id: int, day: date, kind: str, max_attempts:
             shipments.c.commune_id == commune_id,
             shipments.c.leg == leg.value,
             shipments.c.status.in_([s.value for s in statuses]),
-            shipments.c.attempts < max_attempts,
+            shipments.c.attempts < rules.max_delivery_attempts,
             sa.or_(shipments.c.scheduled_date.is_(None), shipments.c.scheduled_date <= day),
             # After a failed delivery, attempts are REATTEMPT_WORKING_DAYS apart (set by the scan).
             sa.or_(shipments.c.next_attempt_on.is_(None), shipments.c.next_attempt_on <= day),
@@ -138,7 +139,7 @@ def _stop(row: Any) -> dict[str, Any]:
 
 
 def _plan(
-    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, max_attempts: int
+    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, rules: RulesSection
 ) -> _Plan:
     with db.read() as conn:
         commune = conn.execute(sa.select(communes).where(communes.c.id == principal.commune_id)).one()
@@ -146,7 +147,7 @@ def _plan(
         if postman_ref is not None:
             ref = str(principal.id) if postman_ref.strip() == "me" and principal.user_id else postman_ref
             postman = postman_by_ref(conn, principal.commune_id, ref)
-        rows = _rows(conn, principal.commune_id, day, kind, max_attempts, None if postman is None else postman.id)
+        rows = _rows(conn, principal.commune_id, day, kind, rules, None if postman is None else postman.id)
 
     start = (commune.post_office_lat, commune.post_office_lon)
     unordered = [_stop(row) for row in rows]
@@ -180,17 +181,17 @@ def _plan(
 
 
 def manifest(
-    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, max_attempts: int
+    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, rules: RulesSection
 ) -> dict[str, Any]:
     """The manifest as JSON: `{date, kind, postman, start, stops, total_km, ...}`."""
-    return _plan(db, principal, day, kind, postman_ref, max_attempts).view
+    return _plan(db, principal, day, kind, postman_ref, rules).view
 
 
 def manifest_pdf(
-    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, max_attempts: int
+    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, rules: RulesSection
 ) -> PdfFile:
     """The printable manifest (A4 portrait, a signature column), in route order."""
-    plan = _plan(db, principal, day, kind, postman_ref, max_attempts)
+    plan = _plan(db, principal, day, kind, postman_ref, rules)
     stops = [
         ManifestStop(
             order=s["order"],

@@ -32,7 +32,7 @@ from integrations.geocoding import AddressParts, GeocoderSettings, cache_key, ge
 from postal_tracker.db import Database, utcnow
 from postal_tracker.lifecycle import FINAL_STATUSES
 from postal_tracker.models import Commune, Dossier, GeocodeCacheEntry, Shipment, table
-from postal_tracker.settings import Settings, SettingsError
+from postal_tracker.settings import GeocodingSection, SettingsError
 
 log = logging.getLogger("postal_tracker.places")
 
@@ -49,17 +49,17 @@ SCAN_LIMIT = 5000
 """Dossiers read by one pass, newest first (far more than a commune has on its rounds)."""
 
 
-def geocoder_settings(settings: Settings) -> GeocoderSettings | None:
+def geocoder_settings(settings: GeocodingSection) -> GeocoderSettings | None:
     """The geocoder client's settings, or None when geocoding is off; SettingsError if unusable."""
-    if settings.geocoder == "off":
+    if not settings.enabled:
         return None
     try:
         return GeocoderSettings(
-            provider=settings.geocoder,
-            domain=settings.geocoder_domain,
-            scheme=settings.geocoder_scheme,
-            timeout=float(settings.geocoder_timeout),
-            user_agent=settings.geocoder_user_agent,
+            provider=settings.provider,
+            domain=settings.domain,
+            scheme=settings.scheme,
+            timeout=settings.timeout,
+            user_agent=settings.user_agent,
         )
     except ValueError as exc:
         raise SettingsError(f"POSTAL_TRACKER_GEOCODER*: {exc} (or set POSTAL_TRACKER_GEOCODER=off)") from None
@@ -165,7 +165,7 @@ def _move_found(db: Database, addresses: list[_Address], entries: dict[str, sa.R
 
 def geocode_pending(
     db: Database,
-    settings: Settings,
+    settings: GeocodingSection,
     geocoder: Nominatim | None = None,
     *,
     commune_id: int | None = None,
@@ -193,12 +193,12 @@ def geocode_pending(
     for key, address in list(to_ask.items())[:limit]:
         if stop is not None and stop.is_set():
             break
-        if asked and settings.geocoder_interval > 0:
+        if asked and settings.interval > 0:
             if stop is not None:
-                if stop.wait(settings.geocoder_interval):
+                if stop.wait(settings.interval):
                     break
             else:
-                time.sleep(settings.geocoder_interval)
+                time.sleep(settings.interval)
         geocoder = geocoder or make_geocoder(config)
         result = geocode(config, address.parts, near=address.near, geocoder=geocoder)
         asked += 1

@@ -15,7 +15,7 @@ from integrations.geocoding import make_geocoder
 from postal_tracker.background import BackgroundLoop
 from postal_tracker.db import Database
 from postal_tracker.places.service import PASS_LIMIT, geocode_pending, geocoder_settings
-from postal_tracker.settings import Settings
+from postal_tracker.settings import GeocodingSection
 
 log = logging.getLogger("postal_tracker.places")
 
@@ -25,8 +25,8 @@ POLL_S = 30.0
 class GeocodingWorker(BackgroundLoop):
     name = "geocoding"
 
-    def __init__(self, db: Database, settings: Settings, *, poll_s: float = POLL_S) -> None:
-        super().__init__(poll_s, stop_timeout_s=settings.geocoder_timeout * 2 + 2)
+    def __init__(self, db: Database, settings: GeocodingSection, *, poll_s: float = POLL_S) -> None:
+        super().__init__(poll_s, stop_timeout_s=settings.timeout * 2 + 2)
         self.db = db
         self.settings = settings
         self.config = geocoder_settings(settings)  # refuses unusable settings at start-up

@@ -5,7 +5,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from postal_tracker.accounts.auth import INTEGRATIONS
-from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.deps import DB, CurrentUser, Rules
 from postal_tracker.portal import service
 from postal_tracker.portal.schemas import (
     PortalDossierBooked,
@@ -29,11 +29,11 @@ class PortalController(Controller):
         sync_to_thread=True,
     )
     def dossiers(
-        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PortalDossierRequest]
+        self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[PortalDossierRequest]
     ) -> Response[PortalDossierBooked]:
         """Book the pickup of a dossier submitted on the portal (idempotent on `portal_dossier_no`)."""
         created, answer = service.book_dossier(
-            db, user, data, settings.service_indicator, settings.max_delivery_attempts
+            db, user, data, rules
         )
         return Response(answer, status_code=201 if created else 200)
 
@@ -43,10 +43,10 @@ class PortalController(Controller):
         sync_to_thread=True,
     )
     def results(
-        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[PortalResultRequest]
+        self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[PortalResultRequest]
     ) -> Response[PortalResultBooked]:
         """The result is ready at the desk: book its return (a return-only dossier if unknown here)."""
         created, answer = service.book_result(
-            db, user, data, settings.service_indicator, settings.max_delivery_attempts
+            db, user, data, rules
         )
         return Response(answer, status_code=201 if created else 200)

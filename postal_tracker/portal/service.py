@@ -23,6 +23,7 @@ from postal_tracker.errors import Conflict, InvalidInput
 from postal_tracker.lifecycle import Leg
 from postal_tracker.models import Dossier, Shipment, table
 from postal_tracker.portal.schemas import PortalDossierRequest, PortalResultRequest
+from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import shipment_view
 
 dossiers = table(Dossier)
@@ -64,7 +65,7 @@ def _once(db: Database, attempt: Callable[[Connection], tuple[bool, dict]]) -> t
 
 
 def book_dossier(
-    db: Database, principal: Principal, req: PortalDossierRequest, service_indicator: str, max_attempts: int
+    db: Database, principal: Principal, req: PortalDossierRequest, rules: RulesSection
 ) -> tuple[bool, dict[str, Any]]:
     """`(created, answer)`: the pickup booked now, or the one booked for this number before."""
 
@@ -73,7 +74,7 @@ def book_dossier(
         if existing is None:
             answer = _booking(
                 conn, principal.commune_id, req.portal_dossier_no,
-                lambda: booking.book_pickup(conn, principal, req, service_indicator, max_attempts),
+                lambda: booking.book_pickup(conn, principal, req, rules),
             )  # fmt: skip
             return True, {**answer, "duplicate": False}
         pickup = _leg(conn, existing.id, Leg.PICKUP)
@@ -84,7 +85,7 @@ def book_dossier(
             )  # fmt: skip
         return False, {
             "dossier_id": existing.id,
-            "shipment": shipment_view(conn, pickup, max_attempts),
+            "shipment": shipment_view(conn, pickup, rules),
             "label_url": f"/api/v1/shipments/{pickup.tracking_no}/label.pdf",
             "receipt_url": f"/api/v1/dossiers/{existing.id}/receipt.pdf",
             "duplicate": True,
@@ -94,7 +95,7 @@ def book_dossier(
 
 
 def book_result(
-    db: Database, principal: Principal, req: PortalResultRequest, service_indicator: str, max_attempts: int
+    db: Database, principal: Principal, req: PortalResultRequest, rules: RulesSection
 ) -> tuple[bool, dict[str, Any]]:
     """The result is ready: book the return leg (or a return-only dossier); once per number."""
 
@@ -115,16 +116,16 @@ def book_result(
             )  # fmt: skip
             answer = _booking(
                 conn, principal.commune_id, req.portal_dossier_no,
-                lambda: booking.book_return_only(conn, principal, only, service_indicator, max_attempts),
+                lambda: booking.book_return_only(conn, principal, only, rules),
             )  # fmt: skip
             return True, {**answer, "return_only": True, "duplicate": False}
         returned = _leg(conn, existing.id, Leg.RETURN)
         if returned is not None:
             return False, {
-                "dossier_id": existing.id, "shipment": shipment_view(conn, returned, max_attempts),
+                "dossier_id": existing.id, "shipment": shipment_view(conn, returned, rules),
                 "return_only": _leg(conn, existing.id, Leg.PICKUP) is None, "duplicate": True,
             }  # fmt: skip
-        answer = booking.book_return(conn, principal, existing.id, service_indicator, max_attempts)
+        answer = booking.book_return(conn, principal, existing.id, rules)
         return True, {"dossier_id": existing.id, **answer, "return_only": False, "duplicate": False}
 
     return _once(db, attempt)

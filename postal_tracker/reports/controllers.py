@@ -9,7 +9,7 @@ from litestar.params import FromQuery, QueryParameter
 from postal_tracker.accounts.auth import allow
 from postal_tracker.accounts.service import Role
 from postal_tracker.communes.service import scope_commune
-from postal_tracker.deps import DB, AppSettings, CurrentUser
+from postal_tracker.deps import DB, CurrentUser
 from postal_tracker.localtime import local_today
 from postal_tracker.reports import documents, service
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
@@ -34,14 +34,14 @@ class ReportController(Controller):
 
     @get("/monthly", guards=[allow(Role.SUPERVISOR, Role.ADMIN)], sync_to_thread=True)
     def monthly(
-        self, db: DB, settings: AppSettings, user: CurrentUser, month: FromQuery[str],
+        self, db: DB, user: CurrentUser, month: FromQuery[str],
         format: FromQuery[Literal["json", "csv", "pdf"]] = "json", commune: CommuneQuery = None,
     ) -> Response[MonthlyReport]:  # fmt: skip
         """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF); the admin
         reads any commune's with `?commune=CODE`."""
         with db.read() as conn:
             commune_id = scope_commune(conn, user, commune)
-        report = service.monthly_report(db, settings, commune_id, month)
+        report = service.monthly_report(db, commune_id, month)
         headers = {}
         if format != "json":
             headers["Content-Disposition"] = f'attachment; filename="bao-cao-{report["month"]}.{format}"'

@@ -40,7 +40,6 @@ from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
 from postal_tracker.localtime import day_bounds, month_bounds
 from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
-from postal_tracker.settings import Settings
 
 events = table(Event)
 shipments = table(Shipment)
@@ -275,12 +274,12 @@ def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
     }
 
 
-def monthly_report(db: Database, settings: Settings, commune_id: int, month: str) -> dict[str, Any]:
+def monthly_report(db: Database, commune_id: int, month: str) -> dict[str, Any]:
     with db.read() as conn:
         return monthly(conn, commune_id, month)
 
 
-def write_monthly_file(db: Database, settings: Settings, commune_id: int, month: str, out: str) -> Path:
+def write_monthly_file(db: Database, commune_id: int, month: str, out: str) -> Path:
     """`postal-tracker report monthly`: the same JSON, CSV or PDF as the API, by extension."""
     from postal_tracker.reports import documents
 
@@ -288,6 +287,6 @@ def write_monthly_file(db: Database, settings: Settings, commune_id: int, month:
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("json", "csv", "pdf"):
         raise InvalidInput("the output file ends in .json, .csv or .pdf", field="out")
-    report = monthly_report(db, settings, commune_id, month)
+    report = monthly_report(db, commune_id, month)
     path.write_bytes(documents.render(report, kind))
     return path

@@ -8,7 +8,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from postal_tracker.accounts.auth import DESK, SCANNERS
-from postal_tracker.deps import DB, AppSettings, CurrentUser, IdempotencyKey, Offset, RowId
+from postal_tracker.deps import DB, CurrentUser, IdempotencyKey, Offset, RowId, Rules
 from postal_tracker.errors import PROBLEM_JSON
 from postal_tracker.idempotency import run_once
 from postal_tracker.scanning import service
@@ -22,7 +22,6 @@ from postal_tracker.scanning.schemas import (
     ScanExceptionPage,
     ScanRefused,
 )
-from postal_tracker.settings import Settings
 
 
 class ScanBatch(BaseModel):
@@ -43,26 +42,22 @@ SCAN_RESPONSES = {
 }
 
 
-def rules_of(settings: Settings) -> service.Rules:
-    return service.Rules.from_settings(settings)
-
-
 class ScanController(Controller):
     path = "/api/v1"
     tags = ["scans"]
     guards = [SCANNERS]
 
     @post("/scans", responses=SCAN_RESPONSES, sync_to_thread=True)
-    def scan(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[Any]) -> Response[ScanAccepted]:
+    def scan(self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[Any]) -> Response[ScanAccepted]:
         """Record one hand-over scan; the same `scan_id` again returns the first result."""
-        outcome = service.record_scan(db, user, data, rules_of(settings))
+        outcome = service.record_scan(db, user, data, rules)
         media_type = PROBLEM_JSON if outcome.http_status >= 400 else "application/json"
         return Response(outcome.body, status_code=outcome.http_status, media_type=media_type)
 
     @post("/scans/batch", status_code=200, sync_to_thread=True)
-    def batch(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[ScanBatch]) -> BatchAnswer:
+    def batch(self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[ScanBatch]) -> BatchAnswer:
         """An offline scanner's queue, applied in order of scan time."""
-        return {"results": service.record_batch(db, user, data.scans, rules_of(settings))}
+        return {"results": service.record_batch(db, user, data.scans, rules)}
 
     @get("/scans/exceptions", guards=[DESK], sync_to_thread=True)
     def exceptions(
@@ -80,11 +75,11 @@ class ScanController(Controller):
 
     @post("/handovers", sync_to_thread=True)
     def handover(
-        self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[HandoverRequest],
+        self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[HandoverRequest],
         idempotency_key: IdempotencyKey = None,
     ) -> HandoverRecorded:  # fmt: skip
         """Hand many parcels over between postman and desk at once: all of them, or none."""
         return run_once(
             db, user.key, idempotency_key, "handovers", data.model_dump(mode="json"),
-            lambda conn: service.record_handover(conn, user, data, rules_of(settings)),
+            lambda conn: service.record_handover(conn, user, data, rules),
         )  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pydantic
@@ -36,7 +36,7 @@ from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.outbox import status_changed
 from postal_tracker.scanning.schemas import HandoverRequest, ScanRequest
-from postal_tracker.settings import Settings
+from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
 from postal_tracker.workdays import next_attempt_on, transit_due_at
 
@@ -54,21 +54,6 @@ class ScanOutcome:
     body: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Rules:
-    max_attempts: int
-    clock_skew: timedelta
-    transit_working_days: int = 1
-    reattempt_working_days: int = 2
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Rules:
-        return cls(
-            settings.max_delivery_attempts, timedelta(seconds=settings.scan_clock_skew_seconds),
-            settings.transit_working_days, settings.reattempt_working_days,
-        )  # fmt: skip
-
-
 def _scan_id_of(raw: Any) -> str | None:
     try:
         return str(uuid.UUID(str(raw.get("scan_id"))))
@@ -76,7 +61,7 @@ def _scan_id_of(raw: Any) -> str | None:
         return None
 
 
-def validate_scan(raw: Any, now: datetime, rules: Rules) -> tuple[ScanRequest, str]:
+def validate_scan(raw: Any, now: datetime, rules: RulesSection) -> tuple[ScanRequest, str]:
     """The scan and its normalized tracking number, or InvalidInput naming the fields."""
     try:
         scan = ScanRequest.model_validate(raw)
@@ -84,22 +69,22 @@ def validate_scan(raw: Any, now: datetime, rules: Rules) -> tuple[ScanRequest, s
         errors = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
         raise InvalidInput("invalid scan: " + ", ".join(e["field"] for e in errors), errors=errors) from None
     tracking_no = parse_tracking_no(scan.tracking_no)
-    if scan.at > now + rules.clock_skew:
+    if scan.at > now + rules.scan_clock_skew:
         raise InvalidInput("the scan time is in the future: check the scanner's clock", field="at")
     return scan, tracking_no
 
 
 def apply_event(
     conn: Connection, principal: Principal, tracking_no: str, event: Event, fields: dict[str, Any],
-    rules: Rules, *, scan_id: str | None = None, handover_id: int | None = None,
+    rules: RulesSection, *, scan_id: str | None = None, handover_id: int | None = None,
 ) -> sa.Row:  # fmt: skip
     """Check and apply one event to a parcel. Every check comes before the first write."""
     shipment = find_shipment(conn, principal.commune_id, tracking_no, for_update=True)
     leg, status = Leg(shipment.leg), Status(shipment.status)
-    allowed = allowed_events(leg, status, shipment.attempts, rules.max_attempts)
+    allowed = allowed_events(leg, status, shipment.attempts, rules.max_delivery_attempts)
     if event not in allowed:
         if status in TRANSITIONS[event].allowed_from.get(leg, ()):
-            why = f"the limit of {rules.max_attempts} attempts is reached"
+            why = f"the limit of {rules.max_delivery_attempts} attempts is reached"
         else:
             why = f"{event.value} is not allowed for a {leg.value} parcel in status {status.value}"
         # A label scanned twice: the parcel already has this event's status. Not an error for
@@ -126,7 +111,7 @@ def apply_event(
     # offline scanner syncs it later); a failed delivery below the limit waits for its next day.
     due_at = transit_due_at(at, rules.transit_working_days) if event == TAKEN_BY_POST[leg] else shipment.due_at
     next_attempt = None
-    if event == Event.DELIVERY_FAILED and attempts < rules.max_attempts:
+    if event == Event.DELIVERY_FAILED and attempts < rules.max_delivery_attempts:
         next_attempt = next_attempt_on(at, rules.reattempt_working_days)
     conn.execute(
         shipments.update().where(shipments.c.id == shipment.id).values(
@@ -168,7 +153,7 @@ def _stored(conn: Connection, scan_id: str | None) -> ScanOutcome | None:
     return ScanOutcome("duplicate", 200 if row.outcome == "accepted" else row.error_status, body)
 
 
-def record_scan(db: Database, principal: Principal, raw: Any, rules: Rules) -> ScanOutcome:
+def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSection) -> ScanOutcome:
     scan_id = _scan_id_of(raw)
     payload = raw if isinstance(raw, dict) else {"body": raw}
     try:
@@ -197,7 +182,7 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: Rules) -> S
                 return ScanOutcome("rejected", exc.status, problem)
             body = {
                 "scan_id": scan_id, "accepted": True, "duplicate": False,
-                "shipment": shipment_view(conn, shipment, rules.max_attempts),
+                "shipment": shipment_view(conn, shipment, rules),
             }  # fmt: skip
             conn.execute(scan_records.insert().values(
                 **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
@@ -213,7 +198,7 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: Rules) -> S
         return stored
 
 
-def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Rules) -> list[dict[str, Any]]:
+def record_batch(db: Database, principal: Principal, scans: list[Any], rules: RulesSection) -> list[dict[str, Any]]:
     """Apply an offline scanner's queue in order of scan time; one bad scan never blocks the others."""
 
     def scan_time(item: tuple[int, Any]) -> tuple[int, str]:
@@ -239,13 +224,15 @@ def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Ru
     return results  # type: ignore[return-value]
 
 
-def record_handover(conn: Connection, principal: Principal, req: HandoverRequest, rules: Rules) -> dict[str, Any]:
+def record_handover(
+    conn: Connection, principal: Principal, req: HandoverRequest, rules: RulesSection
+) -> dict[str, Any]:
     """Apply `handed_to_desk` / `collected_from_desk` to every parcel, or to none of them
     (in the caller's transaction: raising rolls it all back)."""
     event = Event.HANDED_TO_DESK if req.direction == "to_desk" else Event.COLLECTED_FROM_DESK
     now = utcnow()
     at = req.at or now
-    if at > now + rules.clock_skew:
+    if at > now + rules.scan_clock_skew:
         raise InvalidInput("the hand-over time is in the future", field="at")
     problems: list[dict[str, Any]] = []
     handover_id = conn.execute(

@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel
 
 from postal_tracker.accounts.auth import DESK, STAFF
-from postal_tracker.deps import DB, AppSettings, CurrentUser, Offset
+from postal_tracker.deps import DB, CurrentUser, Offset, Rules
 from postal_tracker.fields import UserId
 from postal_tracker.lifecycle import Leg
 from postal_tracker.shipments import service
@@ -27,7 +27,7 @@ class ShipmentController(Controller):
 
     @get("/", sync_to_thread=True)
     def list(
-        self, db: DB, settings: AppSettings, user: CurrentUser,
+        self, db: DB, rules: Rules, user: CurrentUser,
         status: FromQuery[str | None] = None, leg: FromQuery[Leg | None] = None, hamlet: FromQuery[str | None] = None,
         since: FromQuery[datetime | None] = None, until: FromQuery[datetime | None] = None,
         overdue: FromQuery[bool | None] = None,
@@ -37,24 +37,24 @@ class ShipmentController(Controller):
         may list several, comma-separated; `overdue=true` lists only those past their `due_at`)."""
         with db.read() as conn:
             return service.list_shipments(
-                conn, user.commune_id, settings.max_delivery_attempts, status=status,
+                conn, user.commune_id, rules, status=status,
                 leg=leg.value if leg else None, hamlet=hamlet, since=since, until=until,
                 limit=limit, offset=offset, overdue=overdue,
             )  # fmt: skip
 
     @get("/{tracking_no:str}", sync_to_thread=True)
-    def detail(self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str]) -> ShipmentView:
+    def detail(self, db: DB, rules: Rules, user: CurrentUser, tracking_no: FromPath[str]) -> ShipmentView:
         number = service.parse_tracking_no(tracking_no)
         with db.read() as conn:
             return service.shipment_view(conn, service.find_shipment(conn, user.commune_id, number),
-                                         settings.max_delivery_attempts)  # fmt: skip
+                                         rules)  # fmt: skip
 
     @patch("/{tracking_no:str}", guards=[DESK], sync_to_thread=True)
     def assign(
-        self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str], data: JSONBody[Assignment]
+        self, db: DB, rules: Rules, user: CurrentUser, tracking_no: FromPath[str], data: JSONBody[Assignment]
     ) -> ShipmentView:
         """Assign the parcel to a postman (desk staff); it then shows on his manifest."""
         number = service.parse_tracking_no(tracking_no)
         with db.write() as conn:
             return service.assign_postman(conn, user.commune_id, number, data.postman_id,
-                                          settings.max_delivery_attempts)  # fmt: skip
+                                          rules)  # fmt: skip

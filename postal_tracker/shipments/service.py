@@ -26,6 +26,7 @@ from postal_tracker.lifecycle import (
     normalize_tracking_no,
 )
 from postal_tracker.models import Dossier, Event, Shipment, table
+from postal_tracker.settings import RulesSection
 
 shipments = table(Shipment)
 events = table(Event)
@@ -111,8 +112,11 @@ def overdue_condition(now: datetime) -> sa.ColumnElement[bool]:
     )  # fmt: skip
 
 
-def shipment_view(conn: Connection, row: sa.Row, max_attempts: int, *, with_events: bool = True) -> dict[str, Any]:
+def shipment_view(
+    conn: Connection, row: sa.Row, rules: RulesSection, *, with_events: bool = True
+) -> dict[str, Any]:
     status = Status(row.status)
+    max_attempts = rules.max_delivery_attempts
     view: dict[str, Any] = {
         "tracking_no": row.tracking_no,
         "leg": row.leg,
@@ -155,7 +159,7 @@ def fee_owed(conn: Connection, dossier_id: int) -> int:
 def list_shipments(
     conn: Connection,
     commune_id: int,
-    max_attempts: int,
+    rules: RulesSection,
     *,
     status: str | None,
     leg: str | None,
@@ -194,12 +198,12 @@ def list_shipments(
         .order_by(sa.case((late, 0), else_=1), shipments.c.updated_at.desc(), shipments.c.id.desc())
         .limit(limit).offset(offset)
     )  # fmt: skip
-    items = [shipment_view(conn, r, max_attempts, with_events=False) for r in rows]
+    items = [shipment_view(conn, r, rules, with_events=False) for r in rows]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 def assign_postman(
-    conn: Connection, commune_id: int, tracking_no: str, postman_id: int | None, max_attempts: int
+    conn: Connection, commune_id: int, tracking_no: str, postman_id: int | None, rules: RulesSection
 ) -> dict[str, Any]:
     """Give a parcel to a postman (None: back to its hamlet's default postman, if any)."""
     row = find_shipment(conn, commune_id, tracking_no, for_update=True)
@@ -208,4 +212,4 @@ def assign_postman(
     if postman_id is not None:
         find_postman(conn, commune_id, postman_id)
     conn.execute(shipments.update().where(shipments.c.id == row.id).values(postman_id=postman_id))
-    return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), max_attempts)
+    return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), rules)

@@ -8,6 +8,7 @@ from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from postal_tracker.complaints.schemas import CitizenComplaint
 from postal_tracker.fields import Text
 from postal_tracker.lifecycle import Event, Leg, Status
 
@@ -15,7 +16,7 @@ from postal_tracker.lifecycle import Event, Leg, Status
 class FeedbackRequest(BaseModel):
     """A citizen's rating of a delivered result, proven by the last 4 digits of their phone."""
 
-    phone_last4: Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
+    phone_last4: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
     rating: Annotated[int, Field(ge=1, le=5)]
     comment: Text(1000, 0) | None = None
 
@@ -33,8 +34,8 @@ class PublicEvent(TypedDict):
 
 
 class PublicTracking(TypedDict):
-    """`GET /track/{tracking_no}`: nothing personal; `name_masked` and `hamlet` only with the
-    right `phone_last4`."""
+    """`GET /track/{tracking_no}`: nothing personal; `name_masked`, `hamlet` and `complaints`
+    (their status, never their text) only with the right `phone_last4`."""
 
     tracking_no: str
     leg: Leg
@@ -43,6 +44,7 @@ class PublicTracking(TypedDict):
     events: list[PublicEvent]
     name_masked: NotRequired[str]
     hamlet: NotRequired[str]
+    complaints: NotRequired[list[CitizenComplaint]]
 
 
 class FeedbackGiven(TypedDict):

@@ -1,25 +1,28 @@
 """Public tracking: what a citizen may see of a parcel, with no personal data.
 
-The masked name and the hamlet are added only when `phone_last4` matches the applicant's
-phone; wrong digits get exactly the answer no digits get, so the endpoint can't be used to
-test guesses.
+The masked name, the hamlet and the parcel's complaints (kind, status, due day) are added only
+when `phone_last4` matches the applicant's phone; wrong digits get exactly the answer no digits
+get, so the endpoint can't be used to test guesses. Feedback and complaints likewise answer
+wrong digits exactly as they answer an unknown number (`personal.no_parcel_for_these_digits`).
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.complaints.schemas import ComplaintFiled
+from postal_tracker.complaints.service import complaints_of, file_by_citizen
 from postal_tracker.db import Database, utcnow
-from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from postal_tracker.errors import Conflict, InvalidInput, NotFound
+from postal_tracker.idempotency import run_once
 from postal_tracker.lifecycle import STATUS_TEXT_VI, Event, Status, event_text_vi
 from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
 from postal_tracker.models import Event as EventModel
-from postal_tracker.personal import mask_name
-from postal_tracker.shipments.service import find_shipment, parse_tracking_no
+from postal_tracker.personal import mask_name, no_parcel_for_these_digits, phone_digits_match
+from postal_tracker.shipments.service import parse_tracking_no
 from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
 
 shipments = table(Shipment)
@@ -58,7 +61,7 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
     ).first()  # fmt: skip
     if parcel is None:
         raise NotFound(f"no parcel with tracking number {number}")
-    verified = phone_last4 is not None and hmac.compare_digest(parcel.applicant_phone[-4:], phone_last4)
+    verified = phone_digits_match(parcel.applicant_phone, phone_last4)
     hamlet_name = (parcel.delivery_hamlet_name if parcel.leg == "return" else None) or parcel.hamlet_name
     rows = conn.execute(
         sa.select(events.c.event, events.c.at).where(events.c.shipment_id == parcel.id).order_by(events.c.id)
@@ -81,14 +84,16 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
     if verified:
         view["name_masked"] = mask_name(parcel.applicant_name)
         view["hamlet"] = hamlet_name
+        view["complaints"] = complaints_of(conn, parcel.id)
     return view
 
 
 def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> dict[str, Any]:
     """Feedback on a delivered result: once per parcel, from whoever knows the phone's last digits.
 
-    Wrong digits: 403 (the number's existence is public anyway, the digits are the proof);
-    not delivered yet: 409; feedback already given: 409.
+    An unknown number, wrong digits and a parcel not delivered yet all get one and the same 404
+    (whatever the digits, so that no answer tells whether they were right); feedback already
+    given: 409.
     """
     try:
         with db.write() as conn:
@@ -98,27 +103,31 @@ def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, 
 
 
 ALREADY_GIVEN = "feedback on this parcel was already given, thank you"
+FEEDBACK_OPENS = "feedback opens once the result is delivered"
 
 
 def _give_feedback(conn: Connection, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> dict:
     number = parse_tracking_no(raw_number)
-    shipment = find_shipment(conn, None, number, for_update=True)
-    phone = conn.execute(sa.select(dossiers.c.applicant_phone).where(dossiers.c.id == shipment.dossier_id)).scalar()
-    if not (phone and hmac.compare_digest(phone[-4:], phone_last4)):
-        raise Forbidden("these are not the last 4 digits of the phone number given at booking")
-    if shipment.status != Status.DELIVERED:
-        raise Conflict("feedback opens once the result is delivered", current_status=shipment.status)
-    if conn.execute(sa.select(feedback.c.id).where(feedback.c.shipment_id == shipment.id)).first():
+    parcel = conn.execute(
+        sa.select(shipments.c.id, shipments.c.status, dossiers.c.applicant_phone)
+        .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+        .where(shipments.c.tracking_no == number)
+        .with_for_update(of=shipments)
+    ).first()  # fmt: skip
+    delivered = parcel is not None and parcel.status == Status.DELIVERED
+    if not (delivered and phone_digits_match(parcel.applicant_phone, phone_last4)):
+        raise no_parcel_for_these_digits(number, FEEDBACK_OPENS)
+    if conn.execute(sa.select(feedback.c.id).where(feedback.c.shipment_id == parcel.id)).first():
         raise Conflict(ALREADY_GIVEN)
     now = utcnow()
     conn.execute(
-        feedback.insert().values(shipment_id=shipment.id, rating=rating, comment=comment or None, created_at=now)
+        feedback.insert().values(shipment_id=parcel.id, rating=rating, comment=comment or None, created_at=now)
     )
     return {"tracking_no": number, "rating": rating, "comment": comment or None, "created_at": now}
 
 
 class TrackingService:
-    """The public tracking context: a parcel's journey for citizens, and their feedback."""
+    """The public tracking context: a parcel's journey for citizens, their feedback and complaints."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -129,3 +138,13 @@ class TrackingService:
 
     def give_feedback(self, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> FeedbackGiven:
         return give_feedback(self.db, raw_number, phone_last4, rating, comment)  # type: ignore[return-value]
+
+    def complain(
+        self, raw_number: str, phone_last4: str, kind: str, text: str, idempotency_key: str | None
+    ) -> ComplaintFiled:
+        """A citizen's complaint; the same `Idempotency-Key` and body again answer the first result."""
+        body = {"tracking_no": raw_number, "phone_last4": phone_last4, "kind": kind, "text": text}
+        return run_once(
+            self.db, f"track:{raw_number.upper()}"[:64], idempotency_key, "track-complaints", body,
+            lambda conn: file_by_citizen(conn, raw_number, phone_last4, kind, text),
+        )  # fmt: skip

@@ -27,7 +27,7 @@ SCAN_ROLES = frozenset({Role.POSTAL, Role.CLERK, Role.SUPERVISOR})
 
 def secure_cookies(settings: Settings) -> bool:
     """Mark cookies `Secure` when the service is published over HTTPS."""
-    return settings.public_base_url.startswith("https://")
+    return settings.public.base_url.startswith("https://")
 
 
 def page_user(request: Request) -> Principal | None:
@@ -65,7 +65,7 @@ def session_cookie(auth: JWTCookieAuth, principal: Principal, settings: Settings
         key=TOKEN_COOKIE,
         value=issue_token(auth, principal),
         path="/",
-        max_age=int(timedelta(minutes=settings.jwt_ttl_minutes).total_seconds()),
+        max_age=int(timedelta(minutes=settings.auth.jwt_ttl_minutes).total_seconds()),
         httponly=True,
         samesite="strict",
         secure=secure_cookies(settings),

@@ -37,7 +37,7 @@ def csrf_config(settings: Settings) -> CSRFConfig:
     JSON bodies, which a cross-site HTML form cannot produce without a CORS preflight, and this
     service allows no cross-origin requests. Other API clients use bearer tokens or API keys.
     """
-    secret = hmac.new(settings.jwt_secret.encode(), b"postal-tracker csrf", hashlib.sha256).hexdigest()
+    secret = hmac.new(settings.auth.jwt_secret.encode(), b"postal-tracker csrf", hashlib.sha256).hexdigest()
     return CSRFConfig(
         secret=secret,
         cookie_name=CSRF_COOKIE,

@@ -31,6 +31,10 @@ ENDPOINTS = [
     ("GET", "/api/v1/reports/daily", None, {"clerk", "supervisor", "admin"}),
     ("GET", "/api/v1/reports/monthly?month=2026-10", None, {"supervisor", "admin"}),
     ("GET", "/api/v1/webhooks/deliveries", None, {"clerk", "supervisor"}),
+    ("GET", "/api/v1/complaints", None, {"clerk", "supervisor"}),
+    ("POST", "/api/v1/complaints", {"tracking_no": "RR123456785VN", "kind": "late", "text": "Chậm"},
+     {"clerk", "supervisor"}),
+    ("PATCH", "/api/v1/complaints/1", {"status": "resolved", "resolution": "x"}, {"clerk", "supervisor"}),
     ("POST", "/api/v1/integrations/portal/results", {"portal_dossier_no": "X-1"}, {"integration"}),
 ]  # fmt: skip
 
@@ -98,7 +102,7 @@ def test_sign_in_attempts_are_rate_limited_per_address(settings, database):
 
     from postal_tracker.app import create_app
 
-    app = create_app(replace(settings, sign_in_rate_limit=2, delivery_worker=False), database)
+    app = create_app(replace(settings, public=replace(settings.public, sign_in_rate_limit=2)), database)
     with TestClient(app) as client:
         codes = [
             client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).status_code for _ in range(3)

@@ -83,3 +83,37 @@ def test_demo_then_serve_answers_over_real_http(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_misspelt_variable_stops_the_command_naming_it(monkeypatch, capsys, database_url):
+    monkeypatch.setenv("POSTAL_TRACKER_PUBLIC_RATE_LIMT", "100")
+    with pytest.raises(SystemExit) as stopped:
+        run_cli(monkeypatch, capsys, database_url, "db", "upgrade")
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: unknown setting POSTAL_TRACKER_PUBLIC_RATE_LIMT; did you mean POSTAL_TRACKER_PUBLIC_RATE_LIMIT?\n"
+    )
+
+
+def test_serve_with_two_worker_processes_and_no_delivery_loop(tmp_path):
+    env = {**os.environ, "POSTAL_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'two.db'}"}
+    cli = [sys.executable, "-m", "postal_tracker.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, capture_output=True, timeout=60, check=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--workers", "2", "--no-worker"], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 120  # two processes import everything; the machine may be busy
+        while True:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else "serve stopped"
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "serve --workers 2 did not answer"
+                time.sleep(0.2)
+        assert answer.status_code == 200 and answer.json() == {"status": "ready"}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -355,7 +355,7 @@ def test_a_merge_moves_what_is_alive_and_keeps_numbers_and_booked_names(world, d
     assert "An Lăng" in pdf_text(tam_an, fresh["label_url"])
     ghost = Principal(1, "stale", Role.CLERK, tam_phuoc.commune_id)
     with database.write() as conn, pytest.raises(Conflict, match="merged"):
-        book_pickup(conn, ghost, PickupRequest(**pickup_body()), "RR", 3)
+        book_pickup(conn, ghost, PickupRequest(**pickup_body()), world.client.app.state.settings.rules)
 
     # Months before the merge are reported under the old commune; this month splits at the merge.
     admin = world.headers("admin")

@@ -6,7 +6,6 @@ import threading
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -14,10 +13,11 @@ from postal_tracker.booking.schemas import PickupRequest
 from postal_tracker.booking.service import book_pickup
 from postal_tracker.idempotency import run_once
 from postal_tracker.models import Event, Shipment, table
-from postal_tracker.scanning.service import Rules, record_scan
+from postal_tracker.scanning.service import record_scan
+from postal_tracker.settings import RulesSection
 from tests.builders import pickup_body, scan_body
 
-RULES = Rules(max_attempts=3, clock_skew=timedelta(minutes=5))
+RULES = RulesSection()
 
 
 def _together(count, work):
@@ -35,7 +35,7 @@ def _together(count, work):
 def _book(database, world):
     request = PickupRequest.model_validate(pickup_body())
     with database.write() as conn:
-        return book_pickup(conn, world.principal("clerk"), request, "RR", 3)["shipment"]["tracking_no"]
+        return book_pickup(conn, world.principal("clerk"), request, RULES)["shipment"]["tracking_no"]
 
 
 def _events(database, number):
@@ -89,7 +89,7 @@ def test_the_same_idempotency_key_at_once_creates_one_booking(database, world):
     def create(_):
         return run_once(
             database, world.principal("clerk").key, key, "pickups", request.model_dump(mode="json"),
-            lambda conn: book_pickup(conn, world.principal("clerk"), request, "RR", 3),
+            lambda conn: book_pickup(conn, world.principal("clerk"), request, RULES),
         )  # fmt: skip
 
     answers = _together(6, create)

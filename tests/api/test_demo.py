@@ -8,14 +8,14 @@ from postal_tracker import migrate
 from postal_tracker.db import Database
 from postal_tracker.demo import load_demo
 from postal_tracker.models import Event, Shipment, table
-from postal_tracker.settings import Settings
+from tests.builders import settings_from
 
 
 def test_demo_events_carry_a_reason_only_when_failed_and_a_recipient_only_when_delivered(tmp_path):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     db = Database(url)
     migrate.upgrade(db)
-    lines = list(load_demo(db, Settings(database_url=url, jwt_secret="demo-test-" + "z" * 40)))
+    lines = list(load_demo(db, settings_from(DATABASE_URL=url, JWT_SECRET="demo-test-" + "z" * 40)))
     assert any("last step: delivered" in line for line in lines)
     events, shipments = table(Event), table(Shipment)
     with db.read() as conn:

@@ -27,7 +27,7 @@ DOCUMENTS = [
 
 
 def link(world, number: str) -> str:
-    return f"{world.client.app.state.settings.public_base_url}/track?no={number}"
+    return f"{world.client.app.state.settings.public.base_url}/track?no={number}"
 
 
 def pdf(answer, filename: str) -> bytes:

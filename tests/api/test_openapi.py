@@ -296,6 +296,18 @@ def test_every_answer_of_a_walk_through_the_api_fits_its_schema(world):
     # Feedback, reports, deliveries, postmen
     call("POST", "/api/v1/track/{tracking_no}/feedback", f"/api/v1/track/{back}/feedback", role="", status=201,
          json={"phone_last4": "5678", "rating": 5, "comment": "Nhanh"})  # fmt: skip
+    # Complaints: filed by the citizen and at the desk, listed, resolved, seen on /track
+    filed = call("POST", "/api/v1/track/{tracking_no}/complaints", f"/api/v1/track/{back}/complaints", role="",
+                 status=201, json={"phone_last4": "5678", "kind": "late", "text": "Chậm quá"})  # fmt: skip
+    call("POST", "/api/v1/complaints", status=201, json={"tracking_no": number, "kind": "staff", "text": "Thái độ"})
+    call("GET", "/api/v1/complaints", "/api/v1/complaints?status=open")
+    complaint = f"/api/v1/complaints/{filed['complaint_id']}"
+    call("PATCH", "/api/v1/complaints/{complaint_id}", complaint,
+         json={"status": "resolved", "resolution": "Đã xin lỗi", "compensation_vnd": 20_000})  # fmt: skip
+    call("GET", "/api/v1/complaints/{complaint_id}", complaint)
+    tracked = call("GET", "/api/v1/track/{tracking_no}", f"/api/v1/track/{back}?phone_last4=5678", role="")
+    assert tracked["complaints"][0]["status"] == "resolved"
+    call("GET", "/api/v1/shipments", "/api/v1/shipments?overdue=true")
     call("GET", "/api/v1/reports/daily")
     call("GET", "/api/v1/reports/monthly", f"/api/v1/reports/monthly?month={datetime.now().strftime('%Y-%m')}",
          role="supervisor")  # fmt: skip
@@ -328,7 +340,8 @@ def test_every_answer_of_a_walk_through_the_api_fits_its_schema(world):
         "GET /api/v1/track/{tracking_no}", "GET /api/v1/hamlets", "GET /api/v1/procedures", "POST /api/v1/auth/token",
         "GET /api/v1/manifests", "GET /api/v1/reports/daily", "GET /api/v1/reports/monthly", "POST /api/v1/handovers",
         "POST /api/v1/integrations/portal/dossiers", "POST /api/v1/integrations/portal/results",
-        "GET /api/v1/webhooks/deliveries",
+        "GET /api/v1/webhooks/deliveries", "POST /api/v1/track/{tracking_no}/complaints", "POST /api/v1/complaints",
+        "GET /api/v1/complaints", "PATCH /api/v1/complaints/{complaint_id}",
     } <= covered  # fmt: skip
 
 

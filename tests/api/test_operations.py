@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from postal_tracker.app import create_app
 from postal_tracker.db import Database
+from postal_tracker.delivery.service import DeliveryConfig
 from postal_tracker.logs import JsonFormatter
-from postal_tracker.settings import Settings, SettingsError
+from postal_tracker.settings import DeliverySection, RulesSection, Settings, SettingsError, known_variables
 from tests.api.test_booking import book, walk
+from tests.builders import settings_from
 
 
 def test_health_and_ready(client):
@@ -52,25 +57,101 @@ def test_unknown_path_is_a_404_problem(client):
 @pytest.mark.parametrize("secret", ["change-me", "short"])
 def test_placeholder_or_short_jwt_secrets_are_refused(secret):
     with pytest.raises(SettingsError):
-        Settings(database_url="sqlite:///x.db", jwt_secret=secret).with_jwt_secret()
+        settings_from(DATABASE_URL="sqlite:///x.db", JWT_SECRET=secret).with_jwt_secret()
 
 
 def test_postgres_without_a_secret_refuses_to_start():
     with pytest.raises(SettingsError, match="required"):
-        Settings(database_url="postgresql+psycopg://u@h/db").with_jwt_secret()
+        settings_from(DATABASE_URL="postgresql+psycopg://u@h/db").with_jwt_secret()
 
 
 def test_sqlite_generates_and_keeps_its_own_secret(tmp_path):
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}")
-    first = settings.with_jwt_secret().jwt_secret
-    assert len(first) >= 32 and settings.with_jwt_secret().jwt_secret == first
+    settings = settings_from(DATABASE_URL=f"sqlite:///{tmp_path / 'a.db'}")
+    first = settings.with_jwt_secret().auth.jwt_secret
+    assert len(first) >= 32 and settings.with_jwt_secret().auth.jwt_secret == first
 
 
-def test_settings_from_environment():
-    settings = Settings.from_env({"POSTAL_TRACKER_MAX_DELIVERY_ATTEMPTS": "5", "POSTAL_TRACKER_SMS_PROVIDER": "log"})
-    assert settings.max_delivery_attempts == 5 and settings.extra == {"sms_provider": "log"}
-    with pytest.raises(SettingsError):
-        Settings.from_env({"POSTAL_TRACKER_PUBLIC_RATE_LIMIT": "lots"})
+def test_each_section_reads_its_variables():
+    settings = settings_from(
+        DATABASE_URL="postgresql+psycopg://u@h/db", JWT_SECRET="s" * 40, JWT_TTL_MINUTES=30,
+        PUBLIC_BASE_URL="https://buudien.example/", PUBLIC_RATE_LIMIT=5, SIGN_IN_RATE_LIMIT=4, MAX_BODY_BYTES=1000,
+        MAX_DELIVERY_ATTEMPTS=5, SERVICE_INDICATOR="RB", SCAN_CLOCK_SKEW_SECONDS=60,
+        WEBHOOK_URL="https://desk.example/hooks", WEBHOOK_SECRET="whsec_x", WEBHOOK_TIMEOUT_SECONDS=2.5,
+        WEBHOOK_MAX_DELAY_SECONDS=30, OUTBOX_DEAD_AFTER_HOURS=1, DELIVERY_WORKER="false",
+        SMS_PROVIDER="http", SMS_URL="https://sms.example/send", SMS_METHOD="put", SMS_UNACCENTED="yes",
+        SMS_SUCCESS_FIELD="code", SMS_SUCCESS_VALUES="0, 00,", SMS_TIMEOUT=4, SMS_MAX_AGE_HOURS=6,
+        TRANSIT_WORKING_DAYS=2, REATTEMPT_WORKING_DAYS=3,
+        GEOCODER="nominatim", GEOCODER_INTERVAL=0, LOG_LEVEL="warning",
+    )  # fmt: skip
+    assert settings.database.url == "postgresql+psycopg://u@h/db" and not settings.is_sqlite
+    assert (settings.auth.jwt_secret, settings.auth.jwt_ttl_minutes) == ("s" * 40, 30)
+    assert settings.public.tracking_url("RR123456785VN") == "https://buudien.example/track?no=RR123456785VN"
+    public = settings.public
+    assert (public.rate_limit, public.sign_in_rate_limit, public.max_body_bytes) == (5, 4, 1000)
+    assert settings.rules == RulesSection(5, "RB", scan_clock_skew_seconds=60, transit_working_days=2,
+                                          reattempt_working_days=3)  # fmt: skip
+    assert settings.rules.scan_clock_skew == timedelta(minutes=1)
+    assert settings.delivery == DeliverySection("https://desk.example/hooks", "whsec_x", 2.5, 30.0, 1.0, worker=False)
+    sms = settings.sms
+    assert (sms.provider, sms.url, sms.method, sms.unaccented) == ("http", "https://sms.example/send", "PUT", True)
+    assert (sms.success_values, sms.timeout, sms.max_age_hours, sms.auth_header) == (("0", "00"), 4.0, 6.0, None)
+    assert (settings.geocoding.provider, settings.geocoding.interval) == ("nominatim", 0.0)
+    assert settings.logging.level == "WARNING"
+
+
+def test_no_variables_mean_the_documented_defaults():
+    settings = Settings.from_env({"POSTAL_TRACKER_WEBHOOK_URL": "", "PATH": "/usr/bin"})  # empty: the default
+    assert settings == Settings()
+    assert settings.database.url == "sqlite:///postal-tracker.db" and settings.rules.max_delivery_attempts == 3
+    assert settings.delivery.worker and settings.sms.provider == "log" and settings.geocoding.provider == "off"
+
+
+def test_an_unknown_variable_stops_the_start_naming_it_and_the_closest_name():
+    with pytest.raises(SettingsError, match=r"POSTAL_TRACKER_MAX_DELIVERY_ATTEMPT\b.*did you mean "
+                                            r"POSTAL_TRACKER_MAX_DELIVERY_ATTEMPTS\?"):  # fmt: skip
+        Settings.from_env({"POSTAL_TRACKER_MAX_DELIVERY_ATTEMPT": "5"})
+    with pytest.raises(SettingsError, match=r"unknown setting POSTAL_TRACKER_SMS_PROVDER.*POSTAL_TRACKER_SMS_PROVIDER"):
+        Settings.from_env({"POSTAL_TRACKER_SMS_PROVDER": "http"})
+    with pytest.raises(SettingsError, match=r"unknown setting POSTAL_TRACKER_ZZZ; known: .*_DATABASE_URL"):
+        Settings.from_env({"POSTAL_TRACKER_ZZZ": "1"})
+    # The test suite's own variables are not settings.
+    assert Settings.from_env({"POSTAL_TRACKER_TEST_POSTGRES_URL": "postgresql://x"}) == Settings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("POSTAL_TRACKER_PUBLIC_RATE_LIMIT", "lots", "must be a number, not 'lots'"),
+        ("POSTAL_TRACKER_MAX_DELIVERY_ATTEMPTS", "2.5", "must be a number"),
+        ("POSTAL_TRACKER_MAX_DELIVERY_ATTEMPTS", "0", "must be at least 1"),
+        ("POSTAL_TRACKER_WEBHOOK_TIMEOUT_SECONDS", "soon", "must be a number"),
+        ("POSTAL_TRACKER_WEBHOOK_TIMEOUT_SECONDS", "-1", "must be positive"),
+        ("POSTAL_TRACKER_SCAN_CLOCK_SKEW_SECONDS", "-5", "must not be negative"),
+        ("POSTAL_TRACKER_DELIVERY_WORKER", "maybe", "must be 1 or 0"),
+        ("POSTAL_TRACKER_SMS_PROVIDER", "pigeon", "must be one of log, http"),
+        ("POSTAL_TRACKER_LOG_LEVEL", "loud", "must be one of DEBUG"),
+        ("POSTAL_TRACKER_SERVICE_INDICATOR", "R1", "must be two capital letters"),
+        ("POSTAL_TRACKER_PUBLIC_BASE_URL", "buudien.example", "must start with http"),
+        ("POSTAL_TRACKER_DATABASE_URL", "mysql://h/db", "must be sqlite"),
+    ],
+)
+def test_a_bad_value_stops_the_start_naming_the_variable(variable, value, why):
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({variable: value})
+    assert str(refused.value).startswith(f"{variable} {why}")
+
+
+def test_unusable_sms_or_webhook_settings_are_refused():
+    for bad in ({"SMS_PROVIDER": "http"}, {"WEBHOOK_URL": "desk.example/hooks", "WEBHOOK_SECRET": "whsec_x"}):
+        with pytest.raises(SettingsError, match=r"POSTAL_TRACKER_(SMS|WEBHOOK)"):
+            DeliveryConfig.from_settings(settings_from(**bad))
+
+
+def test_every_variable_is_in_the_readme():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    # Written in full, or shortened to `..._NAME` / `_NAME` in a list of several.
+    names = re.findall(r"`(?:POSTAL_TRACKER|\.\.\.)?(_[A-Z_]*[A-Z])`", readme)
+    assert set(known_variables()) - {"POSTAL_TRACKER" + name for name in names} == set()
 
 
 def test_logs_carry_no_personal_data(world):

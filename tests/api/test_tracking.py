@@ -64,7 +64,7 @@ def test_public_tracking_accepts_spaces_and_refuses_bad_numbers(world, parcel):
 def test_public_endpoints_are_rate_limited_per_client(settings, database):
     from dataclasses import replace
 
-    app = create_app(replace(settings, public_rate_limit=3), database)
+    app = create_app(replace(settings, public=replace(settings.public, rate_limit=3)), database)
     with TestClient(app) as client:
         codes = [client.get("/api/v1/track/RR123456785VN").status_code for _ in range(5)]
         assert codes == [404, 404, 404, 429, 429]

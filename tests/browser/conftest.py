@@ -25,7 +25,7 @@ from postal_tracker.accounts.service import Principal, Role, create_user
 from postal_tracker.app import create_app
 from postal_tracker.db import Database
 from postal_tracker.models import Commune, table
-from postal_tracker.settings import Settings
+from tests.builders import settings_from
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -82,9 +82,9 @@ def server(tmp_path_factory) -> Iterator[Server]:
         users[role] = Principal(user_id, f"{role}-web", Role(role), commune_id)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        database_url=url, jwt_secret="browser-tests-" + "y" * 40, public_base_url=base,
-        public_rate_limit=10_000, delivery_worker=0, log_level="WARNING",
+    settings = settings_from(
+        DATABASE_URL=url, JWT_SECRET="browser-tests-" + "y" * 40, PUBLIC_BASE_URL=base,
+        PUBLIC_RATE_LIMIT=10_000, DELIVERY_WORKER=0, LOG_LEVEL="WARNING",
     )  # fmt: skip
     app = create_app(settings, db)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")

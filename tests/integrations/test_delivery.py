@@ -30,13 +30,14 @@ from postal_tracker.db import utcnow
 from postal_tracker.delivery.service import DeliveryConfig, claim, deliver_due
 from postal_tracker.lifecycle import Event
 from postal_tracker.models import OutboxMessage, table
-from postal_tracker.scanning.service import Rules, apply_event
-from tests.builders import pickup_body, scan_body
+from postal_tracker.scanning.service import apply_event
+from postal_tracker.settings import RulesSection
+from tests.builders import pickup_body, scan_body, settings_from
 from tests.integrations.servers import ReceivedRequest, Reply, serve
 
 SECRET = "whsec_" + base64.b64encode(b"desk software webhook secret 32b").decode()
 outbox = table(OutboxMessage)
-RULES = Rules(max_attempts=3, clock_skew=timedelta(minutes=5))
+RULES = RulesSection()
 
 
 @pytest.fixture
@@ -420,10 +421,9 @@ def test_sms_opt_out_and_the_unaccented_option_and_an_http_gateway(database, wor
     other = make_world(database, world.client)
     _, ahead = _sms_parcel(database, other)
     with serve(lambda _: Reply(200, {"id": "gw-1"})) as gateway:
-        extra = {"sms_provider": "http", "sms_url": gateway.url + "/send", "sms_unaccented": "1"}
-        from postal_tracker.settings import Settings
-
-        config = DeliveryConfig.from_settings(Settings(extra=extra))
+        config = DeliveryConfig.from_settings(
+            settings_from(SMS_PROVIDER="http", SMS_URL=gateway.url + "/send", SMS_UNACCENTED=1)
+        )
         for _ in range(6):
             deliver_due(database, config, http, now=utcnow() + ahead, commune_id=other.commune_id)
     assert len(gateway.requests) == 5
@@ -436,7 +436,8 @@ def test_the_app_runs_the_delivery_loop_in_a_thread(database, world, settings):
     with serve(desk) as receiver:
         from dataclasses import replace
 
-        configured = replace(settings, webhook_url=receiver.url, webhook_secret=SECRET)
+        delivery = replace(settings.delivery, webhook_url=receiver.url, webhook_secret=SECRET, worker=True)
+        configured = replace(settings, delivery=delivery)
         with TestClient(app=create_app(configured, database)) as app_client:
             answer = app_client.post("/api/v1/pickups", json=pickup_body(), headers=world.headers("clerk"))
             number = answer.json()["shipment"]["tracking_no"]

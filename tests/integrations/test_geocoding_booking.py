@@ -25,8 +25,9 @@ from postal_tracker.db import utcnow
 from postal_tracker.models import GeocodeCacheEntry, table
 from postal_tracker.places.service import MISS_RETRY, geocode_pending
 from postal_tracker.reference.seed import TAM_PHUOC_HAMLETS
-from postal_tracker.settings import Settings, SettingsError
+from postal_tracker.settings import GeocodingSection, Settings, SettingsError
 from tests.api.test_booking import book
+from tests.builders import settings_from
 from tests.conftest import TEST_JWT_SECRET, make_world
 from tests.integrations.servers import ReceivedRequest, Reply, serve, unused_url
 from tests.integrations.test_geocoding import nominatim_place
@@ -54,10 +55,10 @@ def finds(token: str, place=FOUND, *, status: int = 200, delay: float = 0.0):
     return handle
 
 
-def geocoding(settings: Settings, url: str, **overrides) -> Settings:
-    values = {"geocoder": "nominatim", "geocoder_domain": urlsplit(url).netloc, "geocoder_scheme": "http",
-              "geocoder_timeout": 2.0, "geocoder_interval": 0.0} | overrides  # fmt: skip
-    return replace(settings, **values)
+def geocoding(settings: Settings, url: str, **overrides) -> GeocodingSection:
+    values = {"provider": "nominatim", "domain": urlsplit(url).netloc, "scheme": "http",
+              "timeout": 2.0, "interval": 0.0} | overrides  # fmt: skip
+    return replace(settings.geocoding, **values)
 
 
 def dossier(world, dossier_id: int) -> dict:
@@ -111,7 +112,7 @@ def test_a_failing_geocoder_leaves_the_hamlet_centre_and_is_asked_again_a_day_la
     handler = finds(token, status=500) if failure == "500" else finds(token, delay=5.0)
     with serve(handler) as server:
         url = unused_url() if failure == "down" else server.url
-        config = geocoding(settings, url, geocoder_timeout=0.3)
+        config = geocoding(settings, url, timeout=0.3)
         assert geocode_pending(database, config, commune_id=world.commune_id) == 1
         assert place_of(dossier(world, booked["dossier_id"])["address"]) == (*HAMLET_CENTRE["PLANG"], "hamlet")
         asked = mine(server, token)
@@ -176,7 +177,7 @@ def test_booking_never_waits_for_the_geocoder(database, settings):
         return Reply(200, [nominatim_place(*FOUND)])
 
     with serve(handle) as server:
-        config = geocoding(settings, server.url, geocoder_timeout=10.0, delivery_worker=0)
+        config = replace(settings, geocoding=geocoding(settings, server.url, timeout=10.0))
         with TestClient(app=create_app(config, database)) as client:
             world = make_world(database, client)
             booked = book(world, address={"hamlet_code": "PHUNG", "detail": token})
@@ -201,17 +202,17 @@ def test_geocoder_settings_come_from_the_environment_and_are_checked(database_ur
         "POSTAL_TRACKER_GEOCODER_SCHEME": "http",
         "POSTAL_TRACKER_GEOCODER_TIMEOUT": "1.5",
     }
-    settings = Settings.from_env(env, database_url=database_url, jwt_secret=TEST_JWT_SECRET)
-    assert (settings.geocoder_domain, settings.geocoder_scheme, settings.geocoder_timeout) == (
-        "nominatim.tinh.gov.vn:8080", "http", 1.5,
+    geocoding = Settings.from_env(env).geocoding
+    assert (geocoding.provider, geocoding.domain, geocoding.scheme, geocoding.timeout) == (
+        "nominatim", "nominatim.tinh.gov.vn:8080", "http", 1.5,
     )  # fmt: skip
-    assert Settings().geocoder == "off"  # no request leaves the machine unless configured
+    assert Settings.from_env({}).geocoding.provider == "off"  # no request leaves the machine unless configured
     with pytest.raises(SettingsError):
         Settings.from_env({"POSTAL_TRACKER_GEOCODER_TIMEOUT": "soon"})
-    for bad in ({"geocoder": "google"}, {"geocoder": "nominatim", "geocoder_scheme": "ftp"},
-                {"geocoder": "nominatim", "geocoder_timeout": 0}):  # fmt: skip
-        with pytest.raises(SettingsError):
-            create_app(Settings(database_url=database_url, jwt_secret=TEST_JWT_SECRET, **bad))
+    for bad in ({"GEOCODER": "google"}, {"GEOCODER": "nominatim", "GEOCODER_SCHEME": "ftp"},
+                {"GEOCODER": "nominatim", "GEOCODER_TIMEOUT": 0}):  # fmt: skip
+        with pytest.raises(SettingsError, match="POSTAL_TRACKER_GEOCODER"):
+            create_app(settings_from(DATABASE_URL=database_url, JWT_SECRET=TEST_JWT_SECRET, **bad))
 
 
 def test_cache_rows_are_one_per_address(world, database, settings):
