@@ -45,6 +45,24 @@ class NewCommune(BaseModel):
     hamlets: Annotated[list[HamletIn], Field(max_length=500)] = []
 
 
+class CommuneChange(BaseModel):
+    """`PATCH /communes/{code}`: only the fields sent change. New bookings take the new names;
+    booked dossiers keep the ones they were booked under."""
+
+    name: Text(100) | None = None
+    province: Text(100) | None = None
+    district: Text(100) | None = None
+    post_office_name: Text(200) | None = None
+    post_office_address: Text(300) | None = None
+    post_office_lat: Latitude | None = None
+    post_office_lon: Longitude | None = None
+    desk_name: Text(200) | None = None
+    desk_address: Text(300) | None = None
+    desk_phone: Text(20) | None = None
+    desk_lat: Latitude | None = None
+    desk_lon: Longitude | None = None
+
+
 class Merge(BaseModel):
     into: Code
     on: date | None = None

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal, commune_by_code, open_commune_id
-from postal_tracker.communes.schemas import HamletIn, NewCommune
-from postal_tracker.db import utcnow
+from postal_tracker.communes.schemas import CommunePage, CommuneView, HamletIn, MergeResult, NewCommune
+from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from postal_tracker.lifecycle import FINAL_STATUSES
 from postal_tracker.localtime import day_bounds, local_today
@@ -79,6 +79,14 @@ def _view_query() -> sa.Select:
     ).select_from(communes.outerjoin(merged_into, merged_into.c.id == communes.c.merged_into_id))  # fmt: skip
 
 
+def visible_commune(conn: Connection, principal: Principal, code: str) -> dict[str, Any]:
+    """One commune: any for the admin, their own for staff and keys (another is a 404)."""
+    view = commune_view(conn, code)
+    if not principal.is_admin and commune_by_code(conn, code).id != principal.commune_id:
+        raise NotFound(f"no commune {code!r}")
+    return view
+
+
 def commune_view(conn: Connection, code: str) -> dict[str, Any]:
     row = conn.execute(_view_query().where(communes.c.code == code)).mappings().first()
     if row is None:
@@ -92,6 +100,18 @@ def list_communes(conn: Connection, principal: Principal, *, limit: int, offset:
     total = conn.execute(sa.select(sa.func.count()).select_from(communes).where(where)).scalar_one()
     rows = conn.execute(_view_query().where(where).order_by(communes.c.code).limit(limit).offset(offset))
     return {"items": [dict(r) for r in rows.mappings()], "total": total, "limit": limit, "offset": offset}
+
+
+def update_commune(conn: Connection, code: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Rename a commune or move its offices; a merged commune is history and stays as it was."""
+    row = conn.execute(sa.select(communes.c.id, communes.c.merged_into_id).where(communes.c.code == code)).first()
+    if row is None:
+        raise NotFound(f"no commune {code!r}")
+    if row.merged_into_id is not None:
+        raise Conflict(f"commune {code!r} was merged into another: it is kept as it was")
+    if changes:
+        conn.execute(communes.update().where(communes.c.id == row.id).values(**changes))
+    return commune_view(conn, code)
 
 
 def _check_hamlet_codes(items: list[HamletIn], taken: set[str], field: str = "hamlets") -> None:
@@ -243,3 +263,30 @@ def merge(conn: Connection, code: str, into_code: str, on: date | None) -> dict[
 
 def _move(conn: Connection, tbl: sa.Table, old_id: int, into_id: int, *where: Any) -> int:
     return conn.execute(tbl.update().where(tbl.c.commune_id == old_id, *where).values(commune_id=into_id)).rowcount
+
+
+class CommuneService:
+    """The communes context: the province's communes, created, renamed and merged by its admin."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def communes(self, actor: Principal, *, limit: int, offset: int) -> CommunePage:
+        with self.db.read() as conn:
+            return list_communes(conn, actor, limit=limit, offset=offset)  # type: ignore[return-value]
+
+    def commune(self, actor: Principal, code: str) -> CommuneView:
+        with self.db.read() as conn:
+            return visible_commune(conn, actor, code)  # type: ignore[return-value]
+
+    def create(self, request: NewCommune) -> CommuneView:
+        with self.db.write() as conn:
+            return create_commune(conn, request)  # type: ignore[return-value]
+
+    def update(self, code: str, changes: dict[str, Any]) -> CommuneView:
+        with self.db.write() as conn:
+            return update_commune(conn, code, changes)  # type: ignore[return-value]
+
+    def merge(self, code: str, into: str, on: date | None) -> MergeResult:
+        with self.db.write() as conn:
+            return merge(conn, code, into, on)  # type: ignore[return-value]

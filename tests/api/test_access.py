@@ -16,6 +16,8 @@ ENDPOINTS = [
     ("POST", "/api/v1/hamlets", {"code": "NEW", "name": "Ấp Mới", "lat": 10.5, "lon": 107.2}, {"supervisor", "admin"}),
     ("GET", "/api/v1/communes", None, {"clerk", "postal", "supervisor", "integration", "admin"}),
     ("POST", "/api/v1/communes", {"code": "x"}, {"admin"}),
+    ("GET", "/api/v1/communes/nowhere", None, {"clerk", "postal", "supervisor", "integration", "admin"}),
+    ("PATCH", "/api/v1/communes/nowhere", {"name": "X"}, {"admin"}),
     ("POST", "/api/v1/communes/nowhere/merge", {"into": "elsewhere"}, {"admin"}),
     ("POST", "/api/v1/pickups", "pickup", {"clerk", "supervisor", "integration"}),
     ("GET", "/api/v1/shipments", None, {"clerk", "postal", "supervisor"}),

@@ -439,3 +439,35 @@ def test_an_old_merge_date_is_kept_in_utc(world, database):
     )  # fmt: skip
     merged_at = datetime.fromisoformat(answer.json()["commune"]["merged_at"])
     assert merged_at == datetime(2025, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def test_a_renamed_commune_prints_its_new_name_on_new_bookings_only(world, database):
+    commune = new_commune(world, database, "Tam Phước", TAM_PHUOC_HAMLETS)
+    admin = world.headers("admin")
+    before = book(commune)
+    renamed = world.client.patch(f"/api/v1/communes/{commune.code}", json={"name": "Tam Phước Mới"}, headers=admin)
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Tam Phước Mới"
+    after = book(commune)
+    assert "xã Tam Phước Mới" in pdf_text(commune, after["label_url"])
+    old = pdf_text(commune, before["label_url"])
+    assert "xã Tam Phước" in old and "Tam Phước Mới" not in old
+    assert "UBND xã Tam Phước Mới" not in pdf_text(commune, before["receipt_url"])
+    assert world.client.get(f"/api/v1/communes/{commune.code}", headers=commune.headers("clerk")).json()["name"] == (
+        "Tam Phước Mới"
+    )
+    problem(world.client.patch(f"/api/v1/communes/{commune.code}", json={"post_office_lat": 91}, headers=admin), 422,
+            "post_office_lat")  # fmt: skip
+    problem(world.client.patch("/api/v1/communes/no-such", json={"name": "X"}, headers=admin), 404)
+
+
+def test_one_commune_is_read_by_its_staff_and_the_admin_only(world, database):
+    mine = new_commune(world, database, "Tam An", TAM_AN_HAMLETS)
+    other = new_commune(world, database, "Tam Phước", [])
+    assert world.client.get(f"/api/v1/communes/{mine.code}", headers=mine.headers("postal")).status_code == 200
+    problem(world.client.get(f"/api/v1/communes/{other.code}", headers=mine.headers("postal")), 404)
+    admin = world.headers("admin")
+    merged = world.client.post(f"/api/v1/communes/{other.code}/merge", json={"into": mine.code}, headers=admin)
+    assert merged.status_code == 200
+    view = world.client.get(f"/api/v1/communes/{other.code}", headers=admin).json()
+    assert view["merged_into"] == mine.code and view["hamlets"] == 0
+    problem(world.client.patch(f"/api/v1/communes/{other.code}", json={"name": "X"}, headers=admin), 409)
