@@ -30,6 +30,7 @@ from postal_tracker.places.worker import GeocodingWorker
 from postal_tracker.portal.controllers import PortalController
 from postal_tracker.reference.controllers import ReferenceController
 from postal_tracker.reports.controllers import ReportController
+from postal_tracker.requests import BoundedJSONRequest
 from postal_tracker.scanning.controllers import ScanController
 from postal_tracker.settings import Settings
 from postal_tracker.shipments.controllers import ShipmentController
@@ -143,6 +144,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         template_config=template_config(),
         csrf_config=csrf_config(settings),
         request_max_body_size=settings.public.max_body_bytes,
+        request_class=BoundedJSONRequest,
         state=State({"db": db, "settings": settings, "jwt_auth": jwt_auth, "geocoding": geocoding}),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

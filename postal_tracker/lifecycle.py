@@ -194,12 +194,12 @@ NEXT_STEP_TEXT_VI: Mapping[NextStep, str] = {
 # --- S10 tracking numbers ---------------------------------------------------------------------
 
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-S10_PATTERN = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
+S10_PATTERN = re.compile(r"^([A-Z]{2})([0-9]{8})([0-9])([A-Z]{2})$")  # [0-9]: `\d` is any script's digit
 
 
 def s10_check_digit(serial: str) -> int:
     """UPU S10 check digit of an 8-digit serial: 11 - (weighted sum mod 11); 10 -> 0, 11 -> 5."""
-    if len(serial) != 8 or not serial.isdigit():
+    if len(serial) != 8 or not (serial.isascii() and serial.isdigit()):
         raise ValueError("an S10 serial is exactly 8 digits")
     check = 11 - sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
     return {10: 0, 11: 5}.get(check, check)
@@ -217,14 +217,15 @@ class InvalidTrackingNumber(ValueError):
 
 def normalize_tracking_no(raw: str) -> str:
     """Accept `rr 1234 5678 5 vn`; return `RR123456785VN` or raise InvalidTrackingNumber."""
-    compact = re.sub(r"[\s-]+", "", raw).upper()
-    match = S10_PATTERN.match(compact)
+    compact = re.sub(r"[\s-]+", "", raw)
+    # ASCII before upper(): "ſ".upper() is "S", and a lookalike must not become a valid number.
+    match = S10_PATTERN.match(compact.upper()) if compact.isascii() else None
     if not match:
         raise InvalidTrackingNumber("a tracking number is 2 letters, 9 digits and 2 letters, e.g. RR123456785VN")
     _, serial, check, _ = match.groups()
     if s10_check_digit(serial) != int(check):
         raise InvalidTrackingNumber("the check digit of this tracking number is wrong: please re-type it")
-    return compact
+    return compact.upper()
 
 
 def group_tracking_no(number: str) -> str:

@@ -13,6 +13,32 @@ import phonenumbers
 
 from postal_tracker.errors import InvalidInput, NotFound
 
+# Unicode categories no name, address or note contains: control characters (Cc), invisible
+# format characters (Cf: the bidi overrides and isolates U+202A-202E and U+2066-2069 that make
+# a name print reversed, zero-width spaces and joiners U+200B-200D, U+2060, the BOM U+FEFF),
+# surrogates (Cs) and private-use characters (Co). Tab and line breaks are folded into spaces.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+_FOLDED_WHITESPACE = frozenset("\t\n\r")
+
+
+def plain_text(text: str) -> str:
+    """The text, if every character in it is visible; else ValueError naming the first one.
+
+    The one check of every free-text field (names of people, hamlets, communes and documents,
+    addresses, notes): a bidi override in a name reverses what a label, a manifest or a CSV cell
+    shows, a zero-width character makes two names look alike, and PostgreSQL refuses NUL."""
+    for char in text:
+        if unicodedata.category(char) in _INVISIBLE_CATEGORIES and char not in _FOLDED_WHITESPACE:
+            raise ValueError(f"invisible or control character U+{ord(char):04X} is not allowed")
+    return text
+
+
+def ascii_digits(text: str) -> bool:
+    """Only 0-9. `str.isdigit` also accepts `²`, `١` (Arabic-Indic) and `１` (full-width), which
+    `int()` reads as other numbers or refuses: ID numbers, tracking numbers and phone digits
+    are typed on ordinary keypads."""
+    return text.isascii() and text.isdigit()
+
 
 def nfc(text: str) -> str:
     """Vietnamese typed on different keyboards arrives composed or decomposed; store NFC."""
@@ -21,6 +47,8 @@ def nfc(text: str) -> str:
 
 def normalize_phone(raw: str, field: str = "phone") -> str:
     """`0912345678`, `+84 912 345 678`, `84912345678` -> `+84912345678`, or InvalidInput."""
+    if not raw.isascii():  # phonenumbers would read full-width and Arabic-Indic digits as 0-9
+        raise InvalidInput("a phone number is written with the digits 0-9", field=field)
     try:
         number = phonenumbers.parse(raw, "VN")
     except phonenumbers.NumberParseException:

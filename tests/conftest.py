@@ -71,7 +71,10 @@ def database(database_url: str) -> Iterator[Database]:
 def settings(database_url: str) -> Settings:
     # No delivery loop in the shared app: the tests that deliver start one (or call `deliver_due`).
     return settings_from(
-        DATABASE_URL=database_url, JWT_SECRET=TEST_JWT_SECRET, PUBLIC_RATE_LIMIT=10_000, SIGN_IN_RATE_LIMIT=10_000,
+        DATABASE_URL=database_url,
+        JWT_SECRET=TEST_JWT_SECRET,
+        PUBLIC_RATE_LIMIT=10_000,
+        SIGN_IN_RATE_LIMIT=10_000,
         DELIVERY_WORKER=0,
     )
 

@@ -212,7 +212,7 @@ def _lookup(document: Any, path: str | None) -> Any:
     for step in path.split("."):
         if isinstance(node, Mapping):
             node = node.get(step)
-        elif isinstance(node, list) and step.isdigit() and int(step) < len(node):
+        elif isinstance(node, list) and step.isascii() and step.isdigit() and int(step) < len(node):
             node = node[int(step)]
         else:
             return None

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from postal_tracker.errors import InvalidInput
 from postal_tracker.models import User, table
+from postal_tracker.personal import ascii_digits
 
 users = table(User)
 POSTAL = "postal"
@@ -35,7 +36,7 @@ def find_postman(conn: Connection, commune_id: int, user_id: int, field: str = "
 def postman_by_ref(conn: Connection, commune_id: int, ref: str, field: str = "postman") -> sa.Row:
     """A postman of the commune by id or username (inactive ones too: their parcels still show)."""
     ref = ref.strip()
-    by = users.c.id == int(ref) if ref.isdigit() else users.c.username == ref
+    by = users.c.id == int(ref) if ascii_digits(ref) and len(ref) <= 10 else users.c.username == ref
     row = conn.execute(sa.select(users).where(by, users.c.commune_id == commune_id, users.c.role == POSTAL)).first()
     if row is None:
         raise InvalidInput(f"no postman {ref!r} in this commune; see GET /api/v1/postmen", field=field)

@@ -130,9 +130,7 @@ def _dossier_row(conn: Connection, dossier_id: int) -> sa.Row:
     return conn.execute(sa.select(dossiers).where(dossiers.c.id == dossier_id)).one()
 
 
-def book_pickup(
-    conn: Connection, principal: Principal, req: PickupRequest, rules: RulesSection
-) -> dict[str, Any]:
+def book_pickup(conn: Connection, principal: Principal, req: PickupRequest, rules: RulesSection) -> dict[str, Any]:
     extra: dict[str, Any] = {
         "return_by_post": req.return_by_post,
         "requested_date": req.requested_date,
@@ -159,9 +157,7 @@ def book_pickup(
     }
 
 
-def book_return(
-    conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection
-) -> dict[str, Any]:
+def book_return(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     """The result is ready at the desk: book its way back to the citizen."""
     dossier = conn.execute(
         sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
@@ -188,9 +184,7 @@ def book_return(
     return {"shipment": shipment_view(conn, shipment, rules)}
 
 
-def book_return_only(
-    conn: Connection, principal: Principal, req: ReturnRequest, rules: RulesSection
-) -> dict[str, Any]:
+def book_return_only(conn: Connection, principal: Principal, req: ReturnRequest, rules: RulesSection) -> dict[str, Any]:
     dossier_id, _ = _new_dossier(conn, principal, req, return_by_post=True)
     answer = book_return(conn, principal, dossier_id, rules)
     return {"dossier_id": dossier_id, **answer, "receipt_url": f"/api/v1/dossiers/{dossier_id}/receipt.pdf"}

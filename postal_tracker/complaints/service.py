@@ -58,9 +58,7 @@ def _check_filing_period(shipment: sa.Row, today: date) -> None:
         )
 
 
-def _file(
-    conn: Connection, shipment: sa.Row, kind: str, text: str, source: str, user_id: int | None
-) -> ComplaintFiled:
+def _file(conn: Connection, shipment: sa.Row, kind: str, text: str, source: str, user_id: int | None) -> ComplaintFiled:
     now = utcnow()
     today = local_date(now)
     _check_filing_period(shipment, today)

@@ -65,11 +65,21 @@ def sms_settings_from(section: SmsSection) -> SmsSettings:
     """The SMS client's settings from the `POSTAL_TRACKER_SMS_*` variables; SettingsError if unusable."""
     try:
         return SmsSettings(
-            provider=section.provider, unaccented=section.unaccented, url=section.url, method=section.method,
-            auth_header=section.auth_header, auth_value=section.auth_value, sender=section.sender,
-            phone_field=section.phone_field, text_field=section.text_field, sender_field=section.sender_field,
-            message_id_field=section.message_id_field, success_field=section.success_field,
-            success_values=section.success_values, phone_format=section.phone_format, timeout_s=section.timeout,
+            provider=section.provider,
+            unaccented=section.unaccented,
+            url=section.url,
+            method=section.method,
+            auth_header=section.auth_header,
+            auth_value=section.auth_value,
+            sender=section.sender,
+            phone_field=section.phone_field,
+            text_field=section.text_field,
+            sender_field=section.sender_field,
+            message_id_field=section.message_id_field,
+            success_field=section.success_field,
+            success_values=section.success_values,
+            phone_format=section.phone_format,
+            timeout_s=section.timeout,
         )
     except ValueError as exc:
         raise SettingsError(f"POSTAL_TRACKER_SMS_*: {exc}") from None

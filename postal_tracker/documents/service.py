@@ -234,7 +234,7 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: Pub
 
 # --- Hand-over records --------------------------------------------------------------------------
 
-_HANDOVER_REF = re.compile(r"^(\d{1,10})(\.pdf)?$")
+_HANDOVER_REF = re.compile(r"^([0-9]{1,10})(\.pdf)?$")
 
 
 def parse_handover_ref(ref: str) -> tuple[int, bool]:

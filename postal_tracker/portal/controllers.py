@@ -32,9 +32,7 @@ class PortalController(Controller):
         self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[PortalDossierRequest]
     ) -> Response[PortalDossierBooked]:
         """Book the pickup of a dossier submitted on the portal (idempotent on `portal_dossier_no`)."""
-        created, answer = service.book_dossier(
-            db, user, data, rules
-        )
+        created, answer = service.book_dossier(db, user, data, rules)
         return Response(answer, status_code=201 if created else 200)
 
     @post(
@@ -46,7 +44,5 @@ class PortalController(Controller):
         self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[PortalResultRequest]
     ) -> Response[PortalResultBooked]:
         """The result is ready at the desk: book its return (a return-only dossier if unknown here)."""
-        created, answer = service.book_result(
-            db, user, data, rules
-        )
+        created, answer = service.book_result(db, user, data, rules)
         return Response(answer, status_code=201 if created else 200)

@@ -63,7 +63,7 @@ ATTEMPTS = ("delivered", "delivery_failed")
 
 
 def parse_month(raw: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", raw or "")
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", raw or "")
     if not match or not 1 <= int(match[2]) <= 12:
         raise InvalidInput("month is YYYY-MM, e.g. 2025-03", field="month")
     return int(match[1]), int(match[2])

@@ -34,8 +34,8 @@ class ScanRequest(BaseModel):
     recipient_name: Text(100) | None = None
     recipient_relationship: Text(50) | None = None
     recipient_id_kind: Literal["cccd", "cmnd", "passport"] | None = None
-    # A passport number has letters; the 9/12 digits are the cards' (CMND/CCCD).
-    recipient_id_number: Annotated[str, Field(pattern=r"^(\d{9}(\d{3})?|[A-Z][0-9]{7,8})$")] | None = None
+    # A passport number has letters; the 9/12 digits are the cards' (CMND/CCCD). [0-9]: `\d` is any script's digit.
+    recipient_id_number: Annotated[str, Field(pattern=r"^([0-9]{9}([0-9]{3})?|[A-Z][0-9]{7,8})$")] | None = None
     # The letter of authorisation (its number or date) when a proxy receives the result.
     authorization_note: Text(200) | None = None
     # A signature drawn on the phone, as a base64 PNG; 200 kB is plenty for a scribble.

@@ -112,9 +112,7 @@ def overdue_condition(now: datetime) -> sa.ColumnElement[bool]:
     )  # fmt: skip
 
 
-def shipment_view(
-    conn: Connection, row: sa.Row, rules: RulesSection, *, with_events: bool = True
-) -> dict[str, Any]:
+def shipment_view(conn: Connection, row: sa.Row, rules: RulesSection, *, with_events: bool = True) -> dict[str, Any]:
     status = Status(row.status)
     max_attempts = rules.max_delivery_attempts
     view: dict[str, Any] = {

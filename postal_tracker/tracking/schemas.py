@@ -33,15 +33,35 @@ class PublicEvent(TypedDict):
     text_vi: str
 
 
-class PublicTracking(TypedDict):
-    """`GET /track/{tracking_no}`: nothing personal; `name_masked`, `hamlet` and `complaints`
-    (their status, never their text) only with the right `phone_last4`."""
+class PublicLeg(TypedDict):
+    """The dossier's return leg, as its own number shows it."""
 
     tracking_no: str
     leg: Leg
     status: Status
     status_text_vi: str
     events: list[PublicEvent]
+
+
+class PickupLegLink(TypedDict):
+    """From the return leg back to the pickup leg (the number on the citizen's receipt)."""
+
+    tracking_no: str
+    status: Status
+
+
+class PublicTracking(TypedDict):
+    """`GET /track/{tracking_no}`: nothing personal; `name_masked`, `hamlet` and `complaints`
+    (their status, never their text) only with the right `phone_last4`. A pickup leg whose
+    result is booked carries `return_leg`; a return leg carries `pickup_leg`."""
+
+    tracking_no: str
+    leg: Leg
+    status: Status
+    status_text_vi: str
+    events: list[PublicEvent]
+    return_leg: NotRequired[PublicLeg]
+    pickup_leg: NotRequired[PickupLegLink]
     name_masked: NotRequired[str]
     hamlet: NotRequired[str]
     complaints: NotRequired[list[CitizenComplaint]]

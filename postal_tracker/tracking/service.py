@@ -21,7 +21,7 @@ from postal_tracker.idempotency import run_once
 from postal_tracker.lifecycle import STATUS_TEXT_VI, Event, Status, event_text_vi
 from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
 from postal_tracker.models import Event as EventModel
-from postal_tracker.personal import mask_name, no_parcel_for_these_digits, phone_digits_match
+from postal_tracker.personal import ascii_digits, mask_name, no_parcel_for_these_digits, phone_digits_match
 from postal_tracker.shipments.service import parse_tracking_no
 from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
 
@@ -45,12 +45,12 @@ def _place(event: str, commune: sa.Row, hamlet_name: str | None) -> str:
 
 def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> dict[str, Any]:
     number = parse_tracking_no(raw_number)
-    if phone_last4 is not None and not (len(phone_last4) == 4 and phone_last4.isdigit()):
+    if phone_last4 is not None and not (len(phone_last4) == 4 and ascii_digits(phone_last4)):
         raise InvalidInput("phone_last4 is the last 4 digits of the phone number", field="phone_last4")
     # One indexed join, then the events: this is the busiest public path.
     parcel = conn.execute(
         sa.select(
-            shipments.c.id, shipments.c.tracking_no, shipments.c.leg, shipments.c.status,
+            shipments.c.id, shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.dossier_id,
             dossiers.c.applicant_name, dossiers.c.applicant_phone, dossiers.c.hamlet_name,
             dossiers.c.delivery_hamlet_name, communes.c.desk_name, communes.c.post_office_name,
         )
@@ -62,30 +62,50 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
     if parcel is None:
         raise NotFound(f"no parcel with tracking number {number}")
     verified = phone_digits_match(parcel.applicant_phone, phone_last4)
-    hamlet_name = (parcel.delivery_hamlet_name if parcel.leg == "return" else None) or parcel.hamlet_name
+    view = _leg_view(conn, parcel, parcel, verified)
+    # One number follows the whole dossier: the pickup leg shows its return leg once booked,
+    # and the return leg names the pickup leg (the number on the citizen's receipt).
+    other = conn.execute(
+        sa.select(shipments.c.id, shipments.c.tracking_no, shipments.c.leg, shipments.c.status)
+        .where(shipments.c.dossier_id == parcel.dossier_id, shipments.c.id != parcel.id)
+        .order_by(shipments.c.id).limit(1)
+    ).first()  # fmt: skip
+    if other is not None and other.leg == "return":
+        view["return_leg"] = _leg_view(conn, other, parcel, verified)
+    elif other is not None:
+        view["pickup_leg"] = {"tracking_no": other.tracking_no, "status": other.status}
+    if verified:
+        view["name_masked"] = mask_name(parcel.applicant_name)
+        view["hamlet"] = _hamlet_of(parcel, parcel.leg)
+        view["complaints"] = complaints_of(conn, parcel.id)
+    return view
+
+
+def _hamlet_of(dossier: Any, leg: str) -> str:
+    return (dossier.delivery_hamlet_name if leg == "return" else None) or dossier.hamlet_name
+
+
+def _leg_view(conn: Connection, leg: Any, dossier: Any, verified: bool) -> dict[str, Any]:
+    """One leg's number, status and timeline, as anyone may read them."""
+    hamlet_name = _hamlet_of(dossier, leg.leg) if verified else None
     rows = conn.execute(
-        sa.select(events.c.event, events.c.at).where(events.c.shipment_id == parcel.id).order_by(events.c.id)
+        sa.select(events.c.event, events.c.at).where(events.c.shipment_id == leg.id).order_by(events.c.id)
     )
-    view: dict[str, Any] = {
-        "tracking_no": parcel.tracking_no,
-        "leg": parcel.leg,
-        "status": parcel.status,
-        "status_text_vi": STATUS_TEXT_VI[Status(parcel.status)],
+    return {
+        "tracking_no": leg.tracking_no,
+        "leg": leg.leg,
+        "status": leg.status,
+        "status_text_vi": STATUS_TEXT_VI[Status(leg.status)],
         "events": [
             {
                 "event": r.event,
                 "at": r.at,
-                "place": _place(r.event, parcel, hamlet_name if verified else None),
+                "place": _place(r.event, dossier, hamlet_name),
                 "text_vi": event_text_vi(r.event),
             }
             for r in rows
         ],
     }
-    if verified:
-        view["name_masked"] = mask_name(parcel.applicant_name)
-        view["hamlet"] = hamlet_name
-        view["complaints"] = complaints_of(conn, parcel.id)
-    return view
 
 
 def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The pages: thin handlers that check the session cookie, read what a page shows, render it.
 
 Everything that changes data (booking, scans, resolving, booking a return) goes through the
-JSON API from the page scripts; the only forms posted here are login and logout.
+JSON API from the page scripts; the only forms posted here are login, logout and the citizen's
+feedback (so that it works without JavaScript, like the rest of /track).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +25,7 @@ from postal_tracker.accounts import service as accounts
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import utcnow
 from postal_tracker.deps import DB, AppSettings
-from postal_tracker.errors import NotFound, Unauthorized
+from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from postal_tracker.lifecycle import (
     REASONS,
     S10_PATTERN,
@@ -34,8 +36,9 @@ from postal_tracker.lifecycle import (
     normalize_tracking_no,
 )
 from postal_tracker.localtime import LOCAL_TZ
+from postal_tracker.personal import ascii_digits
 from postal_tracker.settings import Settings
-from postal_tracker.tracking.service import public_view
+from postal_tracker.tracking.deps import TRACKING, Tracking
 from postal_tracker.web import service
 from postal_tracker.web.i18n import VI, strings
 from postal_tracker.web.session import (
@@ -244,25 +247,90 @@ class PageController(Controller):
         return render(request, settings, "scan.html", context, user=user)
 
 
+class FeedbackForm(BaseModel):
+    tracking_no: str = ""  # the delivered leg's
+    view_no: str = ""  # the number whose page the citizen was reading
+    phone_last4: str = ""
+    rating: str = ""
+    comment: str = ""
+
+
+def _leg_for_page(view: dict[str, Any], t: Mapping[str, str]) -> dict[str, Any]:
+    """A leg of the public view in the page's language (the API's Vietnamese is the source)."""
+    english = t is not VI
+    return {
+        "tracking_no": view["tracking_no"],
+        "number": group_tracking_no(view["tracking_no"]),
+        "leg": view["leg"],
+        "status": view["status"],
+        "status_text": t[f"status.{view['status']}"] if english else view["status_text_vi"],
+        "events": [
+            {
+                "at": local_time(e["at"]),
+                "text": t[f"event.{e['event']}"] if english else e["text_vi"],
+                "place": t["at_citizen_home"] if english and e["place"] == VI["at_citizen_home"] else e["place"],
+            }
+            for e in reversed(view["events"])
+        ],
+    }
+
+
 class TrackPageController(Controller):
     """The citizens' page; mounted with the rate-limited public API (see app.py)."""
 
     opt = {"public": True}
     include_in_schema = False
+    dependencies = TRACKING
 
     @get("/track", sync_to_thread=True)
     def track(
-        self, request: Request, db: DB, settings: AppSettings, no: FromQuery[str | None] = None,
+        self, request: Request, tracking: Tracking, settings: AppSettings, no: FromQuery[str | None] = None,
         tracking_no: FromQuery[str | None] = None, phone_last4: FromQuery[str | None] = None,
     ) -> Template:  # fmt: skip
         """Status and timeline of a parcel, rendered on the server (a QR code opens `?no=`)."""
+        return self._page(request, tracking, settings, tracking_no or no, phone_last4)
+
+    @post("/track/feedback", status_code=200, sync_to_thread=True)
+    def feedback(
+        self, request: Request, tracking: Tracking, settings: AppSettings, data: URLEncodedBody[FeedbackForm]
+    ) -> Template:  # fmt: skip
+        """The feedback form of a delivered result (works without JavaScript); keeps what was typed."""
         t = strings(chosen_lang(request)[0])
-        raw = (tracking_no or no or "").strip()[:60]
+        typed = {"phone_last4": data.phone_last4.strip()[:8], "rating": data.rating.strip()[:2],
+                 "comment": data.comment[:1000]}  # fmt: skip
+        problem, status = None, 200
+        if not (len(typed["phone_last4"]) == 4 and typed["phone_last4"].isdigit()):
+            problem, status = ("phone_last4", t["track_bad_phone"]), 422
+        elif typed["rating"] not in ("1", "2", "3", "4", "5"):
+            problem, status = ("rating", t["feedback_need_rating"]), 422
+        else:
+            try:
+                tracking.give_feedback(data.tracking_no[:60], typed["phone_last4"], int(typed["rating"]),
+                                       typed["comment"].strip() or None)  # fmt: skip
+            except (Forbidden, NotFound):
+                # Which of the number or the digits was wrong is not said (API.md, Complaints).
+                problem, status = ("phone_last4", t["feedback_wrong"]), 422
+            except Conflict as exc:
+                problem = ("form", t["feedback_not_yet" if "current_status" in exc.extra else "feedback_already"])
+                status = 409
+            except InvalidInput:
+                problem, status = ("comment", t["feedback_invalid"]), 422
+        feedback = {"typed": typed, "error": problem, "done": problem is None}
+        shown = data.view_no or data.tracking_no
+        return self._page(request, tracking, settings, shown, None, feedback=feedback, status_code=status)
+
+    @staticmethod
+    def _page(
+        request: Request, tracking: Tracking, settings: Settings, raw_no: str | None, phone_last4: str | None,
+        *, feedback: dict[str, Any] | None = None, status_code: int = 200,
+    ) -> Template:  # fmt: skip
+        t = strings(chosen_lang(request)[0])
+        raw = (raw_no or "").strip()[:60]
         last4 = (phone_last4 or "").strip()[:8] or None
-        context: dict[str, Any] = {"tracking_no": raw, "phone_last4": last4 or ""}
+        context: dict[str, Any] = {"tracking_no": raw, "phone_last4": last4 or "", "feedback": feedback}
         if not raw:
             return render(request, settings, "track.html", context)
-        if last4 is not None and not (len(last4) == 4 and last4.isdigit()):
+        if last4 is not None and not (len(last4) == 4 and ascii_digits(last4)):
             context["phone_error"] = t["track_bad_phone"]
             last4 = None
         try:
@@ -274,26 +342,18 @@ class TrackPageController(Controller):
             return render(request, settings, "track.html", context, status_code=422)
         context["tracking_no"] = number
         try:
-            with db.read() as conn:
-                view = public_view(conn, number, last4)
+            view = tracking.track(number, last4)
         except NotFound:
             context["error"] = t["track_not_found"].format(no=number)
             return render(request, settings, "track.html", context, status_code=404)
-        english = t is not VI
-        context["result"] = {
-            "number": group_tracking_no(number),
-            "leg": view["leg"],
-            "status": view["status"],
-            "status_text": t[f"status.{view['status']}"] if english else view["status_text_vi"],
-            "name_masked": view.get("name_masked"),
-            "hamlet": view.get("hamlet"),
-            "events": [
-                {
-                    "at": local_time(e["at"]),
-                    "text": t[f"event.{e['event']}"] if english else e["text_vi"],
-                    "place": t["at_citizen_home"] if english and e["place"] == VI["at_citizen_home"] else e["place"],
-                }
-                for e in reversed(view["events"])
-            ],
-        }
-        return render(request, settings, "track.html", context)
+        result = _leg_for_page(dict(view), t)
+        result["name_masked"] = view.get("name_masked")
+        result["hamlet"] = view.get("hamlet")
+        result["return_leg"] = _leg_for_page(dict(view["return_leg"]), t) if "return_leg" in view else None
+        pickup = view.get("pickup_leg")
+        result["pickup_leg"] = {**pickup, "number": group_tracking_no(pickup["tracking_no"])} if pickup else None
+        # Feedback is on the delivered result: this leg, or the return leg shown under it.
+        delivered = [leg for leg in (result, result["return_leg"]) if leg and leg["status"] == "delivered"]
+        context["feedback_no"] = delivered[0]["tracking_no"] if delivered else None
+        context["result"] = result
+        return render(request, settings, "track.html", context, status_code=status_code)

@@ -55,7 +55,8 @@ def test_wrong_digits_answer_exactly_as_an_unknown_number_and_store_nothing(worl
     unknown_status, nobody = complain(world, unknown, "0000")
     assert wrong_status == unknown_status == 404
     assert {**wrong, "detail": wrong["detail"].replace(number, "<no>")} == {
-        **nobody, "detail": nobody["detail"].replace(unknown, "<no>")
+        **nobody,
+        "detail": nobody["detail"].replace(unknown, "<no>"),
     }
     assert count_complaints(database, number) == 0
     bad_check_digit = number[:10] + str((int(number[10]) + 1) % 10) + "VN"
@@ -82,8 +83,12 @@ def test_complaints_close_six_months_after_booking_whatever_the_digits(world, da
     # Booked at noon on the day that makes today the last day of the 6 months: still accepted.
     month = today.month - 7
     start = date(today.year + month // 12, month % 12 + 1, 1)
-    day = next(start + timedelta(days=d) for d in range(62) if filing_closes_on(
-        datetime.combine(start + timedelta(days=d), datetime.min.time(), LOCAL_TZ).replace(hour=12)) >= today)
+    day = next(
+        start + timedelta(days=d)
+        for d in range(62)
+        if filing_closes_on(datetime.combine(start + timedelta(days=d), datetime.min.time(), LOCAL_TZ).replace(hour=12))
+        >= today
+    )
     booked_long_ago(database, still_open, datetime.combine(day, datetime.min.time(), LOCAL_TZ).replace(hour=12))
     assert complain(world, still_open)[0] == 201
 
