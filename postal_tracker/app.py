@@ -16,6 +16,7 @@ from litestar.stores.memory import MemoryStore
 from postal_tracker.accounts.auth import make_jwt_auth
 from postal_tracker.accounts.controllers import AuthController, PostmanController, UserController
 from postal_tracker.accounts.service import Principal
+from postal_tracker.audit.controllers import AuditController
 from postal_tracker.booking.controllers import BookingController
 from postal_tracker.communes.controllers import CommuneController
 from postal_tracker.complaints.controllers import ComplaintController
@@ -123,6 +124,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             DeliveryController,
             PortalController,
             ReportController,
+            AuditController,
             ComplaintController,
             public,
             PageController,

@@ -191,6 +191,15 @@ def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
     print(f"monthly report {args.month} written to {path}")
 
 
+def cmd_report_quarterly(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.reports.quarterly import write_quarterly_file
+
+    db = Database(settings.database.url)
+    commune_id = _commune_id(db, args.commune) if args.commune else None
+    path = write_quarterly_file(db, commune_id, args.quarter, args.out)
+    print(f"quarterly report {args.quarter} written to {path}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="postal-tracker", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -269,6 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     monthly.add_argument("--out", required=True, help="FILE.json, FILE.csv or FILE.pdf")
     monthly.add_argument("--commune", help="commune code (default: the first one)")
     monthly.set_defaults(func=cmd_report_monthly)
+    quarterly = report.add_parser("quarterly", help="the quarterly report (Circular 17/2017 Art. 13) as a file")
+    quarterly.add_argument("--quarter", required=True, help="YYYY-QN, e.g. 2026-Q3")
+    quarterly.add_argument("--out", required=True, help="FILE.json, FILE.csv or FILE.pdf")
+    quarterly.add_argument("--commune", help="commune code (default: every commune, the province's report)")
+    quarterly.set_defaults(func=cmd_report_quarterly)
     return parser
 
 

@@ -239,6 +239,22 @@ class ScanRecord(SQLModel, table=True):
     resolution_note: str | None = None
 
 
+class AuditEntry(SQLModel, table=True):
+    """One read of a dossier's personal data by staff or an integration key (Law 91/2025)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_commune_at", "commune_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _time(default=True)
+    commune_id: int = Field(foreign_key="communes.id")
+    dossier_id: int = Field(foreign_key="dossiers.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    api_key_id: int | None = Field(default=None, foreign_key="api_keys.id")
+    actor_name: str = Field(max_length=64)  # the username (or the key's name) at the time
+    role: str = Field(max_length=16)
+    what: str = Field(max_length=32)  # audit.service.Read
+
+
 class IdempotencyRecord(SQLModel, table=True):
     __tablename__ = "idempotency_records"
     __table_args__ = (sa.UniqueConstraint("principal", "key"),)

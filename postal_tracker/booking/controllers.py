@@ -69,5 +69,4 @@ class BookingController(Controller):
     @get("/dossiers/{dossier_id:int}", guards=[allow(Role.CLERK, Role.INTEGRATION)], sync_to_thread=True)
     def dossier(self, db: DB, rules: Rules, user: CurrentUser, dossier_id: RowId) -> DossierView:
         """A dossier with both legs."""
-        with db.read() as conn:
-            return service.dossier_view(conn, user, dossier_id, rules)
+        return service.dossier_view(db, user, dossier_id, rules)

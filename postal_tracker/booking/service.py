@@ -9,9 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.booking.schemas import Address, PickupRequest, ReturnRequest
 from postal_tracker.communes.service import bookable_commune
-from postal_tracker.db import utcnow
+from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
 from postal_tracker.localtime import local_today
@@ -190,7 +192,15 @@ def book_return_only(conn: Connection, principal: Principal, req: ReturnRequest,
     return {"dossier_id": dossier_id, **answer, "receipt_url": f"/api/v1/dossiers/{dossier_id}/receipt.pdf"}
 
 
-def dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
+def dossier_view(db: Database, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
+    """A dossier with both legs; the read is audited (it shows the applicant's personal data)."""
+    with db.write() as conn:
+        view = _dossier_view(conn, principal, dossier_id, rules)
+        audit.record(conn, principal, Read.DOSSIER, [dossier_id])
+    return view
+
+
+def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     dossier = conn.execute(
         sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
     ).first()

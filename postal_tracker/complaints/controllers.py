@@ -40,11 +40,11 @@ class ComplaintController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,
     ) -> ComplaintPage:  # fmt: skip
         """The commune's complaints, the soonest due first."""
-        return complaints.complaints(user.commune_id, status, limit, offset)
+        return complaints.complaints(user, status, limit, offset)
 
     @get("/{complaint_id:int}", sync_to_thread=True)
     def detail(self, complaints: Complaints, user: CurrentUser, complaint_id: RowId) -> ComplaintView:
-        return complaints.detail(user.commune_id, complaint_id)
+        return complaints.detail(user, complaint_id)
 
     @patch("/{complaint_id:int}", sync_to_thread=True)
     def resolve(

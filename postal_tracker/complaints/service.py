@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.complaints.schemas import ComplaintFiled, ComplaintPage, ComplaintView
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, NotFound
@@ -146,22 +148,26 @@ class ComplaintService:
             lambda conn: file_at_desk(conn, principal, raw_number, kind, text),
         )  # fmt: skip
 
-    def complaints(self, commune_id: int, status: str | None, limit: int, offset: int) -> ComplaintPage:
-        """The commune's complaints, the soonest due first (what must be answered first on top)."""
-        conditions = [complaints.c.commune_id == commune_id]
+    def complaints(self, principal: Principal, status: str | None, limit: int, offset: int) -> ComplaintPage:
+        """The commune's complaints, the soonest due first (what must be answered first on top).
+        Their texts are personal data: the read is audited for the parcels they are about."""
+        conditions = [complaints.c.commune_id == principal.commune_id]
         if status:
             conditions.append(complaints.c.status == status)
-        with self.db.read() as conn:
+        with self.db.write() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(complaints).where(*conditions)).scalar_one()
             rows = conn.execute(
                 _select().where(*conditions).order_by(complaints.c.due_on, complaints.c.id).limit(limit).offset(offset)
             ).all()
+            audit.record(conn, principal, Read.COMPLAINTS, [r.dossier_id for r in rows])
         today = local_today()
         return {"items": [_view(r, today) for r in rows], "total": total, "limit": limit, "offset": offset}
 
-    def detail(self, commune_id: int, complaint_id: int) -> ComplaintView:
-        with self.db.read() as conn:
-            return _view(_find(conn, commune_id, complaint_id), local_today())
+    def detail(self, principal: Principal, complaint_id: int) -> ComplaintView:
+        with self.db.write() as conn:
+            row = _find(conn, principal.commune_id, complaint_id)
+            audit.record(conn, principal, Read.COMPLAINTS, [row.dossier_id])
+            return _view(row, local_today())
 
     def resolve(
         self, principal: Principal, complaint_id: int, resolution: str, compensation_vnd: int | None
@@ -177,4 +183,5 @@ class ComplaintService:
                     resolved_at=utcnow(), resolved_by_user_id=principal.user_id,
                 )
             )  # fmt: skip
+            audit.record(conn, principal, Read.COMPLAINTS, [row.dossier_id])
             return _view(_find(conn, principal.commune_id, complaint_id), local_today())

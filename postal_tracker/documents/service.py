@@ -31,6 +31,8 @@ from labels import (
     render_receipt,
 )
 from postal_tracker.accounts.service import Principal, Role
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
 from postal_tracker.deps import MAX_ID
 from postal_tracker.errors import InvalidInput, NotFound
@@ -99,6 +101,7 @@ _LABEL_COLUMNS = (
     shipments.c.leg,
     shipments.c.created_at,
     shipments.c.fee_collected_vnd,
+    shipments.c.dossier_id,
     dossiers.c.applicant_name,
     dossiers.c.applicant_phone,
     dossiers.c.commune_name,
@@ -172,22 +175,24 @@ def label_pdf(db: Database, principal: Principal, raw_number: str, size: str, pu
 
 
 def _render_labels(db: Database, principal: Principal, numbers: list[str], size: str, public: PublicSection) -> bytes:
-    with db.read() as conn:
+    with db.write() as conn:
         commune = _commune(conn, principal.commune_id)
         rows = conn.execute(
             sa.select(*_LABEL_COLUMNS)
             .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)))
-        )
+        ).all()
         found = {row.tracking_no: _label_data(row, commune, public) for row in rows}
-    unknown = list(dict.fromkeys(n for n in numbers if n not in found))
-    if len(numbers) == 1 and unknown:
-        raise NotFound(f"no parcel with tracking number {unknown[0]}", unknown=unknown)
-    if unknown:
-        raise NotFound(
-            f"{len(unknown)} of {len(numbers)} tracking numbers are not parcels of this commune; nothing was printed",
-            unknown=unknown,
-        )
+        unknown = list(dict.fromkeys(n for n in numbers if n not in found))
+        if len(numbers) == 1 and unknown:
+            raise NotFound(f"no parcel with tracking number {unknown[0]}", unknown=unknown)
+        if unknown:
+            raise NotFound(
+                f"{len(unknown)} of {len(numbers)} tracking numbers are not parcels of this commune; "
+                "nothing was printed",
+                unknown=unknown,
+            )
+        audit.record(conn, principal, Read.LABEL, [row.dossier_id for row in rows])
     return render_labels([found[n] for n in numbers], size)  # type: ignore[arg-type]
 
 
@@ -196,7 +201,7 @@ def _render_labels(db: Database, principal: Principal, numbers: list[str], size:
 
 def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: PublicSection) -> PdfDocument:
     """The citizen's receipt (biên nhận): documents, both legs' numbers, fee, expected pickup date."""
-    with db.read() as conn:
+    with db.write() as conn:
         dossier = conn.execute(
             sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
         ).first()
@@ -210,6 +215,7 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: Pub
         }
         # The receipt is the record of a booking: it names the desk the dossier was booked at.
         commune = _commune(conn, dossier.booked_commune_id)
+        audit.record(conn, principal, Read.RECEIPT, [dossier.id])
     pickup, ret = legs.get(Leg.PICKUP), legs.get(Leg.RETURN)
     # The QR leads to the leg the citizen waits for first: the pickup, or the return alone.
     first = pickup or ret
@@ -245,7 +251,15 @@ def parse_handover_ref(ref: str) -> tuple[int, bool]:
     return int(match.group(1)), bool(match.group(2))
 
 
-def _handover(conn: Connection, principal: Principal, handover_id: int) -> dict[str, Any]:
+def _handover(db: Database, principal: Principal, handover_id: int) -> dict[str, Any]:
+    """A hand-over and its parcels; the read is audited (it names the applicants)."""
+    with db.write() as conn:
+        view = _handover_in(conn, principal, handover_id)
+        audit.record(conn, principal, Read.HANDOVER, [item["dossier_id"] for item in view["items"]])
+    return view
+
+
+def _handover_in(conn: Connection, principal: Principal, handover_id: int) -> dict[str, Any]:
     handover = conn.execute(
         sa.select(handovers).where(handovers.c.id == handover_id, handovers.c.commune_id == principal.commune_id)
     ).first()
@@ -310,16 +324,14 @@ def _handover(conn: Connection, principal: Principal, handover_id: int) -> dict[
 
 def handover_view(db: Database, principal: Principal, handover_id: int) -> dict[str, Any]:
     """A hand-over with its parcels, for the desk to check before signing."""
-    with db.read() as conn:
-        view = _handover(conn, principal, handover_id)
+    view = _handover(db, principal, handover_id)
     view.pop("commune_name")
     return view
 
 
 def handover_pdf(db: Database, principal: Principal, handover_id: int) -> PdfDocument:
     """The hand-over record (biên bản giao nhận) both sides sign."""
-    with db.read() as conn:
-        view = _handover(conn, principal, handover_id)
+    view = _handover(db, principal, handover_id)
     data = HandoverData(
         handover_id=str(view["handover_id"]),
         direction=view["direction"],

@@ -31,6 +31,8 @@ from sqlalchemy.engine import Connection
 from labels import ManifestData, ManifestStop, render_manifest
 from postal_tracker.accounts.postmen import postman_by_ref, postman_view
 from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
 from postal_tracker.lifecycle import NEXT_STEP_TEXT_VI, REASONS, Leg, Reason, Status
 from postal_tracker.manifests.tour import plan_tour
@@ -141,13 +143,14 @@ def _stop(row: Any) -> dict[str, Any]:
 def _plan(
     db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, rules: RulesSection
 ) -> _Plan:
-    with db.read() as conn:
+    with db.write() as conn:  # the read of names and phones is audited in it
         commune = conn.execute(sa.select(communes).where(communes.c.id == principal.commune_id)).one()
         postman = None
         if postman_ref is not None:
             ref = str(principal.id) if postman_ref.strip() == "me" and principal.user_id else postman_ref
             postman = postman_by_ref(conn, principal.commune_id, ref)
         rows = _rows(conn, principal.commune_id, day, kind, rules, None if postman is None else postman.id)
+        audit.record(conn, principal, Read.MANIFEST, [row.dossier_id for row in rows])
 
     start = (commune.post_office_lat, commune.post_office_lon)
     unordered = [_stop(row) for row in rows]

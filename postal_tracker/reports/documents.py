@@ -1,5 +1,6 @@
-"""The monthly report as JSON, CSV (UTF-8 with BOM, for Excel) and PDF (tables and a bar chart
-by hamlet, in the bundled DejaVu font so Vietnamese prints and stays extractable)."""
+"""The monthly and quarterly reports as JSON, CSV (UTF-8 with BOM, for Excel) and PDF (tables,
+and for the month a bar chart by hamlet, in the bundled DejaVu font so Vietnamese prints and
+stays extractable)."""
 
 from __future__ import annotations
 
@@ -62,12 +63,22 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell Excel or LibreOffice will not run: text starting like a formula (`=`, `+`, `-`,
+    `@`, tab, CR) gets a leading apostrophe (OWASP's advice); numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv_row(scope: str, code: str, name: str, figures: dict[str, Any]) -> list[Any]:
     values = {"scope": scope, "code": code, "name": name, **{k: figures[k] for k in SCALARS}}
     for reason in REASONS:
         values[f"failures_{reason}"] = figures["failures_by_reason"].get(reason, 0)
         values[f"pickup_failures_{reason}"] = figures["pickup_failures_by_reason"].get(reason, 0)
-    return ["" if values[c] is None else values[c] for c in CSV_COLUMNS]
+    return [spreadsheet_safe(values[c]) for c in CSV_COLUMNS]
 
 
 def to_csv(report: dict[str, Any]) -> bytes:
@@ -92,7 +103,7 @@ def _fmt(key: str, value: Any) -> str:
         return "–"
     if key.endswith(("_rate", "_share")):
         return f"{value * 100:.1f} %"
-    if key == "fees_collected_vnd":
+    if key.endswith("_vnd"):
         return f"{value:,}".replace(",", ".")
     return str(value)
 
@@ -185,6 +196,77 @@ def to_pdf(report: dict[str, Any]) -> bytes:
     doc = SimpleDocTemplate(
         out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
         title=f"Báo cáo tháng {report['month']}", author="postal-tracker",
+    )  # fmt: skip
+    doc.build(story)
+    return out.getvalue()
+
+
+# --- the quarterly report (Circular 17/2017 Art. 13) -------------------------------------------
+
+QUARTER_LABELS_VI = {
+    "dossiers_picked_up": "Hồ sơ đã thu gom",
+    "results_delivered": "Kết quả đã phát",
+    "results_returned_to_desk": "Kết quả trả lại Một cửa",
+    "fees_collected_vnd": "Phí đã thu (đồng)",
+    "complaints_received": "Khiếu nại nhận được",
+    "complaints_resolved": "Khiếu nại đã giải quyết",
+    "complaints_resolved_on_time": "Giải quyết đúng hạn",
+    "lost": "Bưu gửi bị mất",
+    "damaged": "Bưu gửi bị hư hỏng",
+    "compensations": "Số vụ bồi thường",
+    "compensation_vnd": "Tiền bồi thường (đồng)",
+    "on_time_share": "Tỷ lệ đúng thời hạn",
+}
+QUARTER_CSV_COLUMNS = ["scope", "code", "name", *QUARTER_LABELS_VI]
+ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def render_quarterly(report: dict[str, Any], kind: str) -> bytes:
+    if kind == "json":
+        return json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
+    if kind == "csv":
+        return quarterly_csv(report)
+    return quarterly_pdf(report)
+
+
+def quarterly_csv(report: dict[str, Any]) -> bytes:
+    """The totals, then a row a commune; UTF-8 with a BOM, like the monthly one."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(QUARTER_CSV_COLUMNS)
+    rows = [("total", report["quarter"], report.get("commune") or "", report["totals"])]
+    rows += [("commune", r["commune_code"], r["commune_name"], r) for r in report["by_commune"]]
+    for scope, code, name, figures in rows:
+        writer.writerow([spreadsheet_safe(v) for v in (scope, code, name, *(figures[k] for k in QUARTER_LABELS_VI))])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def quarterly_pdf(report: dict[str, Any]) -> bytes:
+    register_fonts()
+    title = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=13, leading=16)
+    heading = ParagraphStyle("heading", fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3)
+    wrap = ParagraphStyle("cell", fontName=FONT_BOLD, fontSize=7, leading=8)
+    year, quarter = report["quarter"].split("-Q")
+    scope = report.get("commune") or "Toàn tỉnh"
+    totals = report["totals"]
+    story: list[Any] = [
+        Paragraph(f"Báo cáo quý {ROMAN[quarter]}/{year} – Dịch vụ bưu chính công ích – {scope}", title),
+        Paragraph("Theo Điều 13 Thông tư 17/2017/TT-BTTTT", ParagraphStyle("sub", fontName=FONT_REGULAR,
+                                                                             fontSize=8, leading=10)),
+        Spacer(1, 4 * mm),
+        Paragraph("Tổng hợp", heading),
+        _table([["Chỉ tiêu", "Giá trị"]] + [[QUARTER_LABELS_VI[k], _fmt(k, totals[k])] for k in QUARTER_LABELS_VI],
+               [70 * mm, 50 * mm]),
+        Paragraph("Theo xã", heading),
+        _table(
+            [[Paragraph(h, wrap) for h in ["Xã", *QUARTER_LABELS_VI.values()]]]
+            + [[r["commune_name"], *(_fmt(k, r[k]) for k in QUARTER_LABELS_VI)] for r in report["by_commune"]]
+        ),
+    ]  # fmt: skip
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
+        title=f"Báo cáo quý {report['quarter']}", author="postal-tracker",
     )  # fmt: skip
     doc.build(story)
     return out.getvalue()

@@ -69,3 +69,36 @@ class MonthlyReport(TypedDict):
     totals: Figures
     by_hamlet: list[HamletFigures]
     by_procedure: list[ProcedureFigures]
+
+
+class QuarterFigures(TypedDict):
+    """The Art. 13 figures of Circular 17/2017 (defined in postal_tracker/reports/quarterly.py)."""
+
+    dossiers_picked_up: int
+    results_delivered: int
+    results_returned_to_desk: int
+    fees_collected_vnd: int
+    complaints_received: int
+    complaints_resolved: int
+    complaints_resolved_on_time: int
+    lost: int
+    damaged: int
+    compensations: int
+    compensation_vnd: int
+    on_time_share: float | None
+
+
+class CommuneQuarterFigures(QuarterFigures):
+    commune_code: str
+    commune_name: str
+
+
+class QuarterlyReport(TypedDict):
+    """`GET /reports/quarterly` (`format=json`; `csv` and `pdf` hold the same figures)."""
+
+    quarter: str
+    """YYYY-QN"""
+    commune: str | None
+    """The commune's name when the report covers one commune; null for the province."""
+    totals: QuarterFigures
+    by_commune: list[CommuneQuarterFigures]

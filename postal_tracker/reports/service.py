@@ -35,6 +35,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
@@ -76,40 +79,51 @@ def counted_for(commune_id: int, at: sa.ColumnElement) -> sa.ColumnElement[bool]
     """Whether what happened at `at` to a parcel counts in this commune's figures: the commune it
     was booked under until that commune was merged away, the commune handling it from then on.
     So months before a merge report under the old commune, as they did before it. (A query using
-    this joins `shipments`, `dossiers` and `booked_communes`: see `_attributed`.)"""
+    this joins `shipments`, `dossiers` and `booked_communes`: see `attributed`.)"""
     owner = sa.case((at < booked_communes.c.merged_at, dossiers.c.booked_commune_id), else_=shipments.c.commune_id)
     # The first two terms let the database use its indexes; the last one decides.
     either = sa.or_(shipments.c.commune_id == commune_id, dossiers.c.booked_commune_id == commune_id)
     return sa.and_(either, owner == commune_id)
 
 
-def _attributed(start: sa.FromClause) -> sa.FromClause:
+def attributed(start: sa.FromClause) -> sa.FromClause:
     """`start` (events or feedback, joined to shipments) with what `counted_for` reads."""
     return start.join(dossiers, dossiers.c.id == shipments.c.dossier_id).join(
         booked_communes, booked_communes.c.id == dossiers.c.booked_commune_id
     )
 
 
-def daily(conn: Connection, commune_id: int, day: date) -> dict[str, Any]:
+def daily_report(db: Database, principal: Principal, commune_id: int, day: date) -> dict[str, Any]:
+    """The outcome sheet; audited for the dossiers whose recipients it names."""
+    with db.write() as conn:
+        sheet, named = daily(conn, commune_id, day)
+        audit.record(conn, principal, Read.DAILY_REPORT, named, commune_id=commune_id)
+    return sheet
+
+
+def daily(conn: Connection, commune_id: int, day: date) -> tuple[dict[str, Any], set[int]]:
+    """The sheet, and the dossiers whose recipients' names it shows (for the audit log)."""
     start, end = day_bounds(day)
     rows = conn.execute(
         sa.select(
-            shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, events.c.event, events.c.at,
-            events.c.reason, events.c.recipient_name,
+            shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, shipments.c.dossier_id, events.c.event,
+            events.c.at, events.c.reason, events.c.recipient_name,
         )
-        .select_from(_attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
+        .select_from(attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
         .where(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
         .order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
-    items = []
+    items, named = [], set()
     for r in rows:
         item = {"tracking_no": r.tracking_no, "leg": r.leg, "event": r.event, "at": r.at, "hamlet_code": r.hamlet_code}
         if r.reason:
             item["reason"] = r.reason
         if r.recipient_name:
             item["recipient_name"] = r.recipient_name
+            named.add(r.dossier_id)
         items.append(item)
-    return {"date": day.isoformat(), "counts": dict(sorted(Counter(r.event for r in rows).items())), "items": items}
+    counts = dict(sorted(Counter(r.event for r in rows).items()))
+    return {"date": day.isoformat(), "counts": counts, "items": items}, named
 
 
 # --- monthly ----------------------------------------------------------------------------------
@@ -187,7 +201,7 @@ def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
 def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
     year, number = parse_month(month)
     start, end = month_bounds(year, number)
-    joined = _attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
+    joined = attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
     in_month = sa.and_(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
     rows = conn.execute(
         sa.select(
@@ -222,7 +236,7 @@ def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
         first_attempt[r.shipment_id] = r.id  # the last written is the earliest
     given = conn.execute(
         sa.select(feedback.c.rating, shipments.c.hamlet_code, dossiers.c.procedure_code, dossiers.c.procedure_name)
-        .select_from(_attributed(feedback.join(shipments, shipments.c.id == feedback.c.shipment_id)))
+        .select_from(attributed(feedback.join(shipments, shipments.c.id == feedback.c.shipment_id)))
         .where(
             counted_for(commune_id, feedback.c.created_at),
             feedback.c.created_at >= start,

@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
 from postal_tracker.idempotency import as_sent
@@ -262,27 +264,42 @@ def record_handover(
 
 
 def list_exceptions(db: Database, principal: Principal, *, resolved: bool, limit: int, offset: int) -> dict:
+    """Refused scans; audited for the parcels they name (their payloads may carry names)."""
+    with db.write() as conn:
+        page, dossier_ids = exceptions_page(conn, principal.commune_id, resolved=resolved, limit=limit, offset=offset)
+        audit.record(conn, principal, Read.REFUSED_SCANS, dossier_ids)
+    return page
+
+
+def exceptions_page(
+    conn: Connection, commune_id: int, *, resolved: bool, limit: int, offset: int
+) -> tuple[dict[str, Any], set[int]]:
+    """A page of refused scans, and the dossiers of the parcels they name (for the audit log)."""
     condition = sa.and_(
-        scan_records.c.commune_id == principal.commune_id,
+        scan_records.c.commune_id == commune_id,
         scan_records.c.outcome == "rejected",
         scan_records.c.resolved_at.is_not(None) if resolved else scan_records.c.resolved_at.is_(None),
     )
-    with db.read() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(scan_records).where(condition)).scalar_one()
-        rows = conn.execute(
-            sa.select(scan_records).where(condition).order_by(scan_records.c.id.desc()).limit(limit).offset(offset)
-        )
-        items = [
-            {
-                "id": r.id, "scan_id": r.scan_id, "received_at": r.received_at, "tracking_no": r.tracking_no,
-                "event": r.event, "status": r.error_status, "title": r.error_title, "reason": r.error_detail,
-                "errors": r.result.get("errors"), "current_status": r.result.get("current_status"),
-                "payload": r.payload, "user_id": r.user_id, "resolved_at": r.resolved_at,
-                "resolution_note": r.resolution_note,
-            }
-            for r in rows
-        ]  # fmt: skip
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    parcel = shipments.alias("parcel")
+    total = conn.execute(sa.select(sa.func.count()).select_from(scan_records).where(condition)).scalar_one()
+    rows = conn.execute(
+        sa.select(scan_records, parcel.c.dossier_id)
+        .outerjoin(parcel, sa.and_(parcel.c.tracking_no == scan_records.c.tracking_no,
+                                   parcel.c.commune_id == scan_records.c.commune_id))
+        .where(condition).order_by(scan_records.c.id.desc()).limit(limit).offset(offset)
+    ).all()  # fmt: skip
+    items = [
+        {
+            "id": r.id, "scan_id": r.scan_id, "received_at": r.received_at, "tracking_no": r.tracking_no,
+            "event": r.event, "status": r.error_status, "title": r.error_title, "reason": r.error_detail,
+            "errors": r.result.get("errors"), "current_status": r.result.get("current_status"),
+            "payload": r.payload, "user_id": r.user_id, "resolved_at": r.resolved_at,
+            "resolution_note": r.resolution_note,
+        }
+        for r in rows
+    ]  # fmt: skip
+    page = {"items": items, "total": total, "limit": limit, "offset": offset}
+    return page, {r.dossier_id for r in rows if r.dossier_id is not None}
 
 
 def resolve_exception(db: Database, principal: Principal, exception_id: int, note: str | None) -> dict:

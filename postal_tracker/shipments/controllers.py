@@ -44,10 +44,7 @@ class ShipmentController(Controller):
 
     @get("/{tracking_no:str}", sync_to_thread=True)
     def detail(self, db: DB, rules: Rules, user: CurrentUser, tracking_no: FromPath[str]) -> ShipmentView:
-        number = service.parse_tracking_no(tracking_no)
-        with db.read() as conn:
-            return service.shipment_view(conn, service.find_shipment(conn, user.commune_id, number),
-                                         rules)  # fmt: skip
+        return service.shipment_detail(db, user, tracking_no, rules)
 
     @patch("/{tracking_no:str}", guards=[DESK], sync_to_thread=True)
     def assign(

@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.postmen import find_postman
-from postal_tracker.db import utcnow
+from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
+from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
     DESTINATIONS,
@@ -141,6 +144,16 @@ def shipment_view(conn: Connection, row: sa.Row, rules: RulesSection, *, with_ev
     if with_events:
         view["events"] = [event_view(e) for e in events_of(conn, row.id)]
         view["fee_owed_vnd"] = fee_owed(conn, row.dossier_id)
+    return view
+
+
+def shipment_detail(db: Database, principal: Principal, raw_number: str, rules: RulesSection) -> dict[str, Any]:
+    """One parcel with its events; audited, since events carry recipients' names and ID numbers."""
+    number = parse_tracking_no(raw_number)
+    with db.write() as conn:
+        row = find_shipment(conn, principal.commune_id, number)
+        view = shipment_view(conn, row, rules)
+        audit.record(conn, principal, Read.SHIPMENT, [row.dossier_id])
     return view
 
 

@@ -247,12 +247,19 @@ class PageController(Controller):
         return render(request, settings, "scan.html", context, user=user)
 
 
-class FeedbackForm(BaseModel):
-    tracking_no: str = ""  # the delivered leg's
-    view_no: str = ""  # the number whose page the citizen was reading
+class CitizenForm(BaseModel):
+    """The one form under a parcel on /track: its phone digits serve feedback and complaints."""
+
+    feedback_no: str = ""  # the delivered leg, for feedback
+    view_no: str = ""  # the number whose page the citizen was reading (a complaint is about it)
     phone_last4: str = ""
     rating: str = ""
     comment: str = ""
+    kind: str = ""
+    text: str = ""
+
+
+COMPLAINT_KINDS = ("late", "lost", "damaged", "staff", "other")
 
 
 def _leg_for_page(view: dict[str, Any], t: Mapping[str, str]) -> dict[str, Any]:
@@ -292,42 +299,77 @@ class TrackPageController(Controller):
 
     @post("/track/feedback", status_code=200, sync_to_thread=True)
     def feedback(
-        self, request: Request, tracking: Tracking, settings: AppSettings, data: URLEncodedBody[FeedbackForm]
+        self, request: Request, tracking: Tracking, settings: AppSettings, data: URLEncodedBody[CitizenForm]
     ) -> Template:  # fmt: skip
-        """The feedback form of a delivered result (works without JavaScript); keeps what was typed."""
+        """Rate a delivered result (works without JavaScript); keeps what was typed."""
         t = strings(chosen_lang(request)[0])
-        typed = {"phone_last4": data.phone_last4.strip()[:8], "rating": data.rating.strip()[:2],
-                 "comment": data.comment[:1000]}  # fmt: skip
-        problem, status = None, 200
-        if not (len(typed["phone_last4"]) == 4 and typed["phone_last4"].isdigit()):
-            problem, status = ("phone_last4", t["track_bad_phone"]), 422
-        elif typed["rating"] not in ("1", "2", "3", "4", "5"):
-            problem, status = ("rating", t["feedback_need_rating"]), 422
-        else:
+        problem = self._digits_problem(data, t)
+        if problem is None and data.rating.strip() not in ("1", "2", "3", "4", "5"):
+            problem = ("rating", t["feedback_need_rating"], 422)
+        if problem is None:
             try:
-                tracking.give_feedback(data.tracking_no[:60], typed["phone_last4"], int(typed["rating"]),
-                                       typed["comment"].strip() or None)  # fmt: skip
-            except (Forbidden, NotFound):
+                tracking.give_feedback(data.feedback_no[:60], data.phone_last4.strip(), int(data.rating.strip()),
+                                       data.comment.strip()[:1000] or None)  # fmt: skip
+            except (Forbidden, NotFound, InvalidInput):
                 # Which of the number or the digits was wrong is not said (API.md, Complaints).
-                problem, status = ("phone_last4", t["feedback_wrong"]), 422
+                problem = ("phone_last4", t["feedback_wrong"], 422)
             except Conflict as exc:
-                problem = ("form", t["feedback_not_yet" if "current_status" in exc.extra else "feedback_already"])
-                status = 409
+                problem = ("form", t["feedback_not_yet" if "current_status" in exc.extra else "feedback_already"], 409)
+        return self._answer(request, tracking, settings, data, "feedback", problem, None)
+
+    @post("/track/complaint", status_code=200, sync_to_thread=True)
+    def complaint(
+        self, request: Request, tracking: Tracking, settings: AppSettings, data: URLEncodedBody[CitizenForm]
+    ) -> Template:  # fmt: skip
+        """File a complaint about the parcel shown (works without JavaScript); keeps what was typed."""
+        t = strings(chosen_lang(request)[0])
+        problem, filed = self._digits_problem(data, t), None
+        if problem is None and data.kind not in COMPLAINT_KINDS:
+            problem = ("kind", t["complaint_need_kind"], 422)
+        if problem is None and not data.text.strip():
+            problem = ("text", t["complaint_need_text"], 422)
+        if problem is None:
+            try:
+                filed = tracking.complain(data.view_no[:60], data.phone_last4.strip(), data.kind,
+                                          data.text.strip()[:2000], None)  # fmt: skip
+            except NotFound:
+                problem = ("phone_last4", t["feedback_wrong"], 422)
+            except Conflict:
+                problem = ("form", t["complaint_closed"], 409)
             except InvalidInput:
-                problem, status = ("comment", t["feedback_invalid"]), 422
-        feedback = {"typed": typed, "error": problem, "done": problem is None}
-        shown = data.view_no or data.tracking_no
-        return self._page(request, tracking, settings, shown, None, feedback=feedback, status_code=status)
+                problem = ("text", t["complaint_invalid"], 422)
+        return self._answer(request, tracking, settings, data, "complaint", problem, filed)
+
+    @staticmethod
+    def _digits_problem(data: CitizenForm, t: Mapping[str, str]) -> tuple[str, str, int] | None:
+        digits = data.phone_last4.strip()
+        return None if len(digits) == 4 and digits.isdigit() else ("phone_last4", t["track_bad_phone"], 422)
+
+    def _answer(
+        self, request: Request, tracking: Tracking, settings: Settings, data: CitizenForm, form: str,
+        problem: tuple[str, str, int] | None, filed: dict[str, Any] | None,
+    ) -> Template:  # fmt: skip
+        typed = {"phone_last4": data.phone_last4.strip()[:8], "rating": data.rating.strip()[:2],
+                 "comment": data.comment[:1000], "kind": data.kind[:16], "text": data.text[:2000]}  # fmt: skip
+        answer = {"form": form, "typed": typed, "error": problem, "done": problem is None}
+        if filed is not None:
+            answer["due_on"] = filed["due_on"].strftime("%d/%m/%Y")
+        # After a success the typed text is not shown again (a reload must not send it twice).
+        if problem is None:
+            answer["typed"] = {"phone_last4": typed["phone_last4"]}
+        status = problem[2] if problem else 200
+        shown = data.view_no or data.feedback_no
+        return self._page(request, tracking, settings, shown, None, answer=answer, status_code=status)
 
     @staticmethod
     def _page(
         request: Request, tracking: Tracking, settings: Settings, raw_no: str | None, phone_last4: str | None,
-        *, feedback: dict[str, Any] | None = None, status_code: int = 200,
+        *, answer: dict[str, Any] | None = None, status_code: int = 200,
     ) -> Template:  # fmt: skip
         t = strings(chosen_lang(request)[0])
         raw = (raw_no or "").strip()[:60]
         last4 = (phone_last4 or "").strip()[:8] or None
-        context: dict[str, Any] = {"tracking_no": raw, "phone_last4": last4 or "", "feedback": feedback}
+        context: dict[str, Any] = {"tracking_no": raw, "phone_last4": last4 or "", "answer": answer}
         if not raw:
             return render(request, settings, "track.html", context)
         if last4 is not None and not (len(last4) == 4 and ascii_digits(last4)):
@@ -355,5 +397,6 @@ class TrackPageController(Controller):
         # Feedback is on the delivered result: this leg, or the return leg shown under it.
         delivered = [leg for leg in (result, result["return_leg"]) if leg and leg["status"] == "delivered"]
         context["feedback_no"] = delivered[0]["tracking_no"] if delivered else None
+        context["complaint_kinds"] = COMPLAINT_KINDS
         context["result"] = result
         return render(request, settings, "track.html", context, status_code=status_code)

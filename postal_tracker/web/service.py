@@ -13,13 +13,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from postal_tracker.accounts.service import Principal
+from postal_tracker.audit import service as audit
+from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
 from postal_tracker.lifecycle import Event, Leg, Status
 from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
 from postal_tracker.reference.service import list_hamlets, list_procedures
 from postal_tracker.reports.service import daily
-from postal_tracker.scanning.service import list_exceptions
+from postal_tracker.scanning.service import exceptions_page
 
 shipments = table(Shipment)
 dossiers = table(Dossier)
@@ -48,7 +50,7 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
     )  # fmt: skip
     mine = shipments.c.commune_id == principal.commune_id
     return_leg = shipments.alias("return_leg")
-    with db.read() as conn:
+    with db.write() as conn:  # the read of names is audited in it
         today = conn.execute(
             sa.select(*columns).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(mine, shipments.c.updated_at >= local_midnight)
@@ -64,7 +66,7 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
             )
             .order_by(shipments.c.updated_at).limit(200)
         ).mappings().all()  # fmt: skip
-        outcomes = daily(conn, principal.commune_id, today_local)
+        outcomes, named = daily(conn, principal.commune_id, today_local)
         numbers = {item["tracking_no"] for item in outcomes["items"]}
         # The hamlet as the dossier was booked (hamlets get renamed and merged), as in the lists above.
         hamlet_names = dict(
@@ -73,6 +75,11 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
                 .where(mine, shipments.c.tracking_no.in_(numbers))
             ).all()
         ) if numbers else {}  # fmt: skip
+        refused_page, refused_dossiers = exceptions_page(
+            conn, principal.commune_id, resolved=False, limit=100, offset=0
+        )
+        shown = {row["dossier_id"] for row in [*today, *waiting]} | named | refused_dossiers
+        audit.record(conn, principal, Read.DESK_PAGE, shown)
     # Counts in the order a parcel meets the events (the API sorts the codes alphabetically);
     # items the latest first, as the clerk reads them during the day.
     order = {event.value: i for i, event in enumerate(Event)}
@@ -81,5 +88,4 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
         {**item, "hamlet_name": hamlet_names.get(item["tracking_no"]) or item["hamlet_code"]}
         for item in reversed(outcomes["items"])
     ]
-    refused = list_exceptions(db, principal, resolved=False, limit=100, offset=0)["items"]
-    return {"today": today, "waiting": waiting, "refused": refused, "outcomes": outcomes}
+    return {"today": today, "waiting": waiting, "refused": refused_page["items"], "outcomes": outcomes}

@@ -209,3 +209,16 @@ def test_the_same_idempotency_key_files_once(world):
     second = world.client.post("/api/v1/complaints", json=body, headers=headers)
     assert first.status_code == second.status_code == 201 and first.json() == second.json()
     assert world.client.get("/api/v1/complaints", headers=world.headers("clerk")).json()["total"] == 1
+
+
+def test_reading_complaint_texts_is_audited(world):
+    booked = book(world)
+    complaint_id = complain(world, booked["shipment"]["tracking_no"])[1]["complaint_id"]
+    clerk = world.headers("clerk")
+    world.client.get("/api/v1/complaints", headers=clerk)
+    world.client.get(f"/api/v1/complaints/{complaint_id}", headers=clerk)
+    answer = world.client.get("/api/v1/audit", params={"dossier_id": booked["dossier_id"]},
+                              headers=world.headers("supervisor"))  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    reads = [e for e in answer.json()["items"] if e["what"] == "complaints"]
+    assert len(reads) == 2 and {e["user_id"] for e in reads} == {world.user_ids["clerk"]}

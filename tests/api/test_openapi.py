@@ -311,6 +311,7 @@ def test_every_answer_of_a_walk_through_the_api_fits_its_schema(world):
     call("GET", "/api/v1/reports/daily")
     call("GET", "/api/v1/reports/monthly", f"/api/v1/reports/monthly?month={datetime.now().strftime('%Y-%m')}",
          role="supervisor")  # fmt: skip
+    call("GET", "/api/v1/reports/quarterly", "/api/v1/reports/quarterly?quarter=2026-Q4", role="supervisor")
     call("GET", "/api/v1/manifests", "/api/v1/manifests?kind=delivery")
     call("GET", "/api/v1/postmen")
     for channel in ("webhook", "sms"):

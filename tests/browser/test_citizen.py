@@ -60,3 +60,35 @@ def test_the_receipts_number_leads_to_the_result_and_feedback_is_given_once(new_
     expect(page.get_by_test_id("feedback-result")).to_have_text("Bưu gửi này đã được đánh giá. Cảm ơn bạn!")
     page.get_by_test_id("pickup-leg").locator("a").click()
     expect(page.get_by_test_id("return-leg")).to_be_visible()
+
+
+def test_a_complaint_from_the_tracking_page_keeps_what_was_typed_until_it_is_filed(new_context, server):
+    clerk = new_context("clerk")
+    number = book(clerk)["shipment"]["tracking_no"]
+    scan(clerk, number, "picked_up")
+    page = new_context(size=PHONE).new_page()
+    page.goto(f"/track?no={number}")
+    assert page.locator("[name=phone_last4]").count() == 1
+    page.fill("[name=phone_last4]", "5678")
+    page.fill("[name=text]", "Đã 5 ngày chưa thấy hồ sơ đến Bộ phận Một cửa.")
+    page.click("text=Gửi khiếu nại")  # no kind chosen
+    expect(page.get_by_test_id("complaint-result")).to_have_text("Vui lòng chọn nội dung khiếu nại.")
+    expect(page.locator("[name=text]")).to_have_value("Đã 5 ngày chưa thấy hồ sơ đến Bộ phận Một cửa.")
+    page.select_option("[name=kind]", "late")
+    page.fill("[name=phone_last4]", "1111")
+    page.click("text=Gửi khiếu nại")
+    expect(page.get_by_test_id("complaint-result")).to_have_text(
+        "Số hiệu hoặc 4 số cuối điện thoại không đúng. Vui lòng kiểm tra lại."
+    )
+    expect(page.locator("[name=kind]")).to_have_value("late")
+    page.fill("[name=phone_last4]", "5678")
+    page.click("text=Gửi khiếu nại")
+    expect(page.get_by_test_id("complaint-result")).to_contain_text(
+        "Đã nhận khiếu nại. Bộ phận Một cửa sẽ trả lời trước ngày"
+    )
+    expect(page.locator("[name=text]")).to_have_value("")
+    fits(page, PHONE[0])
+    screenshot(page, "track-complaint-phone")
+    listed = clerk.request.get("/api/v1/complaints?status=open&limit=500").json()["items"]
+    mine = [c for c in listed if c["tracking_no"] == number]
+    assert len(mine) == 1 and mine[0]["kind"] == "late"

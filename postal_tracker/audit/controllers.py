@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import FromQuery, QueryParameter
+
+from postal_tracker.accounts.auth import SUPERVISORS
+from postal_tracker.audit import service
+from postal_tracker.audit.schemas import AuditPage
+from postal_tracker.deps import DB, MAX_ID, CurrentUser, Offset
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["audit"]
+    guards = [SUPERVISORS]
+
+    @get("/", sync_to_thread=True)
+    def list(
+        self, db: DB, user: CurrentUser,
+        dossier_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        user_ref: Annotated[str | None, QueryParameter(name="user", max_length=64)] = None,
+        since: FromQuery[datetime | None] = None, until: FromQuery[datetime | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,
+    ) -> AuditPage:  # fmt: skip
+        """Who read which dossier's personal data, when, and what (the commune's, latest first);
+        `user` is a user id or a username."""
+        return service.list_entries(
+            db, user, dossier_id=dossier_id, user=user_ref, since=since, until=until, limit=limit, offset=offset
+        )

@@ -1,0 +1,160 @@
+"""The quarterly report of Circular 17/2017 Art. 13: a commune's (or the province's) figures for
+one local quarter (Asia/Ho_Chi_Minh), in total and by commune.
+
+Definitions (each counts what happened in the quarter):
+- `dossiers_picked_up`, `results_delivered`, `results_returned_to_desk`: `picked_up`,
+  `delivered` and `returned_to_desk` events.
+- `fees_collected_vnd`: fees recorded on the quarter's scans.
+- `complaints_received`: complaints filed in the quarter; `lost` and `damaged` are those of
+  that kind among them (the items reported lost or damaged).
+- `complaints_resolved`: complaints resolved in the quarter, whenever filed;
+  `complaints_resolved_on_time`: those resolved by their `due_on` (local day).
+- `compensations`, `compensation_vnd`: complaints resolved in the quarter with a compensation
+  above 0, and its sum.
+- `on_time_share`: of the legs that reached their destination in the quarter (`handed_to_desk`,
+  `delivered`), the share that arrived by their `due_at` (the monthly report's rule); null when
+  nothing arrived.
+`totals` adds the communes up (the share is recomputed over all their legs, not averaged).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from postal_tracker.db import Database
+from postal_tracker.errors import InvalidInput
+from postal_tracker.localtime import local_date, month_bounds
+from postal_tracker.models import Commune, Complaint, Event, Shipment, table
+from postal_tracker.reports.service import attributed, counted_for, on_time
+
+events = table(Event)
+shipments = table(Shipment)
+complaints = table(Complaint)
+communes = table(Commune)
+
+COUNTS = (
+    "dossiers_picked_up", "results_delivered", "results_returned_to_desk", "fees_collected_vnd",
+    "complaints_received", "complaints_resolved", "complaints_resolved_on_time", "lost", "damaged",
+    "compensations", "compensation_vnd",
+)  # fmt: skip
+FIGURES = (*COUNTS, "on_time_share")
+_EVENT_FIGURES = {"picked_up": "dossiers_picked_up", "delivered": "results_delivered",
+                  "returned_to_desk": "results_returned_to_desk"}  # fmt: skip
+_ARRIVALS = ("handed_to_desk", "delivered")
+
+
+def parse_quarter(raw: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{4})-Q([1-4])", (raw or "").strip().upper())
+    if not match:
+        raise InvalidInput("quarter is YYYY-QN, e.g. 2026-Q3", field="quarter")
+    return int(match[1]), int(match[2])
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
+    """The UTC instants [start, end) of a local quarter."""
+    try:
+        start, _ = month_bounds(year, 3 * quarter - 2)
+        _, end = month_bounds(year, 3 * quarter)
+    except InvalidInput:
+        raise InvalidInput("a quarter between 2000 and 2100", field="quarter") from None
+    return start, end
+
+
+@dataclass
+class _Tally:
+    counts: Counter
+    measured: int = 0
+    arrived_on_time: int = 0
+
+    def figures(self) -> dict[str, Any]:
+        share = round(self.arrived_on_time / self.measured, 4) if self.measured else None
+        return {**{k: self.counts[k] for k in COUNTS}, "on_time_share": share}
+
+    def add(self, other: _Tally) -> None:
+        self.counts.update(other.counts)
+        self.measured += other.measured
+        self.arrived_on_time += other.arrived_on_time
+
+
+def _tally(conn: Connection, commune_id: int, start: datetime, end: datetime) -> _Tally:
+    counts: Counter = Counter()
+    rows = conn.execute(
+        sa.select(events.c.shipment_id, events.c.event, events.c.at, events.c.fee_collected_vnd, shipments.c.due_at)
+        .select_from(attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
+        .where(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
+    ).all()  # fmt: skip
+    for r in rows:
+        if r.event in _EVENT_FIGURES:
+            counts[_EVENT_FIGURES[r.event]] += 1
+        counts["fees_collected_vnd"] += r.fee_collected_vnd or 0
+    arrivals = [r for r in rows if r.event in _ARRIVALS]
+    measured, arrived_on_time = on_time(arrivals, {r.shipment_id: r.due_at for r in arrivals})
+
+    mine = complaints.c.commune_id == commune_id
+    for kind, n in conn.execute(
+        sa.select(complaints.c.kind, sa.func.count())
+        .where(mine, complaints.c.created_at >= start, complaints.c.created_at < end)
+        .group_by(complaints.c.kind)
+    ):  # fmt: skip
+        counts["complaints_received"] += n
+        if kind in ("lost", "damaged"):
+            counts[kind] += n
+    for r in conn.execute(
+        sa.select(complaints.c.resolved_at, complaints.c.due_on, complaints.c.compensation_vnd)
+        .where(mine, complaints.c.resolved_at >= start, complaints.c.resolved_at < end)
+    ):  # fmt: skip
+        counts["complaints_resolved"] += 1
+        counts["complaints_resolved_on_time"] += local_date(r.resolved_at) <= r.due_on
+        if r.compensation_vnd:
+            counts["compensations"] += 1
+            counts["compensation_vnd"] += r.compensation_vnd
+    return _Tally(counts, measured, arrived_on_time)
+
+
+def quarterly(conn: Connection, commune_ids: list[int], quarter: str) -> dict[str, Any]:
+    """The report for these communes (one for staff; the province's for the admin)."""
+    year, number = parse_quarter(quarter)
+    start, end = quarter_bounds(year, number)
+    rows = conn.execute(
+        sa.select(communes.c.id, communes.c.code, communes.c.name).where(communes.c.id.in_(commune_ids))
+        .order_by(communes.c.code)
+    ).all()  # fmt: skip
+    total = _Tally(Counter())
+    by_commune = []
+    for commune in rows:
+        tally = _tally(conn, commune.id, start, end)
+        total.add(tally)
+        by_commune.append({"commune_code": commune.code, "commune_name": commune.name, **tally.figures()})
+    return {
+        "quarter": f"{year:04d}-Q{number}",
+        "commune": rows[0].name if len(rows) == 1 else None,
+        "totals": total.figures(),
+        "by_commune": by_commune,
+    }
+
+
+def every_commune(conn: Connection) -> list[int]:
+    return list(conn.execute(sa.select(communes.c.id).order_by(communes.c.code)).scalars())
+
+
+def write_quarterly_file(db: Database, commune_id: int | None, quarter: str, out: str) -> Path:
+    """`postal-tracker report quarterly`: the API's JSON, CSV or PDF by the file's extension; the
+    province's (every commune) unless a commune is named."""
+    from postal_tracker.reports import documents
+
+    path = Path(out)
+    kind = path.suffix.lower().lstrip(".")
+    if kind not in ("json", "csv", "pdf"):
+        raise InvalidInput("the output file ends in .json, .csv or .pdf", field="out")
+    with db.read() as conn:
+        report = quarterly(conn, [commune_id] if commune_id is not None else every_commune(conn), quarter)
+    path.write_bytes(documents.render_quarterly(report, kind))
+    return path
