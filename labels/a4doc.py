@@ -7,6 +7,7 @@ across pages and repeat their header row) is worth its cost.
 from collections.abc import Sequence
 from functools import partial
 from io import BytesIO
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -35,7 +36,7 @@ CENTRED = ParagraphStyle("centred", parent=BODY, alignment=TA_CENTER)
 TITLE = ParagraphStyle("title", parent=CENTRED, fontName=FONT_BOLD, fontSize=15, leading=19, spaceBefore=6)
 HEADING = ParagraphStyle("heading", parent=BODY, fontName=FONT_BOLD, spaceBefore=8, spaceAfter=3)
 
-GRID = [
+GRID: list[Any] = [
     ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -154,7 +155,7 @@ class _NumberedCanvas(Canvas):
 
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # reportlab's own page reset, not in the stubs
 
     def save(self) -> None:
         total = len(self._pages)

@@ -39,6 +39,7 @@ def register_fonts() -> None:
         for name, filename in _FILES.items():
             pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
         # No italic faces are bundled (size); italic requests fall back to the upright ones.
-        for bold, italic in ((0, 0), (0, 1), (1, 0), (1, 1)):
-            addMapping(FONT_FAMILY, bold, italic, FONT_BOLD if bold else FONT_REGULAR)
+        for bold in (0, 1):
+            for italic in (0, 1):
+                addMapping(FONT_FAMILY, bold, italic, FONT_BOLD if bold else FONT_REGULAR)
         _registered = True

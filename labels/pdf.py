@@ -27,4 +27,4 @@ def use_binary_streams(canvas: Canvas) -> None:
     which is the one per-document switch reportlab has (``rl_config.useA85`` is process-wide).
     """
     canvas.setPageCompression(0)
-    canvas._doc.defaultStreamFilters = [PDFZCompress]
+    canvas._doc.defaultStreamFilters = [PDFZCompress]  # type: ignore[attr-defined]  # private, not in the stubs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Self
 
 log = logging.getLogger("postal_tracker")
 
@@ -38,7 +39,7 @@ class BackgroundLoop:
                 self._wake.wait(self.poll_s)
                 self._wake.clear()
 
-    def start(self) -> BackgroundLoop:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
         self._thread.start()
         return self

@@ -45,6 +45,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def insert_one(conn: Connection, statement: sa.Insert) -> int:
+    """Run the INSERT of one row; the new row's id."""
+    key = conn.execute(statement).inserted_primary_key
+    assert key is not None, "an INSERT of one row has a primary key"
+    return int(key[0])
+
+
 def normalize_url(url: str) -> str:
     """Accept the short forms people type (`postgresql://`, `postgres://`) for psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Literal
 
 import sqlalchemy as sa
 
@@ -48,7 +49,7 @@ def load_demo(db: Database, settings: Settings) -> Iterator[str]:
         clerk_id = conn.execute(sa.select(users.c.id).where(users.c.username == "clerk")).scalar_one()
     clerk = Principal(clerk_id, "clerk", Role.CLERK, commune_id)
     rules = settings.rules
-    steps = [
+    steps: list[list[Event | Literal["return"]]] = [
         [],
         [Event.PICKED_UP],
         [Event.PICKUP_FAILED],

@@ -3,8 +3,11 @@
 No `from __future__ import annotations` here: pydantic reads these annotations at run time.
 """
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from postal_tracker.errors import InvalidInput
@@ -38,14 +41,18 @@ Longitude = Annotated[float, BeforeValidator(_not_a_boolean), Field(ge=-180, le=
 UserId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=2**31 - 1)]
 
 
-def Text(max_length: int, min_length: int = 1):
-    """The type of every free-text field: stripped, visible characters only, NFC."""
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-        AfterValidator(plain_text),
-        AfterValidator(nfc),
-    ]
+@dataclass(frozen=True)
+class Text(GroupedMetadata):
+    """Text a person typed, as `Annotated[str, Text(100)]`: stripped, 1 to 100 characters, visible
+    characters only, NFC. One group of constraints, so that type checkers see a `str`."""
+
+    max_length: int
+    min_length: int = 1
+
+    def __iter__(self) -> Iterator[object]:
+        yield from StringConstraints(strip_whitespace=True, min_length=self.min_length, max_length=self.max_length)
+        yield AfterValidator(plain_text)
+        yield AfterValidator(nfc)
 
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)]

@@ -68,7 +68,7 @@ class AccessLogMiddleware(ASGIMiddleware):
             access_log.info(
                 "request",
                 extra={"fields": {
-                    "method": scope["method"], "path": scope["path"], "status": status,
+                    "method": scope.get("method"), "path": scope["path"], "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                 }},
             )  # fmt: skip

@@ -140,7 +140,7 @@ def render_sms(
     }
     undated_step = ""
     if event in FAILURE_EVENTS:
-        if reason not in REASON_NEXT_STEP:
+        if reason is None or reason not in REASON_NEXT_STEP:
             raise ValueError(f"a failed attempt needs a known reason, got {reason!r}")
         step = next_step or REASON_NEXT_STEP[reason]
         if step not in NEXT_STEP_TEXT[leg]:

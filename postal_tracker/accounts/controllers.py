@@ -27,7 +27,7 @@ class NewUser(BaseModel):
     username: Annotated[str, Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
     password: Password
     role: RoleName
-    full_name: Text(100, min_length=0) = ""
+    full_name: Annotated[str, Text(100, min_length=0)] = ""
     commune: CommuneCode | None = None
     """The commune's code (the admin names it for staff; a supervisor's own by default)."""
 
@@ -38,7 +38,7 @@ class UserChange(BaseModel):
     role: RoleName | None = None
     active: bool | None = None
     password: Password | None = None
-    full_name: Text(100, min_length=0) | None = None
+    full_name: Annotated[str, Text(100, min_length=0)] | None = None
 
 
 class AuthController(Controller):

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.postmen import list_postmen
 from postal_tracker.accounts.principal import Principal, Role
 from postal_tracker.accounts.schemas import PostmanPage, UserPage, UserView
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from postal_tracker.models import ApiKey, Commune, User, table
 
@@ -85,12 +85,13 @@ def _insert_user(
 ) -> int:
     if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
         raise Conflict(f"user {username!r} already exists", errors=[{"field": "username", "message": "taken"}])
-    return conn.execute(
+    return insert_one(
+        conn,
         users.insert().values(
             commune_id=commune_id, username=username, role=role.value, full_name=full_name,
             password_hash=password_hash, active=True, token_version=0, created_at=utcnow(),
-        )
-    ).inserted_primary_key[0]  # fmt: skip
+        ),
+    )  # fmt: skip
 
 
 def add_user(

@@ -13,20 +13,20 @@ from postal_tracker.shipments.schemas import ShipmentView
 
 
 class Applicant(BaseModel):
-    full_name: Text(100)
+    full_name: Annotated[str, Text(100)]
     phone: Phone
     id_number: IdNumber | None = None
 
 
 class Address(BaseModel):
-    hamlet_code: Text(32)
-    detail: Text(300)
+    hamlet_code: Annotated[str, Text(32)]
+    detail: Annotated[str, Text(300)]
     lat: Latitude | None = None
     lon: Longitude | None = None
 
 
 class DocumentItem(BaseModel):
-    name: Text(200)
+    name: Annotated[str, Text(200)]
     kind: Literal["original", "copy"]
     pages: Annotated[int, Field(ge=1, le=1000)] | None = None
 
@@ -36,10 +36,10 @@ class ReturnRequest(BaseModel):
 
     applicant: Applicant
     address: Address
-    procedure_code: Text(32)
-    portal_dossier_no: Text(64) | None = None
+    procedure_code: Annotated[str, Text(32)]
+    portal_dossier_no: Annotated[str, Text(64)] | None = None
     fee_vnd: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
-    note: Text(500, 0) | None = None
+    note: Annotated[str, Text(500, 0)] | None = None
     sms_opt_out: bool = False
 
 

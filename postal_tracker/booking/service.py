@@ -13,7 +13,7 @@ from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.booking.schemas import Address, PickupRequest, ReturnRequest
 from postal_tracker.communes.service import bookable_commune
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
 from postal_tracker.localtime import local_today
@@ -83,7 +83,7 @@ def _new_dossier(conn: Connection, principal: Principal, req: ReturnRequest, **e
         ).first()
     ):
         raise Conflict(f"portal dossier {req.portal_dossier_no} is already booked", field="portal_dossier_no")
-    dossier_id = conn.execute(dossiers.insert().values(**values)).inserted_primary_key[0]
+    dossier_id = insert_one(conn, dossiers.insert().values(**values))
     return dossier_id, values
 
 
@@ -103,14 +103,15 @@ def _new_shipment(
         tracking_no = new_tracking_no(service_indicator)
         try:
             with conn.begin_nested():
-                shipment_id = conn.execute(
+                shipment_id = insert_one(
+                    conn,
                     shipments.insert().values(
                         tracking_no=tracking_no, dossier_id=dossier_id, commune_id=principal.commune_id,
                         leg=leg.value, status=Status.BOOKED.value, attempts=0, version=0,
                         hamlet_code=hamlet_code, postman_id=postman_id, scheduled_date=scheduled,
                         fee_collected_vnd=0, created_at=now, updated_at=now,
                     )
-                ).inserted_primary_key[0]  # fmt: skip
+                )  # fmt: skip
             break
         except sa.exc.IntegrityError:
             continue

@@ -9,14 +9,14 @@ from typing import Annotated, TypedDict
 
 from pydantic import BaseModel, Field
 
-from postal_tracker.booking.schemas import Latitude, Longitude, Text
+from postal_tracker.fields import Latitude, Longitude, Text
 
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
 class HamletIn(BaseModel):
     code: Code
-    name: Text(100)
+    name: Annotated[str, Text(100)]
     lat: Latitude
     lon: Longitude
 
@@ -30,16 +30,16 @@ class NewCommune(BaseModel):
     """`POST /communes`; the names and coordinates left out are derived (see the README)."""
 
     code: Code
-    name: Text(100)
-    province: Text(100)
-    district: Text(100) | None = None
-    post_office_name: Text(200) | None = None
-    post_office_address: Text(300) | None = None
+    name: Annotated[str, Text(100)]
+    province: Annotated[str, Text(100)]
+    district: Annotated[str, Text(100)] | None = None
+    post_office_name: Annotated[str, Text(200)] | None = None
+    post_office_address: Annotated[str, Text(300)] | None = None
     post_office_lat: Latitude | None = None
     post_office_lon: Longitude | None = None
-    desk_name: Text(200) | None = None
-    desk_address: Text(300) | None = None
-    desk_phone: Text(20) | None = None
+    desk_name: Annotated[str, Text(200)] | None = None
+    desk_address: Annotated[str, Text(300)] | None = None
+    desk_phone: Annotated[str, Text(20)] | None = None
     desk_lat: Latitude | None = None
     desk_lon: Longitude | None = None
     hamlets: Annotated[list[HamletIn], Field(max_length=500)] = []
@@ -49,16 +49,16 @@ class CommuneChange(BaseModel):
     """`PATCH /communes/{code}`: only the fields sent change. New bookings take the new names;
     booked dossiers keep the ones they were booked under."""
 
-    name: Text(100) | None = None
-    province: Text(100) | None = None
-    district: Text(100) | None = None
-    post_office_name: Text(200) | None = None
-    post_office_address: Text(300) | None = None
+    name: Annotated[str, Text(100)] | None = None
+    province: Annotated[str, Text(100)] | None = None
+    district: Annotated[str, Text(100)] | None = None
+    post_office_name: Annotated[str, Text(200)] | None = None
+    post_office_address: Annotated[str, Text(300)] | None = None
     post_office_lat: Latitude | None = None
     post_office_lon: Longitude | None = None
-    desk_name: Text(200) | None = None
-    desk_address: Text(300) | None = None
-    desk_phone: Text(20) | None = None
+    desk_name: Annotated[str, Text(200)] | None = None
+    desk_address: Annotated[str, Text(300)] | None = None
+    desk_phone: Annotated[str, Text(20)] | None = None
     desk_lat: Latitude | None = None
     desk_lon: Longitude | None = None
 

@@ -20,7 +20,7 @@ class CitizenComplaintRequest(BaseModel):
 
     phone_last4: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
     kind: ComplaintKind
-    text: Text(2000)
+    text: Annotated[str, Text(2000)]
 
 
 class DeskComplaintRequest(BaseModel):
@@ -28,12 +28,12 @@ class DeskComplaintRequest(BaseModel):
 
     tracking_no: Annotated[str, Field(min_length=1, max_length=40)]
     kind: ComplaintKind
-    text: Text(2000)
+    text: Annotated[str, Text(2000)]
 
 
 class ComplaintResolution(BaseModel):
     status: Literal["resolved"]
-    resolution: Text(2000)
+    resolution: Annotated[str, Text(2000)]
     """What was found and done, as told to the citizen."""
     compensation_vnd: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
 

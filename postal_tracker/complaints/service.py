@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,8 +23,8 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
-from postal_tracker.complaints.schemas import ComplaintFiled, ComplaintPage, ComplaintView
-from postal_tracker.db import Database, utcnow
+from postal_tracker.complaints.schemas import ComplaintFiled, ComplaintKind, ComplaintPage, ComplaintView
+from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import Conflict, NotFound
 from postal_tracker.idempotency import run_once
 from postal_tracker.localtime import local_date, local_today
@@ -39,7 +39,8 @@ dossiers = table(Dossier)
 
 FILING_MONTHS = 6
 ANSWER_WORKING_DAYS = 5
-OPEN, RESOLVED = "open", "resolved"
+OPEN: Final = "open"
+RESOLVED: Final = "resolved"
 
 
 def filing_closes_on(booked_at: datetime) -> date:
@@ -60,24 +61,29 @@ def _check_filing_period(shipment: sa.Row, today: date) -> None:
         )
 
 
-def _file(conn: Connection, shipment: sa.Row, kind: str, text: str, source: str, user_id: int | None) -> ComplaintFiled:
+def _file(
+    conn: Connection, shipment: sa.Row, kind: ComplaintKind, text: str, source: str, user_id: int | None
+) -> ComplaintFiled:
     now = utcnow()
     today = local_date(now)
     _check_filing_period(shipment, today)
     due_on = add_working_days(today, ANSWER_WORKING_DAYS)
-    complaint_id = conn.execute(
+    complaint_id = insert_one(
+        conn,
         complaints.insert().values(
             commune_id=shipment.commune_id, shipment_id=shipment.id, kind=kind, text=text, source=source,
             status=OPEN, due_on=due_on, created_by_user_id=user_id, created_at=now,
         )
-    ).inserted_primary_key[0]  # fmt: skip
+    )  # fmt: skip
     return {
         "complaint_id": complaint_id, "tracking_no": shipment.tracking_no, "kind": kind, "status": OPEN,
         "due_on": due_on, "created_at": now,
     }  # fmt: skip
 
 
-def file_by_citizen(conn: Connection, raw_number: str, phone_last4: str, kind: str, text: str) -> ComplaintFiled:
+def file_by_citizen(
+    conn: Connection, raw_number: str, phone_last4: str, kind: ComplaintKind, text: str
+) -> ComplaintFiled:
     """`POST /track/{no}/complaints`: an unknown number and wrong digits get the same 404."""
     number = parse_tracking_no(raw_number)
     parcel = conn.execute(
@@ -93,7 +99,9 @@ def file_by_citizen(conn: Connection, raw_number: str, phone_last4: str, kind: s
     return _file(conn, parcel, kind, text, "citizen", None)
 
 
-def file_at_desk(conn: Connection, principal: Principal, raw_number: str, kind: str, text: str) -> ComplaintFiled:
+def file_at_desk(
+    conn: Connection, principal: Principal, raw_number: str, kind: ComplaintKind, text: str
+) -> ComplaintFiled:
     """`POST /complaints`: staff file one for a citizen at the desk (their commune's parcels only)."""
     shipment = find_shipment(conn, principal.commune_id, parse_tracking_no(raw_number))
     return _file(conn, shipment, kind, text, "desk", principal.user_id)
@@ -140,7 +148,7 @@ class ComplaintService:
         self.db = db
 
     def file(
-        self, principal: Principal, raw_number: str, kind: str, text: str, idempotency_key: str | None
+        self, principal: Principal, raw_number: str, kind: ComplaintKind, text: str, idempotency_key: str | None
     ) -> ComplaintFiled:
         body = {"tracking_no": raw_number, "kind": kind, "text": text}
         return run_once(

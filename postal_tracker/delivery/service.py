@@ -186,7 +186,7 @@ def claim(
             .values(lease_owner=owner, lease_until=now + timedelta(seconds=config.lease_s))
         )
         rows = conn.execute(sa.select(m).where(m.c.id.in_(ids), m.c.lease_owner == owner).order_by(m.c.id)).all()
-    return rows
+    return list(rows)
 
 
 def release(db: Database, owner: str, ids: list[int]) -> None:

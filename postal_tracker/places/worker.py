@@ -37,7 +37,7 @@ class GeocodingWorker(BackgroundLoop):
 
     def start(self) -> GeocodingWorker:
         # The first round runs at once: addresses booked before a restart.
-        if self.enabled and self._thread is None:
+        if self.config is not None and self._thread is None:
             self._geocoder = make_geocoder(self.config)
             super().start()
         return self

@@ -15,7 +15,7 @@ from postal_tracker.shipments.schemas import ShipmentView
 class PortalDossierRequest(PickupRequest):
     """The body of `/pickups`, with the portal's dossier number required."""
 
-    portal_dossier_no: Text(64)
+    portal_dossier_no: Annotated[str, Text(64)]
 
 
 class PortalResultRequest(BaseModel):
@@ -25,12 +25,12 @@ class PortalResultRequest(BaseModel):
     never seen here, the body carries applicant, address and procedure: a return-only dossier.
     """
 
-    portal_dossier_no: Text(64)
+    portal_dossier_no: Annotated[str, Text(64)]
     applicant: Applicant | None = None
     address: Address | None = None
-    procedure_code: Text(32) | None = None
+    procedure_code: Annotated[str, Text(32)] | None = None
     fee_vnd: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
-    note: Text(500, 0) | None = None
+    note: Annotated[str, Text(500, 0)] | None = None
     sms_opt_out: bool = False
 
 

@@ -20,7 +20,7 @@ CommuneQuery = Annotated[str | None, QueryParameter(max_length=32, description="
 class HamletUpdate(BaseModel):
     """Only the fields sent change; `default_postman_id: null` removes the default postman."""
 
-    name: Text(100) | None = None
+    name: Annotated[str, Text(100)] | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
     active: bool | None = None

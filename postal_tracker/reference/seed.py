@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from postal_tracker.db import utcnow
+from postal_tracker.db import insert_one, utcnow
 from postal_tracker.models import Commune, Hamlet, Procedure, table
 
 TAM_PHUOC = {
@@ -69,7 +69,7 @@ def load_reference_data(conn: Connection) -> None:
     communes, hamlets, procedures = table(Commune), table(Hamlet), table(Procedure)
     commune_id = conn.execute(sa.select(communes.c.id).where(communes.c.code == TAM_PHUOC["code"])).scalar()
     if commune_id is None:
-        commune_id = conn.execute(communes.insert().values(**TAM_PHUOC, created_at=utcnow())).inserted_primary_key[0]
+        commune_id = insert_one(conn, communes.insert().values(**TAM_PHUOC, created_at=utcnow()))
         conn.execute(
             hamlets.insert(),
             [

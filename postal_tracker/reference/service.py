@@ -64,13 +64,9 @@ def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -
     return hamlet_view(conn, commune_id, code)
 
 
-def list_procedures(conn: Connection) -> list[dict]:
-    rows = conn.execute(
-        sa.select(procedures.c.code, procedures.c.name, procedures.c.group, procedures.c.fee_vnd)
-        .where(procedures.c.active)
-        .order_by(procedures.c.code)
-    ).mappings()
-    return [dict(r) for r in rows]
+def list_procedures(conn: Connection) -> list[ProcedureView]:
+    rows = conn.execute(sa.select(procedures).where(procedures.c.active).order_by(procedures.c.code))
+    return [{"code": r.code, "name": r.name, "group": r.group, "fee_vnd": r.fee_vnd} for r in rows]
 
 
 def get_procedure(conn: Connection, code: str, field: str = "procedure_code") -> sa.Row:
@@ -102,9 +98,9 @@ class ReferenceService:
 
     def procedures(self) -> list[ProcedureView]:
         with self.db.read() as conn:
-            return list_procedures(conn)  # type: ignore[return-value]
+            return list_procedures(conn)
 
     def booking_choices(self, commune_id: int) -> BookingChoices:
         """What a booking form offers: the commune's hamlets and the procedures."""
         with self.db.read() as conn:
-            return {"hamlets": list_hamlets(conn, commune_id), "procedures": list_procedures(conn)}  # type: ignore[typeddict-item]
+            return {"hamlets": list_hamlets(conn, commune_id), "procedures": list_procedures(conn)}

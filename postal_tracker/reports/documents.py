@@ -112,7 +112,7 @@ def _reasons(figures: dict[str, Any]) -> str:
     return ", ".join(f"{REASONS_VI[r]}: {n}" for r, n in figures["failures_by_reason"].items()) or "–"
 
 
-def _table(data: list[list[Any]], widths: list[float] | None = None) -> Table:
+def _table(data: list[list[Any]], widths: list[float | None] | None = None) -> Table:
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle([
@@ -131,7 +131,8 @@ def _chart(report: dict[str, Any]) -> Drawing:
     rows = report["by_hamlet"]
     drawing = Drawing(250 * mm, 75 * mm)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 15 * mm, 15 * mm, 180 * mm, 50 * mm
+    # The stubs type these as int; reportlab takes any number of points.
+    chart.x, chart.y, chart.width, chart.height = 15 * mm, 15 * mm, 180 * mm, 50 * mm  # type: ignore[assignment]
     chart.data = [[r["pickups_booked"] for r in rows] or [0], [r["delivered"] for r in rows] or [0]]
     chart.categoryAxis.categoryNames = [r["hamlet_name"] for r in rows] or [""]
     chart.categoryAxis.labels.fontName = FONT_REGULAR
@@ -143,7 +144,7 @@ def _chart(report: dict[str, Any]) -> Drawing:
     chart.bars[1].fillColor = colors.Color(0.35, 0.7, 0.4)
     drawing.add(chart)
     legend = Legend()
-    legend.x, legend.y = 200 * mm, 60 * mm
+    legend.x, legend.y = 200 * mm, 60 * mm  # type: ignore[assignment]  # as chart.x
     legend.fontName, legend.fontSize = FONT_REGULAR, 7
     legend.colorNamePairs = [(chart.bars[0].fillColor, LABELS_VI["pickups_booked"]),
                              (chart.bars[1].fillColor, LABELS_VI["delivered"])]  # fmt: skip

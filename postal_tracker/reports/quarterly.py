@@ -107,15 +107,15 @@ def _tally(conn: Connection, commune_id: int, start: datetime, end: datetime) ->
         counts["complaints_received"] += n
         if kind in ("lost", "damaged"):
             counts[kind] += n
-    for r in conn.execute(
+    for resolved in conn.execute(
         sa.select(complaints.c.resolved_at, complaints.c.due_on, complaints.c.compensation_vnd)
         .where(mine, complaints.c.resolved_at >= start, complaints.c.resolved_at < end)
     ):  # fmt: skip
         counts["complaints_resolved"] += 1
-        counts["complaints_resolved_on_time"] += local_date(r.resolved_at) <= r.due_on
-        if r.compensation_vnd:
+        counts["complaints_resolved_on_time"] += local_date(resolved.resolved_at) <= resolved.due_on
+        if resolved.compensation_vnd:
             counts["compensations"] += 1
-            counts["compensation_vnd"] += r.compensation_vnd
+            counts["compensation_vnd"] += resolved.compensation_vnd
     return _Tally(counts, measured, arrived_on_time)
 
 

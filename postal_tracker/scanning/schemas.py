@@ -4,7 +4,7 @@ No `from __future__ import annotations` here: see postal_tracker/shipments/schem
 """
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict, get_args
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -13,12 +13,17 @@ from postal_tracker.fields import Latitude, Longitude, Text
 from postal_tracker.lifecycle import Event, Reason, Status
 from postal_tracker.shipments.schemas import ShipmentView
 
-ScanEvent = Literal[tuple(e.value for e in Event if e is not Event.BOOKED)]  # type: ignore[valid-type]
+ScanEvent = Literal[
+    "pickup_failed", "picked_up", "arrived_post_office", "handed_to_desk", "collected_from_desk",
+    "out_for_delivery", "delivery_failed", "delivered", "returned_to_desk", "cancelled",
+]  # fmt: skip
+"""Every event a scan may carry: all but `booked` (written out so that type checkers see it)."""
+assert set(get_args(ScanEvent)) == {e.value for e in Event} - {Event.BOOKED.value}, "ScanEvent lags lifecycle.Event"
 
 
 class Location(BaseModel):
     kind: Literal["hamlet", "post_office", "desk"]
-    code: Text(32) | None = None
+    code: Annotated[str, Text(32)] | None = None
 
 
 class ScanRequest(BaseModel):
@@ -30,14 +35,14 @@ class ScanRequest(BaseModel):
     lat: Latitude | None = None
     lon: Longitude | None = None
     reason: Reason | None = None
-    note: Text(500) | None = None
-    recipient_name: Text(100) | None = None
-    recipient_relationship: Text(50) | None = None
+    note: Annotated[str, Text(500)] | None = None
+    recipient_name: Annotated[str, Text(100)] | None = None
+    recipient_relationship: Annotated[str, Text(50)] | None = None
     recipient_id_kind: Literal["cccd", "cmnd", "passport"] | None = None
     # A passport number has letters; the 9/12 digits are the cards' (CMND/CCCD). [0-9]: `\d` is any script's digit.
     recipient_id_number: Annotated[str, Field(pattern=r"^([0-9]{9}([0-9]{3})?|[A-Z][0-9]{7,8})$")] | None = None
     # The letter of authorisation (its number or date) when a proxy receives the result.
-    authorization_note: Text(200) | None = None
+    authorization_note: Annotated[str, Text(200)] | None = None
     # A signature drawn on the phone, as a base64 PNG; 200 kB is plenty for a scribble.
     signature_png: Annotated[str, Field(max_length=200_000, pattern=r"^[A-Za-z0-9+/=\s]*$")] | None = None
     # A photo of the hand-over, shrunk on the phone (the page sends about 1024 px, JPEG).
@@ -52,7 +57,7 @@ class HandoverRequest(BaseModel):
 
 
 class ResolveRequest(BaseModel):
-    note: Text(500) | None = None
+    note: Annotated[str, Text(500)] | None = None
 
 
 # --- answers ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pydantic
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
 from postal_tracker.idempotency import as_sent
 from postal_tracker.lifecycle import (
@@ -163,14 +163,15 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSectio
             stored = _stored(conn, scan_id)
             if stored is not None:
                 return stored
+            received_at = utcnow()
             record = {
                 "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
-                "received_at": utcnow(), "payload": payload,
+                "received_at": received_at, "payload": payload,
                 "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
                 "event": str(payload.get("event"))[:40] if payload.get("event") else None,
             }  # fmt: skip
             try:
-                scan, tracking_no = validate_scan(raw, record["received_at"], rules)
+                scan, tracking_no = validate_scan(raw, received_at, rules)
                 fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
                 shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
             except DomainError as exc:
@@ -200,16 +201,21 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSectio
         return stored
 
 
+_SCAN_TIME = pydantic.TypeAdapter(pydantic.AwareDatetime)
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+
+
 def record_batch(db: Database, principal: Principal, scans: list[Any], rules: RulesSection) -> list[dict[str, Any]]:
     """Apply an offline scanner's queue in order of scan time; one bad scan never blocks the others."""
 
-    def scan_time(item: tuple[int, Any]) -> tuple[int, str]:
+    def scan_time(item: tuple[int, Any]) -> tuple[int, datetime]:
+        # By the instant, parsed as the scan itself will be: `10:00+07:00` is before `04:00Z`,
+        # whatever the strings say. A scan without a usable time goes last (it will be refused).
         raw = item[1]
-        at = raw.get("at") if isinstance(raw, dict) else None
         try:
-            return 0, datetime.fromisoformat(str(at)).isoformat() if at else ""
-        except ValueError:
-            return 1, ""
+            return 0, _SCAN_TIME.validate_python(raw.get("at") if isinstance(raw, dict) else None)
+        except pydantic.ValidationError:
+            return 1, _NO_TIME
 
     results: list[dict[str, Any] | None] = [None] * len(scans)
     for index, raw in sorted(enumerate(scans), key=scan_time):
@@ -237,12 +243,13 @@ def record_handover(
     if at > now + rules.scan_clock_skew:
         raise InvalidInput("the hand-over time is in the future", field="at")
     problems: list[dict[str, Any]] = []
-    handover_id = conn.execute(
+    handover_id = insert_one(
+        conn,
         handovers.insert().values(
             commune_id=principal.commune_id, direction=req.direction, at=at, count=len(req.tracking_nos),
             user_id=principal.user_id, created_at=now,
         )
-    ).inserted_primary_key[0]  # fmt: skip
+    )  # fmt: skip
     seen: set[str] = set()
     for raw in req.tracking_nos:
         try:

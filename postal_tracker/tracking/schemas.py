@@ -18,7 +18,7 @@ class FeedbackRequest(BaseModel):
 
     phone_last4: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
     rating: Annotated[int, Field(ge=1, le=5)]
-    comment: Text(1000, 0) | None = None
+    comment: Annotated[str, Text(1000, 0)] | None = None
 
 
 # --- answers ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from postal_tracker.complaints.schemas import ComplaintFiled
+from postal_tracker.complaints.schemas import ComplaintFiled, ComplaintKind
 from postal_tracker.complaints.service import complaints_of, file_by_citizen
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
@@ -135,7 +135,7 @@ def _give_feedback(conn: Connection, raw_number: str, phone_last4: str, rating: 
         .with_for_update(of=shipments)
     ).first()  # fmt: skip
     delivered = parcel is not None and parcel.status == Status.DELIVERED
-    if not (delivered and phone_digits_match(parcel.applicant_phone, phone_last4)):
+    if parcel is None or not (delivered and phone_digits_match(parcel.applicant_phone, phone_last4)):
         raise no_parcel_for_these_digits(number, FEEDBACK_OPENS)
     if conn.execute(sa.select(feedback.c.id).where(feedback.c.shipment_id == parcel.id)).first():
         raise Conflict(ALREADY_GIVEN)
@@ -160,7 +160,7 @@ class TrackingService:
         return give_feedback(self.db, raw_number, phone_last4, rating, comment)  # type: ignore[return-value]
 
     def complain(
-        self, raw_number: str, phone_last4: str, kind: str, text: str, idempotency_key: str | None
+        self, raw_number: str, phone_last4: str, kind: ComplaintKind, text: str, idempotency_key: str | None
     ) -> ComplaintFiled:
         """A citizen's complaint; the same `Idempotency-Key` and body again answer the first result."""
         body = {"tracking_no": raw_number, "phone_last4": phone_last4, "kind": kind, "text": text}

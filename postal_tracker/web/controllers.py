@@ -12,11 +12,11 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.params import FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
@@ -208,16 +208,33 @@ class PageController(Controller):
         return Template("sw.js", context=context, media_type="text/javascript", headers=SW_HEADERS)
 
     @get("/desk", sync_to_thread=True)
-    def desk(self, request: Request, db: DB, settings: AppSettings) -> Response:
-        """The clerk's page: book a pickup, print its label and receipt, hand parcels over with the
-        postman, print the day's routes, follow today's outcomes and parcels."""
+    def desk(
+        self, request: Request, db: DB, settings: AppSettings, q: FromQuery[str | None] = None,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+    ) -> Response:  # fmt: skip
+        """The clerk's page: search parcels of any day, book a pickup, print its label and receipt,
+        hand parcels over with the postman, print the day's routes, follow today's outcomes and parcels."""
         user = page_user(request)
         if user is None:
             return Redirect(login_url(request))
         if user.role not in DESK_ROLES:
             return Redirect(home_of(user))
         context = {**service.booking_choices(db, user), **self._lists(db, user)}
+        if q is not None:
+            context["search"] = service.search(db, user, q, offset=offset)
         return render(request, settings, "desk.html", context, user=user)
+
+    @get("/desk/parcels/{tracking_no:str}", sync_to_thread=True)
+    def parcel(self, request: Request, db: DB, settings: AppSettings, tracking_no: FromPath[str]) -> Response:
+        """One parcel: its timeline, the fee owed, reprints, cancel before pickup."""
+        user = page_user(request)
+        if user is None:
+            return Redirect(login_url(request))
+        if user.role not in DESK_ROLES:
+            return Redirect(home_of(user))
+        page = service.parcel_page(db, user, tracking_no, settings.rules)
+        context = {**page, "reasons": [r.value for r in REASONS], "when": local_time, "group": group_tracking_no}
+        return render(request, settings, "parcel.html", context, user=user)
 
     @get("/desk/lists", sync_to_thread=True)
     def desk_lists(self, request: Request, db: DB, settings: AppSettings) -> Response:

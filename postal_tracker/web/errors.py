@@ -40,7 +40,7 @@ def handle_error(request: Request, exc: Exception) -> Response:
             response.headers["Retry-After"] = str(retry_after(exc))
         return response
     # The same logging as for the API (a 5xx: its type only, no request data).
-    status = problem_response(request, exc).status_code
+    status = problem_response(request, exc).status_code or 500
     kind = status if status in PAGE_STATUSES else (500 if status >= 500 else 400)
     headers = {"Retry-After": str(retry_after(exc))} if status == 429 else {}
     return error_page(request, status, kind, headers)

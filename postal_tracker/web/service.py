@@ -7,29 +7,39 @@ outcomes are the very sheet of `GET /api/v1/reports/daily` (same function), with
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from postal_tracker.accounts.postmen import list_postmen
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
-from postal_tracker.lifecycle import Event, Leg, Status
+from postal_tracker.lifecycle import Event, InvalidTrackingNumber, Leg, Status, normalize_tracking_no
 from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
+from postal_tracker.reference.schemas import BookingChoices
 from postal_tracker.reference.service import list_hamlets, list_procedures
 from postal_tracker.reports.service import daily
 from postal_tracker.scanning.service import exceptions_page
+from postal_tracker.settings import RulesSection
+from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
 
 shipments = table(Shipment)
 dossiers = table(Dossier)
 
 
-def booking_choices(db: Database, principal: Principal) -> dict[str, list[dict]]:
+def booking_choices(db: Database, principal: Principal) -> BookingChoices:
     with db.read() as conn:
-        return {"hamlets": list_hamlets(conn, principal.commune_id), "procedures": list_procedures(conn)}
+        return {
+            "hamlets": list_hamlets(conn, principal.commune_id),
+            "procedures": list_procedures(conn),
+            "postmen": list_postmen(conn, principal.commune_id, limit=200, offset=0)["items"],
+        }
 
 
 def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, Any]:
@@ -89,3 +99,82 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
         for item in reversed(outcomes["items"])
     ]
     return {"today": today, "waiting": waiting, "refused": refused_page["items"], "outcomes": outcomes}
+
+
+# --- the desk's search and one parcel's page ---------------------------------------------------
+
+SEARCH_LIMIT = 50
+_NAME_SCAN_LIMIT = 500  # dossiers matched by name before paging: a search, not an export
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, `đ` as `d`: "Ánh Tuyết" and "anh tuyet" fold alike."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().split())
+
+
+def search(db: Database, principal: Principal, q: str, *, offset: int = 0) -> dict[str, Any]:
+    """The commune's parcels of any day by tracking number, applicant's name (accents optional)
+    or phone digits; newest first. Every dossier shown is written to the audit log."""
+    q = q.strip()[:100]
+    mine = shipments.c.commune_id == principal.commune_id
+    empty = {"q": q, "items": [], "total": 0, "limit": SEARCH_LIMIT, "offset": offset}
+    if not q:
+        return empty
+    with db.write() as conn:  # the read of names is audited in it
+        try:
+            number = normalize_tracking_no(q)
+            condition = shipments.c.dossier_id.in_(sa.select(shipments.c.dossier_id).where(
+                mine, shipments.c.tracking_no == number))  # fmt: skip
+        except InvalidTrackingNumber:
+            digits = re.sub(r"\D", "", q)
+            if digits and not re.search(r"[^\d\s+().-]", q):
+                if len(digits) < 3:
+                    return empty
+                # Stored as E.164 (+84...): "0912..." is typed with the national 0.
+                digits = digits[1:] if digits.startswith("0") else digits
+                condition = dossiers.c.applicant_phone.contains(digits, autoescape=True)
+            else:
+                wanted = fold(q).split()
+                in_commune = dossiers.c.commune_id == principal.commune_id
+                names = conn.execute(sa.select(dossiers.c.id, dossiers.c.applicant_name).where(in_commune)).all()
+                ids = [d.id for d in names if all(w in fold(d.applicant_name) for w in wanted)]
+                condition = dossiers.c.id.in_(ids[-_NAME_SCAN_LIMIT:])
+        query = (
+            sa.select(
+                shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.created_at,
+                shipments.c.dossier_id, dossiers.c.applicant_name, dossiers.c.hamlet_name, dossiers.c.procedure_name,
+            )
+            .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+            .where(mine, condition)
+        )  # fmt: skip
+        total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(
+            query.order_by(shipments.c.created_at.desc(), shipments.c.id.desc()).limit(SEARCH_LIMIT).offset(offset)
+        ).mappings().all()  # fmt: skip
+        audit.record(conn, principal, Read.SEARCH, {r["dossier_id"] for r in rows})
+    return {**empty, "items": rows, "total": total}
+
+
+def parcel_page(db: Database, principal: Principal, raw_number: str, rules: RulesSection) -> dict[str, Any]:
+    """One parcel for the desk: its dossier, both legs with their timelines, the fee owed, and
+    the documents to print again. Another commune's parcel is a 404, like everywhere."""
+    number = parse_tracking_no(raw_number)
+    with db.write() as conn:  # the read of names is audited in it
+        shipment = find_shipment(conn, principal.commune_id, number)
+        dossier = conn.execute(sa.select(dossiers).where(dossiers.c.id == shipment.dossier_id)).one()
+        legs = conn.execute(
+            sa.select(shipments).where(shipments.c.dossier_id == dossier.id).order_by(shipments.c.id)
+        ).all()
+        views = [shipment_view(conn, leg, rules) for leg in legs]
+        audit.record(conn, principal, Read.PARCEL_PAGE, [dossier.id])
+    handovers = sorted({e["handover_id"] for v in views for e in v["events"] if e.get("handover_id")})
+    return {
+        "number": number,
+        "dossier": dossier,
+        "legs": views,
+        "shown": next(v for v in views if v["tracking_no"] == number),
+        "fee_owed_vnd": views[0]["fee_owed_vnd"],
+        "handovers": handovers,
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -180,6 +180,23 @@ def test_batch_is_applied_in_order_of_scan_time_and_one_bad_scan_blocks_nothing(
     replay = world.client.post("/api/v1/scans/batch", json={"scans": scans}, headers=world.headers("postal"))
     assert [r["outcome"] for r in replay.json()["results"]] == ["duplicate"] * 4 + ["rejected", "duplicate"]
     assert exceptions(world)["total"] == 3
+
+
+def test_batch_order_is_by_instant_whatever_the_utc_offset(world):
+    number = book(world)["shipment"]["tracking_no"]
+    picked_up = datetime.now(UTC) - timedelta(hours=3)
+    arrived = picked_up + timedelta(minutes=30)
+    # As text, "…T04:30+00:00" sorts before "…T11:00+07:00"; as instants it comes 30 minutes after.
+    scans = [
+        scan_body(number, "arrived_post_office", at=arrived.isoformat()),
+        scan_body(number, "picked_up", at=picked_up.astimezone(timezone(timedelta(hours=7))).isoformat()),
+    ]
+    assert scans[0]["at"] < scans[1]["at"]
+    answer = world.client.post("/api/v1/scans/batch", json={"scans": scans}, headers=world.headers("postal"))
+    assert answer.status_code == 200
+    assert [r["outcome"] for r in answer.json()["results"]] == ["accepted", "accepted"]
+    shipment = world.client.get(f"/api/v1/shipments/{number}", headers=world.headers("clerk")).json()
+    assert [e["event"] for e in shipment["events"]] == ["booked", "picked_up", "arrived_post_office"]
 
 
 def test_batch_larger_than_1000_is_refused(world):

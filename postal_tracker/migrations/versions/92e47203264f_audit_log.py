@@ -8,7 +8,7 @@ Create Date: 2026-12-01 09:30:26.636282
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import postal_tracker.db
@@ -53,7 +53,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_log_commune_at", ["commune_id", "at"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_dossier_id"), ["dossier_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_user_id"), ["user_id"], unique=False)
-
 
 
 def downgrade() -> None:

@@ -12,7 +12,12 @@
   const booked = document.getElementById("booked");
   const lists = document.getElementById("desk-lists");
   const listMessage = document.getElementById("list-message");
-  const FIELDS = ["full_name", "phone", "id_number", "hamlet_code", "detail", "procedure_code", "note", "documents"];
+  const FIELDS = ["full_name", "phone", "id_number", "hamlet_code", "detail", "procedure_code", "note", "documents",
+    "requested_date", "delivery_address"];
+  // What the clerk typed survives an expired session (the way back from /login reloads the page).
+  const DRAFT_KEY = "pt_booking_draft";
+  const feeOut = document.getElementById("booking-fee");
+  const deliveryFields = document.getElementById("delivery-fields");
   // One key per filled-in form: a double click or a retry after a lost answer books once.
   let idempotencyKey = uuid();
   let handoverKey = uuid();
@@ -40,6 +45,62 @@
     return parts[0] === "applicant" || parts[0] === "address" ? parts[1] : parts[0];
   }
 
+  function money(vnd) {
+    return `${Number(vnd).toLocaleString("vi-VN")} đ`;
+  }
+
+  function procedureFee() {
+    const option = form.elements.procedure_code.selectedOptions[0];
+    return option && option.value ? Number(option.dataset.fee || 0) : null;
+  }
+
+  function updateBookingForm() {
+    const fee = procedureFee();
+    feeOut.textContent = fee === null ? "—" : money(fee);
+    show(deliveryFields, form.elements.separate_delivery.checked);
+    const returnOnly = form.elements.return_only.checked;
+    form.elements.return_by_post.disabled = returnOnly;
+    form.elements.requested_date.disabled = returnOnly;
+  }
+
+  function saveDraft() {
+    const draft = {};
+    for (const el of form.elements) {
+      if (!el.name || el.type === "submit" || el.type === "button") continue;
+      if (el.name.startsWith("doc_")) continue;
+      draft[el.name] = el.type === "checkbox" ? el.checked : el.value;
+    }
+    draft.documents = Array.from(docRows.querySelectorAll(".doc-row"), (row) => ({
+      name: row.querySelector("[name=doc_name]").value,
+      kind: row.querySelector("[name=doc_kind]").value,
+      pages: row.querySelector("[name=doc_pages]").value,
+    }));
+    sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+  }
+
+  function restoreDraft() {
+    let draft = null;
+    try {
+      draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
+    } catch (e) {
+      draft = null;
+    }
+    if (!draft) return false;
+    for (const [name, value] of Object.entries(draft)) {
+      const el = form.elements[name];
+      if (!el || name === "documents" || !el.type) continue;
+      if (el.type === "checkbox") el.checked = Boolean(value);
+      else el.value = value;
+    }
+    for (const doc of draft.documents || []) {
+      const row = addDocRow();
+      row.querySelector("[name=doc_name]").value = doc.name || "";
+      row.querySelector("[name=doc_kind]").value = doc.kind || "original";
+      row.querySelector("[name=doc_pages]").value = doc.pages || "";
+    }
+    return true;
+  }
+
   /** Show the friendly message of a field the server refused; false when the form has no such field. */
   function markField(field) {
     const err = document.getElementById(`err-${field}`);
@@ -59,10 +120,15 @@
       applicant,
       address: { hamlet_code: value("hamlet_code"), detail: value("detail") },
       procedure_code: value("procedure_code"),
-      return_by_post: form.elements.return_by_post.checked,
-      documents: [],
     };
     if (value("note")) body.note = value("note");
+    if (form.elements.return_only.checked) return body; // POST /returns: no pickup, no documents
+    body.return_by_post = form.elements.return_by_post.checked;
+    body.documents = [];
+    if (value("requested_date")) body.requested_date = value("requested_date");
+    if (form.elements.separate_delivery.checked) {
+      body.delivery_address = { hamlet_code: value("delivery_hamlet_code"), detail: value("delivery_detail") };
+    }
     for (const row of docRows.querySelectorAll(".doc-row")) {
       const name = row.querySelector("[name=doc_name]").value.trim();
       if (!name) continue;
@@ -74,8 +140,14 @@
     return body;
   }
 
-  function showBooked(title, number, labelUrl, receiptUrl) {
+  function showBooked(title, number, labelUrl, receiptUrl, facts) {
     booked.querySelector("p").textContent = title;
+    show(document.getElementById("booked-facts"), Boolean(facts));
+    if (facts) {
+      document.getElementById("booked-name").textContent = facts.name;
+      document.getElementById("booked-hamlet").textContent = facts.hamlet;
+      document.getElementById("booked-fee").textContent = money(facts.fee);
+    }
     document.getElementById("booked-no").textContent = number;
     document.getElementById("label-link").href = labelUrl;
     const receipt = document.getElementById("receipt-link");
@@ -93,6 +165,7 @@
   }
 
   function toLogin() {
+    saveDraft();
     window.location.href = "/login?next=/desk";
   }
 
@@ -113,14 +186,26 @@
     bookButton.disabled = true;
     bookButton.textContent = t("booking");
     try {
-      const answer = await api("POST", "/api/v1/pickups", bookingBody(), { "Idempotency-Key": idempotencyKey });
+      const returnOnly = form.elements.return_only.checked;
+      const url = returnOnly ? "/api/v1/returns" : "/api/v1/pickups";
+      const answer = await api("POST", url, bookingBody(), { "Idempotency-Key": idempotencyKey });
       if (answer.status === 201) {
         const booking = answer.body;
+        const postman = form.elements.postman_id.value;
+        const hamlet = form.elements.hamlet_code.selectedOptions[0].textContent;
+        const facts = { name: form.elements.full_name.value.trim(), hamlet, fee: procedureFee() || 0 };
+        if (postman) {
+          await api("PATCH", `/api/v1/shipments/${booking.shipment.tracking_no}`, { postman_id: Number(postman) });
+        }
         form.reset();
+        sessionStorage.removeItem(DRAFT_KEY);
         docRows.replaceChildren();
         addDocRow();
+        updateBookingForm();
         idempotencyKey = uuid();
-        showBooked(t("booked_ok"), booking.shipment.tracking_no, booking.label_url, booking.receipt_url);
+        const labelUrl = booking.label_url || booking.shipment.label_url;
+        showBooked(t(returnOnly ? "return_booked" : "booked_ok"), booking.shipment.tracking_no, labelUrl,
+          booking.receipt_url, facts);
         refreshLists();
         return;
       }
@@ -295,7 +380,13 @@
     }
   });
 
-  addDocRow();
+  if (!restoreDraft()) addDocRow();
+  updateBookingForm();
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", () => {
+    updateBookingForm();
+    saveDraft();
+  });
   // Postmen scan all day: keep the lists current while the page is in front of the clerk.
   setInterval(() => {
     if (document.visibilityState === "visible") refreshLists();
