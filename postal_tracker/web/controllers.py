@@ -7,6 +7,7 @@ feedback (so that it works without JavaScript, like the rest of /track).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
@@ -25,6 +26,8 @@ from postal_tracker.accounts import service as accounts
 from postal_tracker.accounts.service import Principal
 from postal_tracker.db import utcnow
 from postal_tracker.deps import DB, AppSettings
+from postal_tracker.documents import service as documents
+from postal_tracker.documents.controllers import pdf_response
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from postal_tracker.lifecycle import (
     REASONS,
@@ -35,7 +38,7 @@ from postal_tracker.lifecycle import (
     group_tracking_no,
     normalize_tracking_no,
 )
-from postal_tracker.localtime import LOCAL_TZ
+from postal_tracker.localtime import LOCAL_TZ, local_today
 from postal_tracker.personal import ascii_digits
 from postal_tracker.settings import Settings
 from postal_tracker.tracking.deps import TRACKING, Tracking
@@ -224,6 +227,36 @@ class PageController(Controller):
             context["search"] = service.search(db, user, q, offset=offset)
         return render(request, settings, "desk.html", context, user=user)
 
+    @get("/desk/outcomes", sync_to_thread=True)
+    def outcomes(
+        self, request: Request, db: DB, settings: AppSettings, date: FromQuery[dt.date | None] = None
+    ) -> Response:  # fmt: skip
+        """The outcome sheet of any day (today by default), to read or print."""
+        user = page_user(request)
+        if user is None:
+            return Redirect(login_url(request))
+        if user.role not in DESK_ROLES:
+            return Redirect(home_of(user))
+        today = local_today()
+        day = min(date or today, today)
+        context = {"outcomes": service.outcome_sheet(db, user, day), "day": day, "today": today, "hhmm": local_hhmm}
+        return render(request, settings, "outcomes.html", context, user=user)
+
+    @get("/desk/labels.pdf", sync_to_thread=True)
+    def label_sheet(
+        self, request: Request, db: DB, settings: AppSettings,
+        no: Annotated[list[str] | None, QueryParameter(max_items=500)] = None,
+    ) -> Response:  # fmt: skip
+        """The parcels ticked in a desk list, on A4 sheets (four labels a sheet), in one PDF."""
+        user = page_user(request)
+        if user is None:
+            return Redirect(login_url(request))
+        if user.role not in DESK_ROLES:
+            return Redirect(home_of(user))
+        if not no:
+            return Redirect("/desk")
+        return pdf_response(documents.labels_pdf(db, user, no, "a4", settings.public))
+
     @get("/desk/parcels/{tracking_no:str}", sync_to_thread=True)
     def parcel(self, request: Request, db: DB, settings: AppSettings, tracking_no: FromPath[str]) -> Response:
         """One parcel: its timeline, the fee owed, reprints, cancel before pickup."""
@@ -246,7 +279,10 @@ class PageController(Controller):
 
     @staticmethod
     def _lists(db: DB, user: Principal) -> dict[str, Any]:
-        return {**service.desk_lists(db, user, utcnow()), "when": local_time, "hhmm": local_hhmm}
+        return {
+            **service.desk_lists(db, user, utcnow()), "when": local_time, "hhmm": local_hhmm,
+            "scan_events": [e.value for e in SCAN_EVENTS],
+        }  # fmt: skip
 
     @get("/scan", sync_to_thread=False)
     def scan(self, request: Request, settings: AppSettings) -> Response:

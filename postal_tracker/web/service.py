@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.postmen import list_postmen
 from postal_tracker.accounts.service import Principal
@@ -27,7 +28,7 @@ from postal_tracker.reference.service import list_hamlets, list_procedures
 from postal_tracker.reports.service import daily
 from postal_tracker.scanning.service import exceptions_page
 from postal_tracker.settings import RulesSection
-from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
+from postal_tracker.shipments.service import find_shipment, overdue_condition, parse_tracking_no, shipment_view
 
 shipments = table(Shipment)
 dossiers = table(Dossier)
@@ -42,29 +43,64 @@ def booking_choices(db: Database, principal: Principal) -> BookingChoices:
         }
 
 
-def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, Any]:
-    """Today's parcels and outcomes, the dossiers at the desk waiting for their return, refused scans."""
-    today_local = local_date(now)
-    local_midnight, _ = day_bounds(today_local)
-    hamlet_name = sa.case(
+def _hamlet_name() -> sa.ColumnElement[str]:
+    """The hamlet of a leg as the dossier was booked (hamlets get renamed and merged)."""
+    return sa.case(
         (
             shipments.c.leg == Leg.RETURN.value,
             sa.func.coalesce(dossiers.c.delivery_hamlet_name, dossiers.c.hamlet_name),
         ),
         else_=dossiers.c.hamlet_name,
     )
+
+
+def _outcomes(conn: Connection, principal: Principal, day: date) -> tuple[dict[str, Any], set[int]]:
+    """The `reports/daily` sheet of a local day, with hamlet names, in the clerk's reading order."""
+    outcomes, named = daily(conn, principal.commune_id, day)
+    numbers = {item["tracking_no"] for item in outcomes["items"]}
+    hamlet_names = dict(
+        conn.execute(
+            sa.select(shipments.c.tracking_no, _hamlet_name()).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+            .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(numbers))
+        ).all()
+    ) if numbers else {}  # fmt: skip
+    # Counts in the order a parcel meets the events (the API sorts the codes alphabetically);
+    # items the latest first, as the clerk reads them during the day.
+    order = {event.value: i for i, event in enumerate(Event)}
+    outcomes["counts"] = dict(sorted(outcomes["counts"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    outcomes["items"] = [
+        {**item, "hamlet_name": hamlet_names.get(item["tracking_no"]) or item["hamlet_code"]}
+        for item in reversed(outcomes["items"])
+    ]
+    return outcomes, named
+
+
+def outcome_sheet(db: Database, principal: Principal, day: date) -> dict[str, Any]:
+    """The outcome sheet of any local day, for the printable page."""
+    with db.write() as conn:  # the read of names is audited in it
+        outcomes, named = _outcomes(conn, principal, day)
+        audit.record(conn, principal, Read.DAILY_REPORT, named)
+    return outcomes
+
+
+def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, Any]:
+    """Today's parcels and outcomes, the dossiers at the desk waiting for their return, refused scans."""
+    today_local = local_date(now)
+    local_midnight, _ = day_bounds(today_local)
+    hamlet_name = _hamlet_name()
     columns = (
         shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.updated_at,
         shipments.c.dossier_id, dossiers.c.applicant_name, hamlet_name.label("hamlet_name"),
-        dossiers.c.procedure_name,
+        dossiers.c.procedure_name, overdue_condition(now).label("overdue"),
     )  # fmt: skip
     mine = shipments.c.commune_id == principal.commune_id
     return_leg = shipments.alias("return_leg")
     with db.write() as conn:  # the read of names is audited in it
         today = conn.execute(
             sa.select(*columns).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
-            .where(mine, shipments.c.updated_at >= local_midnight)
-            .order_by(shipments.c.updated_at.desc(), shipments.c.id.desc()).limit(200)
+            .where(mine, sa.or_(shipments.c.updated_at >= local_midnight, overdue_condition(now)))
+            # The legal clock first: overdue parcels on top, then today's latest.
+            .order_by(overdue_condition(now).desc(), shipments.c.updated_at.desc(), shipments.c.id.desc()).limit(200)
         ).mappings().all()  # fmt: skip
         waiting = conn.execute(
             sa.select(*columns).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
@@ -76,28 +112,12 @@ def desk_lists(db: Database, principal: Principal, now: datetime) -> dict[str, A
             )
             .order_by(shipments.c.updated_at).limit(200)
         ).mappings().all()  # fmt: skip
-        outcomes, named = daily(conn, principal.commune_id, today_local)
-        numbers = {item["tracking_no"] for item in outcomes["items"]}
-        # The hamlet as the dossier was booked (hamlets get renamed and merged), as in the lists above.
-        hamlet_names = dict(
-            conn.execute(
-                sa.select(shipments.c.tracking_no, hamlet_name).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
-                .where(mine, shipments.c.tracking_no.in_(numbers))
-            ).all()
-        ) if numbers else {}  # fmt: skip
+        outcomes, named = _outcomes(conn, principal, today_local)
         refused_page, refused_dossiers = exceptions_page(
             conn, principal.commune_id, resolved=False, limit=100, offset=0
         )
         shown = {row["dossier_id"] for row in [*today, *waiting]} | named | refused_dossiers
         audit.record(conn, principal, Read.DESK_PAGE, shown)
-    # Counts in the order a parcel meets the events (the API sorts the codes alphabetically);
-    # items the latest first, as the clerk reads them during the day.
-    order = {event.value: i for i, event in enumerate(Event)}
-    outcomes["counts"] = dict(sorted(outcomes["counts"].items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-    outcomes["items"] = [
-        {**item, "hamlet_name": hamlet_names.get(item["tracking_no"]) or item["hamlet_code"]}
-        for item in reversed(outcomes["items"])
-    ]
     return {"today": today, "waiting": waiting, "refused": refused_page["items"], "outcomes": outcomes}
 
 

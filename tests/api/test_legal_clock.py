@@ -174,3 +174,33 @@ def test_monthly_on_time_share_counts_arrivals_by_due_at(world, database):
     with database.read() as conn:
         due = conn.execute(sa.select(table(Shipment).c.due_at).where(table(Shipment).c.tracking_no == result)).scalar()
     assert due == datetime(2026, 2, 26, 23, 59, 59, tzinfo=LOCAL_TZ)
+
+
+def test_the_backfill_revision_gives_older_parcels_their_deadlines(world, database):
+    """Parcels taken before the clock existed get `due_at` and `next_attempt_on` as a scan would."""
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from postal_tracker.migrate import MIGRATIONS
+
+    taken = book(world)["shipment"]["tracking_no"]
+    scan(world, taken, "picked_up", "2026-02-13 15:00")
+    failed = return_leg(world, "2026-08-27 08:00")
+    scan(world, failed, "out_for_delivery", "2026-08-28 08:00")
+    scan(world, failed, "delivery_failed", "2026-08-28 10:00")
+    expected = {n: (shipment(world, n)["due_at"], shipment(world, n)["next_attempt_on"]) for n in (taken, failed)}
+    shipments = table(Shipment)
+    with database.write() as conn:
+        conn.execute(shipments.update().where(shipments.c.tracking_no.in_([taken, failed]))
+                     .values(due_at=None, next_attempt_on=None))  # fmt: skip
+    assert shipment(world, taken)["due_at"] is None
+    [path] = MIGRATIONS.glob("versions/*_legal_clock_backfill.py")
+    spec = importlib.util.spec_from_file_location("backfill", path)
+    backfill = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(backfill)
+    with database.write() as conn, Operations.context(MigrationContext.configure(conn)):
+        backfill.upgrade()
+    assert {n: (shipment(world, n)["due_at"], shipment(world, n)["next_attempt_on"]) for n in expected} == expected
+    assert expected[failed][1] == "2026-09-04"

@@ -3,10 +3,13 @@ the booking form's fee, date, delivery address and return-only, and an expired s
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.browser.conftest import DESK, PASSWORD, screenshot
 from tests.browser.test_pages import fits
@@ -132,3 +135,63 @@ def test_an_expired_session_never_loses_the_typed_booking(new_context):
     expect(page.get_by_test_id("tracking-no")).to_have_text(re.compile(r"^[A-Z]{2}\d{9}VN$"))
     page.reload()
     expect(page.locator("[name=full_name]")).to_have_value("")  # booked: the draft is gone
+
+
+def test_several_parcels_on_one_a4_sheet_and_overdue_parcels_first(new_context):
+    clerk = new_context("clerk", size=DESK)
+    numbers = [book(clerk, name=f"Người thứ {i}")["shipment"]["tracking_no"] for i in range(3)]
+    late = book(clerk, name="Quá Hạn Văn Một")["shipment"]["tracking_no"]
+    scan(clerk, late, "picked_up", at=(datetime.now(UTC) - timedelta(days=12)).isoformat())
+    page = clerk.new_page()
+    page.goto("/desk")
+    rows = page.get_by_test_id("today-list").locator("tbody tr")
+    expect(rows.first).to_contain_text(late)
+    expect(rows.first.get_by_test_id("overdue")).to_have_text("Quá hạn")
+    for number in numbers[:2]:
+        page.get_by_label(f"Chọn {number} để in").check()
+    with page.expect_popup() as popup:
+        page.get_by_test_id("sheet-button").click()
+    url = popup.value.url
+    assert "/desk/labels.pdf" in url and numbers[0] in url and numbers[2] not in url
+    pdf = clerk.request.get(url)
+    assert pdf.status == 200 and pdf.headers["content-type"].startswith("application/pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    compact = text.replace(" ", "")
+    assert numbers[0] in compact and numbers[1] in compact and numbers[2] not in compact
+
+
+def test_a_refused_scan_is_scanned_again_as_corrected_with_a_note_and_leaves_the_list(new_context):
+    clerk = new_context("clerk", size=DESK)
+    number = book(clerk)["shipment"]["tracking_no"]
+    refused = clerk.request.post("/api/v1/scans", data={
+        "scan_id": str(uuid.uuid4()), "tracking_no": number, "event": "arrived_post_office",
+        "at": datetime.now(UTC).isoformat(),
+    })  # fmt: skip
+    assert refused.status == 409
+    page = clerk.new_page()
+    page.goto("/desk")
+    row = page.get_by_test_id("refused-list").locator("tr", has_text=number)
+    row.locator("[name=fix_event]").select_option("picked_up")
+    row.locator("[name=fix_note]").fill("Bưu tá chọn nhầm thao tác")
+    row.get_by_role("button", name="Ghi lại quét").click()
+    expect(page.get_by_test_id("refused-list").locator("tr", has_text=number)).to_have_count(0)
+    assert clerk.request.get(f"/api/v1/shipments/{number}").json()["status"] == "picked_up"
+    resolved = clerk.request.get("/api/v1/scans/exceptions?resolved=true&limit=500").json()["items"]
+    mine = [r for r in resolved if r["tracking_no"] == number]
+    assert mine and mine[0]["resolution_note"] == "Bưu tá chọn nhầm thao tác"
+
+
+def test_the_outcome_sheet_of_another_day_is_printable(new_context):
+    clerk = new_context("clerk", size=DESK)
+    page = clerk.new_page()
+    page.goto("/desk")
+    page.get_by_test_id("outcomes-page").click()
+    expect(page).to_have_url(re.compile(r"/desk/outcomes$"))
+    page.fill("[name=date]", "2026-01-05")
+    page.click("text=Xem")
+    expect(page).to_have_url(re.compile(r"date=2026-01-05"))
+    expect(page.locator("h1")).to_contain_text("05/01/2026")
+    expect(page.get_by_test_id("outcome-sheet")).to_be_visible()
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden()
+    screenshot(page, "desk-outcomes-print")

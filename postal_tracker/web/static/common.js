@@ -75,5 +75,8 @@ const PT = (() => {
     el.hidden = !visible;
   }
 
+  // A print button on any page (no inline scripts under the pages' CSP).
+  for (const button of document.querySelectorAll("[data-print]")) button.addEventListener("click", () => window.print());
+
   return { t, uuid, nowIso, trackingNumber, api, show, problemText };
 })();

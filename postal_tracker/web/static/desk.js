@@ -251,8 +251,34 @@
         } else {
           message(answer.status === 409 ? t("err_return_exists") : PT.problemText(answer.status), true);
         }
-      } else if (button.dataset.action === "resolve") {
-        const answer = await api("POST", `/api/v1/scans/exceptions/${button.dataset.exception}/resolve`, {});
+      } else if (button.dataset.action === "resolve" || button.dataset.action === "rescan") {
+        // A refused scan is fixed (scanned again as corrected) or dismissed, with the clerk's note.
+        const cell = button.closest(".fix");
+        const note = cell.querySelector("[name=fix_note]").value.trim();
+        const fixError = cell.querySelector("[data-fix-error]");
+        if (button.dataset.action === "rescan") {
+          const number = PT.trackingNumber(cell.querySelector("[name=fix_no]").value);
+          if (!number) {
+            fixError.textContent = t("err_bad_number");
+            show(fixError, true);
+            button.disabled = false;
+            return;
+          }
+          const scan = { scan_id: uuid(), tracking_no: number, event: cell.querySelector("[name=fix_event]").value, at: PT.nowIso() };
+          for (const [key, field] of [["reason", "reason"], ["recipient", "recipient_name"], ["note", "note"]]) {
+            if (cell.dataset[key]) scan[field] = cell.dataset[key];
+          }
+          const answer = await api("POST", "/api/v1/scans", scan);
+          if (answer.status === 401) return toLogin();
+          if (answer.status !== 201) {
+            fixError.textContent = answer.status === 409 ? t("fix_still_refused") : PT.problemText(answer.status);
+            show(fixError, true);
+            button.disabled = false;
+            return;
+          }
+        }
+        const resolution = { note: note || t(button.dataset.action === "rescan" ? "fix_note_rescanned" : "fix_note_dismissed") };
+        const answer = await api("POST", `/api/v1/scans/exceptions/${button.dataset.exception}/resolve`, resolution);
         if (answer.status === 401) return toLogin();
         if (answer.status !== 200) message(PT.problemText(answer.status), true);
       }
@@ -389,6 +415,7 @@
   });
   // Postmen scan all day: keep the lists current while the page is in front of the clerk.
   setInterval(() => {
-    if (document.visibilityState === "visible") refreshLists();
+    // Not while parcels are ticked for an A4 sheet: a refresh would untick them.
+    if (document.visibilityState === "visible" && !lists.querySelector("input.pick:checked")) refreshLists();
   }, 60000);
 })();
