@@ -3,7 +3,7 @@
 No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -40,6 +40,10 @@ class PublicLeg(TypedDict):
     leg: Leg
     status: Status
     status_text_vi: str
+    due_at: datetime | None
+    """The legal deadline (J + n working days), once the post has taken the leg."""
+    next_attempt_on: date | None
+    """After a failed delivery: the day the postman comes again."""
     events: list[PublicEvent]
 
 
@@ -59,6 +63,10 @@ class PublicTracking(TypedDict):
     leg: Leg
     status: Status
     status_text_vi: str
+    due_at: datetime | None
+    """The legal deadline (J + n working days), once the post has taken the leg."""
+    next_attempt_on: date | None
+    """After a failed delivery: the day the postman comes again."""
     events: list[PublicEvent]
     return_leg: NotRequired[PublicLeg]
     pickup_leg: NotRequired[PickupLegLink]

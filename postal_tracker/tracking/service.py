@@ -51,7 +51,8 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
     parcel = conn.execute(
         sa.select(
             shipments.c.id, shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.dossier_id,
-            dossiers.c.applicant_name, dossiers.c.applicant_phone, dossiers.c.hamlet_name,
+            shipments.c.due_at, shipments.c.next_attempt_on, dossiers.c.applicant_name, dossiers.c.applicant_phone,
+            dossiers.c.hamlet_name,
             dossiers.c.delivery_hamlet_name, communes.c.desk_name, communes.c.post_office_name,
         )
         .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
@@ -66,7 +67,8 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
     # One number follows the whole dossier: the pickup leg shows its return leg once booked,
     # and the return leg names the pickup leg (the number on the citizen's receipt).
     other = conn.execute(
-        sa.select(shipments.c.id, shipments.c.tracking_no, shipments.c.leg, shipments.c.status)
+        sa.select(shipments.c.id, shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.due_at,
+                  shipments.c.next_attempt_on)
         .where(shipments.c.dossier_id == parcel.dossier_id, shipments.c.id != parcel.id)
         .order_by(shipments.c.id).limit(1)
     ).first()  # fmt: skip
@@ -96,6 +98,8 @@ def _leg_view(conn: Connection, leg: Any, dossier: Any, verified: bool) -> dict[
         "leg": leg.leg,
         "status": leg.status,
         "status_text_vi": STATUS_TEXT_VI[Status(leg.status)],
+        "due_at": leg.due_at,
+        "next_attempt_on": leg.next_attempt_on,
         "events": [
             {
                 "event": r.event,

@@ -204,3 +204,14 @@ def test_the_backfill_revision_gives_older_parcels_their_deadlines(world, databa
         backfill.upgrade()
     assert {n: (shipment(world, n)["due_at"], shipment(world, n)["next_attempt_on"]) for n in expected} == expected
     assert expected[failed][1] == "2026-09-04"
+
+
+def test_the_citizen_sees_the_deadline_and_the_next_attempt(world):
+    number = return_leg(world, "2026-08-27 08:00")
+    scan(world, number, "out_for_delivery", "2026-08-28 08:00")
+    scan(world, number, "delivery_failed", "2026-08-28 10:00")
+    public = world.client.get(f"/api/v1/track/{number}").json()
+    assert instant(public["due_at"]) == datetime(2026, 8, 28, 23, 59, 59, tzinfo=LOCAL_TZ)
+    assert public["next_attempt_on"] == "2026-09-04"
+    booked = book(world)["shipment"]["tracking_no"]
+    assert world.client.get(f"/api/v1/track/{booked}").json()["due_at"] is None
