@@ -74,9 +74,10 @@ async def is_sign_in(request: Request) -> bool:
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Litestar:
-    settings = settings.with_jwt_secret()
+    settings = settings.with_secrets()
     configure_logging(settings.logging.level)
-    db = db or Database(settings.database.url)
+    db = db or Database(settings.database.url, settings.personal.data_key)
+    db.use_data_keys(settings.personal.data_key)  # a database given by a test encrypts with these too
     jwt_auth = make_jwt_auth(settings.auth.jwt_secret, settings.auth.jwt_ttl_minutes)
     # Only the public endpoints are rate limited, per client address; staff scanners are not.
     public_rate_limit = RateLimitConfig(rate_limit=("minute", settings.public.rate_limit), store="rate_limits")

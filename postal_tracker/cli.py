@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from postal_tracker import migrate
 from postal_tracker.accounts import service as accounts
+from postal_tracker.crypto import DataKeyError
 from postal_tracker.db import Database
 from postal_tracker.errors import DomainError, InvalidInput
 from postal_tracker.models import Commune, table
@@ -38,6 +39,11 @@ def web_app_without_delivery() -> Litestar:
     return create_app(replace(settings, delivery=replace(settings.delivery, worker=False)))
 
 
+def open_database(settings: Settings) -> Database:
+    """The database with its data key (on SQLite, the one beside the file when none is set)."""
+    return Database(settings.database.url, settings.personal.data_key)
+
+
 def _commune_id(db: Database, code: str | None) -> int:
     """The commune named (it must not be merged away), or the first open one."""
     communes = table(Commune)
@@ -55,7 +61,7 @@ def _commune_id(db: Database, code: str | None) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    settings.with_jwt_secret()  # refuse to start without a usable secret, before forking workers
+    settings.with_secrets()  # refuse to start without usable secrets, before forking workers
     # Each worker process imports the factory by name; the flag is in which factory it imports.
     factory = "web_app_without_delivery" if args.no_worker else "web_app"
     # uvloop + httptools: the default asyncio loop leaves Nagle's algorithm on (MEASURED.md).
@@ -66,12 +72,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
-    migrate.upgrade(Database(settings.database.url))
+    migrate.upgrade(open_database(settings))
     print("database is up to date")
 
 
 def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
-    db = Database(settings.database.url)
+    db = open_database(settings)
     if args.role == "admin" and args.commune:
         raise InvalidInput("the province admin belongs to no commune: leave out --commune", field="commune")
     commune_id = None if args.role == "admin" else _commune_id(db, args.commune)
@@ -80,7 +86,7 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _change_user(settings: Settings, name: str, changes: dict) -> dict:
-    db = Database(settings.database.url)
+    db = open_database(settings)
     return accounts.update_user(db, accounts.PROVINCE, accounts.user_id_by_name(db, name), changes)
 
 
@@ -100,14 +106,14 @@ def cmd_users_set_role(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_apikeys_add(args: argparse.Namespace, settings: Settings) -> None:
-    db = Database(settings.database.url)
+    db = open_database(settings)
     key = accounts.create_api_key(db, _commune_id(db, args.commune), args.name)
     print(f"API key {args.name!r} created. It is shown once; store it now:")
     print(key)
 
 
 def cmd_apikeys_revoke(args: argparse.Namespace, settings: Settings) -> None:
-    count = accounts.revoke_api_keys(Database(settings.database.url), args.name)
+    count = accounts.revoke_api_keys(open_database(settings), args.name)
     print(f"{count} API key(s) named {args.name!r} revoked: refused from their next request")
 
 
@@ -127,7 +133,7 @@ def cmd_communes_add(args: argparse.Namespace, settings: Settings) -> None:
         request = NewCommune(**{k: v for k, v in fields.items() if v is not None})
     except ValidationError as exc:
         raise InvalidInput(_first_error(exc)) from None
-    db = Database(settings.database.url)
+    db = open_database(settings)
     with db.write() as conn:
         commune = create_commune(conn, request)
     print(f"commune {commune['code']} ({commune['name']}) created with {commune['hamlets']} hamlets")
@@ -141,7 +147,7 @@ def _first_error(exc) -> str:
 def cmd_communes_merge(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.communes.service import merge
 
-    db = Database(settings.database.url)
+    db = open_database(settings)
     with db.write() as conn:
         result = merge(conn, args.code, args.into, args.on)
     moved = ", ".join(f"{n} {what}" for what, n in result["moved"].items())
@@ -151,7 +157,7 @@ def cmd_communes_merge(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_communes_list(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.communes.service import list_communes
 
-    db = Database(settings.database.url)
+    db = open_database(settings)
     with db.read() as conn:
         page = list_communes(conn, accounts.PROVINCE, limit=10_000, offset=0)
     for c in page["items"]:
@@ -162,7 +168,8 @@ def cmd_communes_list(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.demo import load_demo
 
-    db = Database(settings.database.url)
+    settings = settings.with_data_key()
+    db = open_database(settings)
     migrate.upgrade(db)
     for line in load_demo(db, settings):
         print(line)
@@ -175,7 +182,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.logs import configure_logging
 
     configure_logging(settings.logging.level)
-    db = Database(settings.database.url)
+    db = open_database(settings)
     commune_id = _commune_id(db, args.commune) if args.commune else None
     worker = DeliveryWorker(db, DeliveryConfig.from_settings(settings), commune_id=commune_id)
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -186,7 +193,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.reports.service import write_monthly_file
 
-    db = Database(settings.database.url)
+    db = open_database(settings)
     path = write_monthly_file(db, _commune_id(db, args.commune), args.month, args.out)
     print(f"monthly report {args.month} written to {path}")
 
@@ -194,10 +201,41 @@ def cmd_report_monthly(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_report_quarterly(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.reports.quarterly import write_quarterly_file
 
-    db = Database(settings.database.url)
+    db = open_database(settings)
     commune_id = _commune_id(db, args.commune) if args.commune else None
     path = write_quarterly_file(db, commune_id, args.quarter, args.out)
     print(f"quarterly report {args.quarter} written to {path}")
+
+
+def cmd_retention_apply(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.privacy.retention import apply_retention
+
+    days = settings.personal.retention_days
+    if days is None:
+        raise SystemExit("POSTAL_TRACKER_RETENTION_DAYS is not set: every dossier is kept, nothing to do")
+    result = apply_retention(open_database(settings.with_data_key()), days, dry_run=args.dry_run)
+    closed = f"closed before {result.cutoff:%Y-%m-%d %H:%M} UTC ({days} days ago)"
+    ids = ", ".join(map(str, result.dossier_ids[:50])) + (" ..." if len(result.dossier_ids) > 50 else "")
+    count = len(result.dossier_ids)
+    if args.dry_run:
+        print(f"dry run: would remove the personal data of {count} dossiers {closed}; nothing changed")
+    else:
+        print(f"removed the personal data of {count} dossiers {closed}")
+    if ids:
+        print(f"dossiers: {ids}")
+
+
+def cmd_data_key_new(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.crypto import new_data_key
+
+    print(new_data_key())
+
+
+def cmd_data_key_rotate(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.privacy.keys import rotate
+
+    count = rotate(open_database(settings.with_data_key()))
+    print(f"{count} values re-encrypted with the first key; the other keys may now be dropped")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,6 +321,20 @@ def build_parser() -> argparse.ArgumentParser:
     quarterly.add_argument("--out", required=True, help="FILE.json, FILE.csv or FILE.pdf")
     quarterly.add_argument("--commune", help="commune code (default: every commune, the province's report)")
     quarterly.set_defaults(func=cmd_report_quarterly)
+
+    retention = sub.add_parser("retention", help="remove the personal data of dossiers closed long ago")
+    retention_apply = retention.add_subparsers(dest="action", required=True).add_parser(
+        "apply", help="anonymize the dossiers closed more than POSTAL_TRACKER_RETENTION_DAYS ago"
+    )
+    retention_apply.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
+    retention_apply.set_defaults(func=cmd_retention_apply)
+
+    data_key = sub.add_parser("data-key", help="the key that encrypts ID numbers, signatures and photos")
+    data_key_actions = data_key.add_subparsers(dest="action", required=True)
+    data_key_actions.add_parser("new", help="print a new key").set_defaults(func=cmd_data_key_new)
+    data_key_actions.add_parser(
+        "rotate", help="re-encrypt everything with the first key of POSTAL_TRACKER_DATA_KEY"
+    ).set_defaults(func=cmd_data_key_rotate)
     return parser
 
 
@@ -290,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args, Settings.from_env())
-    except (SettingsError, DomainError) as exc:
+    except (SettingsError, DomainError, DataKeyError) as exc:
         print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 

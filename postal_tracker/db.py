@@ -12,13 +12,17 @@ Other processes (a second worker) still wait in the busy handler.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from postal_tracker.crypto import DataCipher
+from postal_tracker.settings import data_key_beside
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -60,6 +64,30 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def sqlite_file_of(url: str) -> str | None:
+    """The file of a `sqlite:///path` URL (None for memory databases and other databases)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[1] if "///" in url else ""
+    path = path.split("?", 1)[0]
+    return None if path in ("", ":memory:") else path
+
+
+def owner_only_sqlite_file(path: str) -> bool:
+    """Create the database file 0600 before SQLite does (SQLite would use 0644 less the umask),
+    and tighten an existing one. SQLite gives its -wal and -shm files the mode of the database
+    file, so they are the owner's alone too. False when its directory does not exist (opening
+    the database will then fail and say so)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except FileNotFoundError:
+        return False
+    for name in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(name):
+            os.chmod(name, 0o600)
+    return True
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
@@ -88,12 +116,30 @@ def _sqlite_on_begin(connection: Connection) -> None:
 
 
 class Database:
-    """The engine plus the two ways to use it: `read()` and `write()`."""
+    """The engine plus the two ways to use it: `read()` and `write()`.
 
-    def __init__(self, url: str) -> None:
+    `data_keys` encrypt ID numbers, signatures and photos (crypto.py); without them a SQLite
+    database uses the key generated beside its file, and a PostgreSQL one cannot touch those
+    columns. A SQLite file is created readable by its owner only (see `owner_only_sqlite_file`).
+    """
+
+    def __init__(self, url: str, data_keys: Sequence[str] = ()) -> None:
+        url = normalize_url(url)
+        sqlite_path = sqlite_file_of(url)
+        if sqlite_path is not None and owner_only_sqlite_file(sqlite_path) and not data_keys:
+            data_keys = (data_key_beside(sqlite_path),)
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        self.use_data_keys(data_keys)
+
+    def use_data_keys(self, data_keys: Sequence[str]) -> None:
+        # The column type `crypto.Encrypted` finds the cipher on the dialect (all it is given).
+        self.engine.dialect.data_cipher = DataCipher(data_keys) if data_keys else None  # type: ignore[attr-defined]
+
+    @property
+    def has_data_key(self) -> bool:
+        return getattr(self.engine.dialect, "data_cipher", None) is not None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

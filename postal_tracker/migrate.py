@@ -24,9 +24,3 @@ def upgrade(db: Database) -> None:
     with db.write() as conn:
         command.upgrade(alembic_config(conn), "head")
         load_reference_data(conn)
-
-
-def new_revision(db: Database, message: str) -> None:
-    """For developers: write a migration from the difference between the models and the database."""
-    with db.write() as conn:
-        command.revision(alembic_config(conn), message=message, autogenerate=True)

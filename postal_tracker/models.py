@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from postal_tracker.crypto import Encrypted
 from postal_tracker.db import UTCDateTime, utcnow
 
 
@@ -116,7 +117,7 @@ class Dossier(SQLModel, table=True):
     procedure_name: str
     applicant_name: str
     applicant_phone: str
-    applicant_id_number: str | None = None
+    applicant_id_number: str | None = Field(default=None, sa_type=Encrypted)  # encrypted at rest (crypto.py)
     hamlet_code: str
     hamlet_name: str
     address_detail: str
@@ -135,6 +136,7 @@ class Dossier(SQLModel, table=True):
     note: str | None = None
     documents: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     sms_opt_out: bool = False
+    anonymized_at: datetime | None = _time(nullable=True)  # retention removed its personal data
     created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = _time(default=True, index=True)
 
@@ -197,10 +199,10 @@ class Event(SQLModel, table=True):
     recipient_name: str | None = None
     recipient_relationship: str | None = None
     recipient_id_kind: str | None = Field(default=None, max_length=16)
-    recipient_id_number: str | None = None
+    recipient_id_number: str | None = Field(default=None, sa_type=Encrypted)  # encrypted at rest, as the next two
     authorization_note: str | None = None
-    signature_png: str | None = Field(default=None, sa_type=sa.Text)
-    photo_jpeg: str | None = Field(default=None, sa_type=sa.Text)
+    signature_png: str | None = Field(default=None, sa_type=Encrypted)
+    photo_jpeg: str | None = Field(default=None, sa_type=Encrypted)
     lat: float | None = None
     lon: float | None = None
     location_kind: str | None = None

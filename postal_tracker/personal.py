@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hmac
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 import phonenumbers
 
@@ -92,3 +94,65 @@ def mask_name(full_name: str) -> str:
 
 def mask_phone(e164: str) -> str:
     return e164[:3] + "*" * (len(e164) - 6) + e164[-3:] if len(e164) > 6 else "***"
+
+
+def mask_id_number(id_number: str) -> str:
+    """`079123456789` -> `********6789`: the last 4 characters, enough to check a card against."""
+    return "*" * max(len(id_number) - 4, 0) + id_number[-4:]
+
+
+# Keys under which answers and stored scans carry ID numbers, and the images of a hand-over.
+ID_NUMBER_KEYS = frozenset({"id_number", "recipient_id_number"})
+IMAGE_KEYS = frozenset({"signature_png", "photo_jpeg"})
+NAME_KEYS = frozenset({"recipient_name"})
+REMOVED_IMAGE = "[removed]"
+
+
+def _walk(value: Any, change: Callable[[str, Any], Any]) -> Any:
+    if isinstance(value, dict):
+        return {k: change(k, v) if isinstance(v, str) else _walk(v, change) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, change) for v in value]
+    return value
+
+
+def ids_masked(answer: Any) -> Any:
+    """The answer with every ID number down to its last 4 characters (for whoever may not see more)."""
+    return _walk(answer, lambda k, v: mask_id_number(v) if k in ID_NUMBER_KEYS else v)
+
+
+def for_role(role: str, answer: Any) -> Any:
+    """An answer about dossiers as this role may see it: ID numbers in full to clerks and
+    supervisors, the last 4 characters to everyone else (postmen, integration keys, admins)."""
+    return answer if role in FULL_ID_NUMBER_ROLES else ids_masked(answer)
+
+
+FULL_ID_NUMBER_ROLES = frozenset({"clerk", "supervisor"})
+
+
+def scrubbed(raw: Any) -> Any:
+    """What a stored raw scan (request or answer) may keep: ID numbers masked, images dropped,
+    recipients' names masked. The applied event keeps them (the images and numbers encrypted)."""
+
+    def change(key: str, value: str) -> str:
+        if key in ID_NUMBER_KEYS:
+            return mask_id_number(value)
+        if key in IMAGE_KEYS:
+            return REMOVED_IMAGE
+        if key in NAME_KEYS:
+            return mask_name(value)
+        return value
+
+    return _walk(raw, change)
+
+
+# What retention removes from stored JSON (raw scans, webhook bodies): every trace of a person.
+PERSONAL_KEYS = ID_NUMBER_KEYS | IMAGE_KEYS | NAME_KEYS | {"note", "authorization_note", "full_name", "phone"}
+
+
+def without_personal_data(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_personal_data(v) for k, v in value.items() if k not in PERSONAL_KEYS}
+    if isinstance(value, list):
+        return [without_personal_data(v) for v in value]
+    return value

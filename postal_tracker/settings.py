@@ -35,6 +35,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from postal_tracker.crypto import DataCipher, DataKeyError, new_data_key
+
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "test", "demo"}
 PREFIX = "POSTAL_TRACKER_"
 IGNORED_PREFIX = "POSTAL_TRACKER_TEST_"
@@ -224,6 +226,27 @@ class GeocodingSection:
 
 
 @dataclass(frozen=True)
+class PersonalDataSection:
+    """Personal data at rest (Law 91/2025/QH15): its encryption key and how long it is kept."""
+
+    data_key: tuple[str, ...] = env("POSTAL_TRACKER_DATA_KEY", (), secret=True)
+    """Fernet keys (32 random bytes, url-safe base64), comma-separated: the first encrypts ID
+    numbers, signatures and photos, every one decrypts (rotation: the new key first, the old ones
+    after). Empty: generated once beside a SQLite database; required with PostgreSQL."""
+    retention_days: int | None = env("POSTAL_TRACKER_RETENTION_DAYS", None)
+    """Days after a dossier's last leg was closed before `postal-tracker retention apply` removes its
+    personal data. Unset: everything is kept."""
+
+    def __post_init__(self) -> None:
+        _require(self.retention_days is None or self.retention_days >= 1, self, "retention_days", "must be at least 1")
+        if self.data_key:
+            try:
+                DataCipher(self.data_key)
+            except DataKeyError as exc:
+                raise SettingsError(f"POSTAL_TRACKER_DATA_KEY: {exc}") from None
+
+
+@dataclass(frozen=True)
 class LoggingSection:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = env("POSTAL_TRACKER_LOG_LEVEL", "INFO")
     """Lowest level written to the log (one JSON line per record)."""
@@ -241,6 +264,7 @@ class Settings:
     sms: SmsSection = field(default_factory=SmsSection)
     geocoding: GeocodingSection = field(default_factory=GeocodingSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
+    personal: PersonalDataSection = field(default_factory=PersonalDataSection)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -289,12 +313,49 @@ class Settings:
         if sqlite_path is None:
             secret = secrets.token_urlsafe(48)
         else:
-            path = Path(sqlite_path + ".jwt-secret")
-            if not path.exists():
-                path.write_text(secrets.token_urlsafe(48))
-                path.chmod(0o600)
-            secret = path.read_text().strip()
+            secret = stored_secret(Path(sqlite_path + JWT_SECRET_SUFFIX), lambda: secrets.token_urlsafe(48))
         return replace(self, auth=replace(self.auth, jwt_secret=secret))
+
+    def with_data_key(self) -> Settings:
+        """Return settings with the key that encrypts personal data, or refuse to start.
+
+        On SQLite a key is generated once into a file beside the database (like the JWT secret);
+        on PostgreSQL the operator must set one: the database alone must never hold both the
+        data and its key.
+        """
+        if self.personal.data_key:
+            return self
+        if not self.is_sqlite:
+            raise SettingsError("POSTAL_TRACKER_DATA_KEY is required with PostgreSQL")
+        sqlite_path = self.database.sqlite_path()
+        key = new_data_key() if sqlite_path is None else data_key_beside(sqlite_path)
+        return replace(self, personal=replace(self.personal, data_key=(key,)))
+
+    def with_secrets(self) -> Settings:
+        """Settings with both secrets (JWT, data key), or SettingsError: what `serve` starts with."""
+        return self.with_jwt_secret().with_data_key()
+
+
+JWT_SECRET_SUFFIX = ".jwt-secret"
+DATA_KEY_SUFFIX = ".data-key"
+
+
+def stored_secret(path: Path, generate: typing.Callable[[], str]) -> str:
+    """The secret kept in `path`, generated into it the first time; the file is the owner's alone
+    (created 0600, never readable by others for a moment, whatever the umask)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        path.chmod(0o600)
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(generate())
+    return path.read_text().strip()
+
+
+def data_key_beside(sqlite_path: str) -> str:
+    """The data key generated once beside a SQLite database file."""
+    return stored_secret(Path(sqlite_path + DATA_KEY_SUFFIX), new_data_key)
 
 
 def _section_types() -> dict[str, type]:

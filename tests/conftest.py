@@ -33,6 +33,7 @@ from tests.builders import settings_from
 
 POSTGRES_URL = os.environ.get("POSTAL_TRACKER_TEST_POSTGRES_URL")
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
+TEST_DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLSEhISE="  # base64 of 32 bytes, a Fernet key
 PASSWORD = "correct horse battery"
 
 
@@ -61,7 +62,7 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def database(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
+    db = Database(database_url, (TEST_DATA_KEY,))
     migrate.upgrade(db)
     yield db
     db.dispose()
@@ -73,6 +74,7 @@ def settings(database_url: str) -> Settings:
     return settings_from(
         DATABASE_URL=database_url,
         JWT_SECRET=TEST_JWT_SECRET,
+        DATA_KEY=TEST_DATA_KEY,
         PUBLIC_RATE_LIMIT=10_000,
         SIGN_IN_RATE_LIMIT=10_000,
         DELIVERY_WORKER=0,

@@ -13,14 +13,12 @@ from integrations.webhooks.mapping import (
     SHIPMENT_BOOKED,
     SHIPMENT_STATUS_CHANGED,
     event_body,
-    shipment_data,
 )
 from integrations.webhooks.retry import next_attempt_delay, parse_retry_after
 from integrations.webhooks.settings import WebhookSettings
 from integrations.webhooks.signing import (
     InvalidWebhookSecret,
     generate_secret,
-    new_message_id,
     secret_bytes,
     sign,
 )
@@ -36,11 +34,9 @@ __all__ = [
     "event_body",
     "generate_secret",
     "make_client",
-    "new_message_id",
     "next_attempt_delay",
     "parse_retry_after",
     "result_from_response",
     "secret_bytes",
-    "shipment_data",
     "sign",
 ]

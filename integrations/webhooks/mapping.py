@@ -36,35 +36,6 @@ def event_body(type: str, timestamp: datetime, data: Mapping[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def shipment_data(
-    *,
-    tracking_no: str,
-    leg: str,
-    dossier_id: Any,
-    portal_dossier_no: str | None,
-    event: str,
-    status: str,
-    at: datetime,
-    reason: str | None = None,
-    recipient_name: str | None = None,
-) -> dict[str, Any]:
-    """The contract's `data` object; the optional fields appear only when they have a value."""
-    data: dict[str, Any] = {
-        "tracking_no": tracking_no,
-        "leg": leg,
-        "dossier_id": dossier_id,
-        "portal_dossier_no": portal_dossier_no,
-        "event": event,
-        "status": status,
-        "at": at,
-    }
-    if reason is not None:
-        data["reason"] = reason
-    if recipient_name is not None:
-        data["recipient_name"] = recipient_name
-    return data
-
-
 def _iso(moment: datetime) -> str:
     return as_utc(moment).isoformat()
 

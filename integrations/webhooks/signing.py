@@ -11,7 +11,6 @@ import base64
 import binascii
 import math
 import secrets
-import uuid
 from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook
@@ -45,11 +44,6 @@ def secret_bytes(secret: str) -> bytes:
 def generate_secret(nbytes: int = 32) -> str:
     """A new random `whsec_<base64>` secret (Standard Webhooks suggests 24 to 64 bytes)."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(nbytes)).decode("ascii")
-
-
-def new_message_id() -> str:
-    """A `webhook-id` for one message; store it with the outbox row and reuse it on every retry."""
-    return f"msg_{uuid.uuid4().hex}"
 
 
 def sign(secret: str, msg_id: str, timestamp: datetime, body: str) -> dict[str, str]:

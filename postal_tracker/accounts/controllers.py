@@ -19,7 +19,8 @@ RoleName = Literal["clerk", "postal", "supervisor", "admin"]
 
 
 class Credentials(BaseModel):
-    username: Annotated[str, Field(min_length=1, max_length=64)]
+    # No control characters: no account has them, and PostgreSQL could not even compare a NUL.
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 

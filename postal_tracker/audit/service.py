@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal, Role
+from postal_tracker.audit.schemas import AuditEntryView, AuditPage
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import InvalidInput
 from postal_tracker.models import AuditEntry, table
@@ -68,7 +68,7 @@ def record(
 def list_entries(
     db: Database, principal: Principal, *, dossier_id: int | None, user: str | None,
     since: datetime | None, until: datetime | None, limit: int, offset: int,
-) -> dict[str, Any]:  # fmt: skip
+) -> AuditPage:  # fmt: skip
     """The caller's commune's entries, the latest first. `user` is a user id or a username
     (an integration key's reads are found by its name)."""
     for name, moment in (("since", since), ("until", until)):
@@ -91,7 +91,7 @@ def list_entries(
         rows = conn.execute(
             sa.select(audit_log).where(*conditions).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
         )
-        items = [
+        items: list[AuditEntryView] = [
             {
                 "id": r.id, "at": r.at, "dossier_id": r.dossier_id, "what": r.what, "user_id": r.user_id,
                 "api_key_id": r.api_key_id, "username": r.actor_name, "role": r.role,

@@ -19,6 +19,7 @@ from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
 from postal_tracker.localtime import local_today
 from postal_tracker.models import Dossier, Event, Hamlet, Shipment, table
 from postal_tracker.outbox import status_changed
+from postal_tracker.personal import for_role
 from postal_tracker.places.service import cached_coordinates
 from postal_tracker.reference.service import get_hamlet, get_procedure
 from postal_tracker.settings import RulesSection
@@ -198,7 +199,7 @@ def dossier_view(db: Database, principal: Principal, dossier_id: int, rules: Rul
     with db.write() as conn:
         view = _dossier_view(conn, principal, dossier_id, rules)
         audit.record(conn, principal, Read.DOSSIER, [dossier_id])
-    return view
+    return for_role(principal.role, view)
 
 
 def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from postal_tracker.lifecycle import (
 from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
 from postal_tracker.models import Event as EventModel
 from postal_tracker.outbox import status_changed
+from postal_tracker.personal import for_role, scrubbed
 from postal_tracker.scanning.schemas import HandoverRequest, ScanRequest
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
@@ -158,6 +159,8 @@ def _stored(conn: Connection, scan_id: str | None) -> ScanOutcome | None:
 def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSection) -> ScanOutcome:
     scan_id = _scan_id_of(raw)
     payload = raw if isinstance(raw, dict) else {"body": raw}
+    # The raw scan is kept without clear personal data: the applied event holds it (encrypted).
+    kept = scrubbed(payload)
     try:
         with db.write() as conn:
             stored = _stored(conn, scan_id)
@@ -166,7 +169,7 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSectio
             received_at = utcnow()
             record = {
                 "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
-                "received_at": received_at, "payload": payload,
+                "received_at": received_at, "payload": kept,
                 "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
                 "event": str(payload.get("event"))[:40] if payload.get("event") else None,
             }  # fmt: skip
@@ -180,7 +183,7 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSectio
                 kept_as = "repeat" if problem.get("repeat") else "rejected"
                 conn.execute(scan_records.insert().values(
                     **record, outcome=kept_as, error_status=exc.status, error_title=exc.title,
-                    error_detail=exc.detail, result=problem,
+                    error_detail=exc.detail, result=scrubbed(problem),
                 ))  # fmt: skip
                 return ScanOutcome("rejected", exc.status, problem)
             body = {
@@ -189,9 +192,9 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSectio
             }  # fmt: skip
             conn.execute(scan_records.insert().values(
                 **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
-                result=as_sent(body),
+                result=scrubbed(as_sent(body)),
             ))  # fmt: skip
-            return ScanOutcome("accepted", 201, body)
+            return ScanOutcome("accepted", 201, for_role(principal.role, body))
     except sa.exc.IntegrityError:
         # The same scan_id arrived twice at the same moment and the other copy committed first.
         with db.read() as conn:

@@ -28,7 +28,8 @@ class ShipmentController(Controller):
     @get("/", sync_to_thread=True)
     def list(
         self, db: DB, rules: Rules, user: CurrentUser,
-        status: FromQuery[str | None] = None, leg: FromQuery[Leg | None] = None, hamlet: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None, leg: FromQuery[Leg | None] = None,
+        hamlet: Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
         since: FromQuery[datetime | None] = None, until: FromQuery[datetime | None] = None,
         overdue: FromQuery[bool | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,

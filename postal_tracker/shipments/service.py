@@ -29,6 +29,7 @@ from postal_tracker.lifecycle import (
     normalize_tracking_no,
 )
 from postal_tracker.models import Dossier, Event, Shipment, table
+from postal_tracker.personal import for_role
 from postal_tracker.settings import RulesSection
 
 shipments = table(Shipment)
@@ -154,7 +155,7 @@ def shipment_detail(db: Database, principal: Principal, raw_number: str, rules: 
         row = find_shipment(conn, principal.commune_id, number)
         view = shipment_view(conn, row, rules)
         audit.record(conn, principal, Read.SHIPMENT, [row.dossier_id])
-    return view
+    return for_role(principal.role, view)
 
 
 def fee_owed(conn: Connection, dossier_id: int) -> int:

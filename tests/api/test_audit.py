@@ -60,7 +60,7 @@ def text_of(answer) -> str:
 
 def scan(world, number, event, role="postal", **fields):
     answer = world.client.post("/api/v1/scans", json=scan_body(number, event, **fields), headers=world.headers(role))
-    assert answer.status_code in (200, 201), answer.text
+    assert answer.status_code == 201, answer.text
     return answer
 
 
@@ -212,8 +212,9 @@ def test_every_answer_that_shows_personal_data_is_audited(world, database):
         "/api/v1/handovers/{handover_ref:str}",
         "/api/v1/manifests",
         "/api/v1/reports/daily",
-        "/desk",
+        "/desk",  # with ?q=: the search
         "/desk/lists",
+        "/desk/parcels/{tracking_no:str}",
     } <= audited_routes
 
 
@@ -269,5 +270,5 @@ def test_the_audit_is_the_commune_s_own_and_for_supervisors(world, database, cli
 )
 def test_bad_audit_filters_are_422_naming_the_field(world, params, field):
     answer = world.client.get("/api/v1/audit", params=params, headers=world.headers("supervisor"))
-    assert answer.status_code in (400, 422), answer.text
-    assert field in answer.text
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == field

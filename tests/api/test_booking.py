@@ -104,7 +104,7 @@ def test_a_body_that_is_not_json_is_a_4xx_problem(world):
     answer = world.client.post(
         "/api/v1/pickups", content=b"{not json", headers={**world.headers("clerk"), "content-type": "application/json"}
     )
-    assert 400 <= answer.status_code < 500
+    assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("application/problem+json")
 
 
@@ -180,8 +180,9 @@ def test_shipments_list_filters_and_paginates(world):
     assert aware.json()["total"] == 3
     unknown = world.client.get("/api/v1/shipments?status=lost", headers=headers)
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "status"
-    assert world.client.get("/api/v1/shipments?leg=sideways", headers=headers).status_code in (400, 422)
-    assert world.client.get("/api/v1/shipments?limit=0", headers=headers).status_code in (400, 422)
+    for query, field in (("leg=sideways", "leg"), ("limit=0", "limit")):
+        refused = world.client.get(f"/api/v1/shipments?{query}", headers=headers)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field
 
 
 def test_staff_see_only_their_commune(world, database, client):

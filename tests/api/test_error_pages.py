@@ -9,7 +9,7 @@ from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.app import create_app
 from postal_tracker.db import Database
 from tests.builders import settings_from
-from tests.conftest import TEST_JWT_SECRET
+from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET
 
 
 def test_an_unknown_page_is_a_vietnamese_page_and_an_unknown_api_path_stays_json(client):
@@ -26,7 +26,9 @@ def test_an_unknown_page_is_a_vietnamese_page_and_an_unknown_api_path_stays_json
 
 
 def test_a_rate_limited_track_page_says_when_to_try_again_in_vietnamese(database, database_url):
-    settings = settings_from(DATABASE_URL=database_url, JWT_SECRET=TEST_JWT_SECRET, PUBLIC_RATE_LIMIT=2)
+    settings = settings_from(
+        DATABASE_URL=database_url, JWT_SECRET=TEST_JWT_SECRET, DATA_KEY=TEST_DATA_KEY, PUBLIC_RATE_LIMIT=2
+    )
     with TestClient(app=create_app(settings, database)) as limited:
         answers = [limited.get("/track") for _ in range(3)]
         assert [a.status_code for a in answers] == [200, 200, 429]
@@ -44,7 +46,7 @@ def test_a_rate_limited_track_page_says_when_to_try_again_in_vietnamese(database
 def test_a_server_fault_on_a_page_is_a_vietnamese_page_without_details(tmp_path):
     # A database that cannot be opened (its directory does not exist): every read fails.
     url = f"sqlite:///{tmp_path / 'missing' / 'x.db'}"
-    settings = settings_from(DATABASE_URL=url, JWT_SECRET=TEST_JWT_SECRET, DELIVERY_WORKER=0)
+    settings = settings_from(DATABASE_URL=url, JWT_SECRET=TEST_JWT_SECRET, DATA_KEY=TEST_DATA_KEY, DELIVERY_WORKER=0)
     db = Database(url)
     app = create_app(settings, db)
     with TestClient(app=app, raise_server_exceptions=False) as broken:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from litestar.testing import TestClient
 
@@ -28,10 +30,21 @@ def test_public_tracking_shows_status_and_timeline_in_vietnamese(world, parcel):
     assert all(e["text_vi"] and e["place"] and e["at"] for e in view["events"])
 
 
+TEXT_SECRETS = ("Nguyễn", "Hằng", "Số 12", "tổ 3", "Phước Lăng", "PLANG", "dossier_id")
+DIGIT_SECRETS = ("0912345678", "84912345678", "912345678", "5678", "079123456789")
+"""The phone (in any form, or its last digits, e.g. after a mask) and the ID number."""
+
+
 def _leaks(text: str) -> list[str]:
-    secrets = ["Nguyễn", "Hằng", "0912345678", "912345678", "5678", "079123456789", "Số 12", "tổ 3",
-               "Phước Lăng", "PLANG", "dossier_id"]  # fmt: skip
-    return [s for s in secrets if s in text]
+    # Digits are compared as whole runs: "5678" inside a random serial or a timestamp is no leak.
+    digit_runs = set(re.findall(r"[0-9]+", text))
+    return [s for s in TEXT_SECRETS if s in text] + [s for s in DIGIT_SECRETS if s in digit_runs]
+
+
+def test_the_leak_check_sees_digits_only_as_whole_runs():
+    assert _leaks('{"at": "2026-05-01T05:06:07.125678+00:00", "tracking_no": "RR25678913VN"}') == []
+    assert _leaks('{"phone": "*******5678"}') == ["5678"]
+    assert _leaks('{"phone": "+84912345678", "name": "Nguyễn T. H."}') == ["Nguyễn", "84912345678"]
 
 
 def test_public_tracking_leaks_nothing_personal(world, parcel):

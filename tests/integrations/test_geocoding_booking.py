@@ -28,7 +28,7 @@ from postal_tracker.reference.seed import TAM_PHUOC_HAMLETS
 from postal_tracker.settings import GeocodingSection, Settings, SettingsError
 from tests.api.test_booking import book
 from tests.builders import settings_from
-from tests.conftest import TEST_JWT_SECRET, make_world
+from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET, make_world
 from tests.integrations.servers import ReceivedRequest, Reply, serve, unused_url
 from tests.integrations.test_geocoding import nominatim_place
 
@@ -212,7 +212,9 @@ def test_geocoder_settings_come_from_the_environment_and_are_checked(database_ur
     for bad in ({"GEOCODER": "google"}, {"GEOCODER": "nominatim", "GEOCODER_SCHEME": "ftp"},
                 {"GEOCODER": "nominatim", "GEOCODER_TIMEOUT": 0}):  # fmt: skip
         with pytest.raises(SettingsError, match="POSTAL_TRACKER_GEOCODER"):
-            create_app(settings_from(DATABASE_URL=database_url, JWT_SECRET=TEST_JWT_SECRET, **bad))
+            create_app(
+                settings_from(DATABASE_URL=database_url, JWT_SECRET=TEST_JWT_SECRET, DATA_KEY=TEST_DATA_KEY, **bad)
+            )
 
 
 def test_cache_rows_are_one_per_address(world, database, settings):

@@ -4,7 +4,7 @@ Users may belong to no commune (the province admin) and carry a token version; a
 records when it was merged; a dossier keeps the commune it was booked under and its name.
 
 Revision ID: b7c1e2d4a9f0
-Revises: 7d3c2b1a9e40
+Revises: c3a7e1f0d2b4
 Create Date: 2026-12-01 09:40:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import postal_tracker.db
 
 revision: str = "b7c1e2d4a9f0"
-down_revision: str | None = "7d3c2b1a9e40"
+down_revision: str | None = "c3a7e1f0d2b4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,126 @@
+"""Retention: dossiers closed longer ago than POSTAL_TRACKER_RETENTION_DAYS lose their personal
+data, while every report adds up the same; a dry run changes nothing and says what it would do."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from postal_tracker import migrate
+from postal_tracker.cli import main
+from postal_tracker.db import Database
+from postal_tracker.localtime import local_date
+from postal_tracker.models import Dossier, ScanRecord, Shipment, table
+from postal_tracker.models import Event as EventModel
+from postal_tracker.privacy.retention import apply_retention, initials
+from tests.builders import pickup_body, scan_body
+
+dossiers, shipments, events, scan_records = table(Dossier), table(Shipment), table(EventModel), table(ScanRecord)
+SIGNATURE = base64.b64encode(b"\x89PNG\r\n\x1a\n signature").decode()
+
+
+def scan(world, number, event, at, **fields):
+    answer = world.client.post(
+        "/api/v1/scans", json=scan_body(number, event, at=at.isoformat(), **fields), headers=world.headers("postal")
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def stage(world, days_ago: int, applicant: str) -> dict:
+    """A dossier picked up, at the desk, returned and delivered (with proof), `days_ago` days ago."""
+    clerk = world.headers("clerk")
+    at = datetime.now(UTC) - timedelta(days=days_ago)
+    body = pickup_body(applicant={"full_name": applicant, "phone": "0912345678", "id_number": "079123456789"})
+    booked = world.client.post("/api/v1/pickups", json=body, headers=clerk).json()
+    pickup = booked["shipment"]["tracking_no"]
+    scan(world, pickup, "picked_up", at)
+    scan(world, pickup, "handed_to_desk", at + timedelta(hours=2))
+    ret = world.client.post(f"/api/v1/dossiers/{booked['dossier_id']}/return", headers=clerk).json()["shipment"]
+    scan(world, ret["tracking_no"], "collected_from_desk", at + timedelta(hours=3))
+    scan(world, ret["tracking_no"], "out_for_delivery", at + timedelta(hours=4))
+    scan(
+        world, ret["tracking_no"], "delivered", at + timedelta(hours=5), recipient_name="Trần Văn Nhận",
+        recipient_relationship="family", recipient_id_number="079123450000", signature_png=SIGNATURE,
+        lat=10.5, lon=107.2,
+    )  # fmt: skip
+    return {"dossier_id": booked["dossier_id"], "numbers": [pickup, ret["tracking_no"]], "at": at}
+
+
+def snapshot(database, dossier_ids) -> list:
+    with database.read() as conn:
+        rows = list(conn.execute(sa.select(dossiers).where(dossiers.c.id.in_(dossier_ids)).order_by(dossiers.c.id)))
+        legs = sa.select(shipments.c.id).where(shipments.c.dossier_id.in_(dossier_ids))
+        rows += list(conn.execute(sa.select(events).where(events.c.shipment_id.in_(legs)).order_by(events.c.id)))
+        rows += list(conn.execute(sa.select(scan_records).where(scan_records.c.shipment_id.in_(legs))))
+    return [tuple(r) for r in rows]
+
+
+def reports(world, months: set[str]) -> dict:
+    supervisor = world.headers("supervisor")
+    out = {}
+    for month in sorted(months):
+        for fmt in ("json", "csv"):
+            answer = world.client.get(f"/api/v1/reports/monthly?month={month}&format={fmt}", headers=supervisor)
+            assert answer.status_code == 200
+            out[(month, fmt)] = answer.text
+    return out
+
+
+def test_retention_removes_the_personal_data_of_old_closed_dossiers_and_the_reports_add_up_the_same(
+    world, database
+):  # fmt: skip
+    old = stage(world, 40, "Nguyễn Thị Hằng")
+    recent = stage(world, 5, "Phạm Văn Mới")
+    still_open = world.client.post("/api/v1/pickups", json=pickup_body(), headers=world.headers("clerk")).json()
+    mine = [old["dossier_id"], recent["dossier_id"], still_open["dossier_id"]]
+    months = {local_date(old["at"]).strftime("%Y-%m"), local_date(datetime.now(UTC)).strftime("%Y-%m")}
+    before_reports, before_rows = reports(world, months), snapshot(database, mine)
+
+    dry = apply_retention(database, 30, dry_run=True)
+    assert old["dossier_id"] in dry.dossier_ids and not set(mine[1:]) & set(dry.dossier_ids)
+    assert dry.applied is False and snapshot(database, mine) == before_rows  # a dry run changes nothing
+
+    done = apply_retention(database, 30, dry_run=False)
+    assert old["dossier_id"] in done.dossier_ids and not set(mine[1:]) & set(done.dossier_ids)
+    assert reports(world, months) == before_reports
+    with database.read() as conn:
+        gone = conn.execute(sa.select(dossiers).where(dossiers.c.id == old["dossier_id"])).one()
+        kept = conn.execute(sa.select(dossiers).where(dossiers.c.id == recent["dossier_id"])).one()
+        legs = sa.select(shipments.c.id).where(shipments.c.dossier_id == old["dossier_id"])
+        old_events = conn.execute(sa.select(events).where(events.c.shipment_id.in_(legs))).all()
+        old_scans = conn.execute(sa.select(scan_records).where(scan_records.c.shipment_id.in_(legs))).all()
+    assert (gone.applicant_name, gone.applicant_phone, gone.applicant_id_number) == ("N. T. H.", "", None)
+    assert gone.address_detail == "" and gone.note is None and gone.anonymized_at is not None
+    assert (kept.applicant_name, kept.applicant_id_number) == ("Phạm Văn Mới", "079123456789")
+    delivered = next(e for e in old_events if e.event == "delivered")
+    assert delivered.recipient_name == "T. V. N."
+    assert (delivered.recipient_id_number, delivered.signature_png, delivered.lat) == (None, None, None)
+    assert len(old_events) == 7 and len(old_scans) == 5  # events (2 bookings, 5 scans) and counts kept
+    for record in old_scans:
+        assert "recipient_name" not in record.payload and "recipient_id_number" not in record.payload
+    # The numbers still answer, and a second pass finds nothing more to do for this dossier.
+    for number in old["numbers"]:
+        assert world.client.get(f"/api/v1/track/{number}").status_code == 200
+    assert old["dossier_id"] not in apply_retention(database, 30, dry_run=True).dossier_ids
+
+
+def test_initials_keep_one_letter_a_word():
+    assert initials("Nguyễn Thị Hằng") == "N. T. H." and initials("Đỗ  Ánh") == "Đ. Á." and initials(None) is None
+
+
+def test_the_command_says_what_it_would_do_and_refuses_without_a_retention_setting(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'retention.db'}"
+    migrate.upgrade(Database(url))
+    for name in [n for n in list(__import__("os").environ) if n.startswith("POSTAL_TRACKER_") and "TEST" not in n]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("POSTAL_TRACKER_DATABASE_URL", url)
+    with pytest.raises(SystemExit, match="POSTAL_TRACKER_RETENTION_DAYS is not set"):
+        main(["retention", "apply", "--dry-run"])
+    monkeypatch.setenv("POSTAL_TRACKER_RETENTION_DAYS", "365")
+    main(["retention", "apply", "--dry-run"])
+    assert "dry run: would remove the personal data of 0 dossiers closed before" in capsys.readouterr().out
+    main(["retention", "apply"])
+    assert "removed the personal data of 0 dossiers" in capsys.readouterr().out
