@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from postal_tracker.accounts import service as accounts
-from postal_tracker.accounts.service import Principal
+from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.db import utcnow
 from postal_tracker.deps import DB, AppSettings
 from postal_tracker.documents import service as documents
@@ -226,6 +226,27 @@ class PageController(Controller):
         if q is not None:
             context["search"] = service.search(db, user, q, offset=offset)
         return render(request, settings, "desk.html", context, user=user)
+
+    @get("/reports", sync_to_thread=True)
+    def reports(
+        self, request: Request, db: DB, settings: AppSettings,
+        month: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-\d{2}$")] = None,
+        quarter: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-Q[1-4]$")] = None,
+    ) -> Response:  # fmt: skip
+        """The supervisor's page: the month's and the quarter's figures, a chart, CSV and PDF."""
+        user = page_user(request)
+        if user is None:
+            return Redirect(login_url(request))
+        if user.role is not Role.SUPERVISOR:
+            return Redirect(home_of(user))
+        today = local_today()
+        month = month or today.strftime("%Y-%m")
+        quarter = quarter or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+        context = {
+            **service.reports(db, user, month, quarter), "month": month, "quarter": quarter,
+            "figures": service.REPORT_FIGURES, "quarter_figures": service.QUARTER_FIGURES,
+        }  # fmt: skip
+        return render(request, settings, "reports.html", context, user=user)
 
     @get("/desk/outcomes", sync_to_thread=True)
     def outcomes(

@@ -25,7 +25,8 @@ from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
 from postal_tracker.reference.schemas import BookingChoices
 from postal_tracker.reference.service import list_hamlets, list_procedures
-from postal_tracker.reports.service import daily
+from postal_tracker.reports.quarterly import quarterly
+from postal_tracker.reports.service import daily, monthly
 from postal_tracker.scanning.service import exceptions_page
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import find_shipment, overdue_condition, parse_tracking_no, shipment_view
@@ -198,3 +199,33 @@ def parcel_page(db: Database, principal: Principal, raw_number: str, rules: Rule
         "fee_owed_vnd": views[0]["fee_owed_vnd"],
         "handovers": handovers,
     }
+
+
+# --- the supervisor's reports ------------------------------------------------------------------
+
+REPORT_FIGURES = (
+    "pickups_booked", "pickups_at_desk", "returns_booked", "delivered", "returned_to_desk", "delivery_failures",
+    "pickup_failures", "first_attempt_delivery_rate", "on_time_share", "median_hours_to_desk",
+    "median_hours_to_delivery", "fees_collected_vnd", "feedback_count", "feedback_mean",
+)  # fmt: skip
+QUARTER_FIGURES = (
+    "dossiers_picked_up", "results_delivered", "results_returned_to_desk", "fees_collected_vnd",
+    "complaints_received", "complaints_resolved", "complaints_resolved_on_time", "lost", "damaged",
+    "compensations", "compensation_vnd", "on_time_share",
+)  # fmt: skip
+
+
+def reports(db: Database, principal: Principal, month: str, quarter: str) -> dict[str, Any]:
+    """The month's and the quarter's figures of the supervisor's commune, and the chart's bars
+    (delivered and failed deliveries by hamlet, scaled to the largest)."""
+    with db.read() as conn:
+        monthly_figures = monthly(conn, principal.commune_id, month)
+        quarter_figures = quarterly(conn, [principal.commune_id], quarter)
+    rows = monthly_figures["by_hamlet"]
+    top = max([1, *(max(r["delivered"], r["delivery_failures"]) for r in rows)])
+    bars = [
+        {"name": r["hamlet_name"], "delivered": r["delivered"], "failed": r["delivery_failures"],
+         "delivered_pct": round(100 * r["delivered"] / top), "failed_pct": round(100 * r["delivery_failures"] / top)}
+        for r in rows
+    ]  # fmt: skip
+    return {"monthly": monthly_figures, "quarterly": quarter_figures, "bars": bars}

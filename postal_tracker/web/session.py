@@ -45,7 +45,8 @@ def page_user(request: Request) -> Principal | None:
 
 
 def home_of(principal: Principal) -> str:
-    return "/scan" if principal.role is Role.POSTAL else "/desk"
+    """Where a user lands: postmen on their phone page, supervisors on the reports, clerks at the desk."""
+    return {Role.POSTAL: "/scan", Role.SUPERVISOR: "/reports"}.get(principal.role, "/desk")
 
 
 def login_url(request: Request) -> str:
