@@ -16,7 +16,7 @@ import pytest
 from postal_tracker.accounts.service import create_api_key
 from tests.api.province import sign_in
 from tests.api.test_cli import _free_port
-from tests.conftest import PASSWORD, TEST_JWT_SECRET
+from tests.conftest import PASSWORD, TEST_DATA_KEY, TEST_JWT_SECRET
 
 
 def problem(answer, status: int, field: str | None = None) -> dict:
@@ -202,7 +202,7 @@ def test_a_revoked_key_is_refused_on_its_next_request(world, database, monkeypat
 def test_changes_reach_another_process_on_its_next_request(world, database_url):
     """A second `serve` process on the same database sees a disable the moment it is written."""
     env = {**os.environ, "POSTAL_TRACKER_DATABASE_URL": database_url,
-           "POSTAL_TRACKER_JWT_SECRET": TEST_JWT_SECRET,
+           "POSTAL_TRACKER_JWT_SECRET": TEST_JWT_SECRET, "POSTAL_TRACKER_DATA_KEY": TEST_DATA_KEY,
            "POSTAL_TRACKER_DELIVERY_WORKER": "0"}  # fmt: skip
     port = _free_port()
     server = subprocess.Popen(
