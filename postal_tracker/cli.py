@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from postal_tracker import migrate
 from postal_tracker.accounts import service as accounts
+from postal_tracker.backup import BackupError
 from postal_tracker.crypto import DataKeyError
 from postal_tracker.db import Database
 from postal_tracker.errors import DomainError, InvalidInput
@@ -225,6 +226,20 @@ def cmd_retention_apply(args: argparse.Namespace, settings: Settings) -> None:
         print(f"dossiers: {ids}")
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.backup import backup
+
+    for line in backup(settings, Path(args.out)):
+        print(line)
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.backup import restore
+
+    for line in restore(settings, Path(args.file)):
+        print(line)
+
+
 def cmd_data_key_new(args: argparse.Namespace, settings: Settings) -> None:
     from postal_tracker.crypto import new_data_key
 
@@ -329,6 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
     retention_apply.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
     retention_apply.set_defaults(func=cmd_retention_apply)
 
+    backup = sub.add_parser("backup", help="the database (SQLite) and its secrets in one file")
+    backup.add_argument("--out", required=True, help="the backup file to write (mode 0600)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into an empty POSTAL_TRACKER_DATABASE_URL")
+    restore.add_argument("file")
+    restore.set_defaults(func=cmd_restore)
+
     data_key = sub.add_parser("data-key", help="the key that encrypts ID numbers, signatures and photos")
     data_key_actions = data_key.add_subparsers(dest="action", required=True)
     data_key_actions.add_parser("new", help="print a new key").set_defaults(func=cmd_data_key_new)
@@ -342,7 +364,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args, Settings.from_env())
-    except (SettingsError, DomainError, DataKeyError) as exc:
+    except (SettingsError, DomainError, DataKeyError, BackupError) as exc:
         print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 

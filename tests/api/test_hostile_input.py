@@ -10,8 +10,7 @@ from postal_tracker.lifecycle import InvalidTrackingNumber, normalize_tracking_n
 from postal_tracker.models import Dossier, table
 from postal_tracker.personal import plain_text
 from postal_tracker.requests import MAX_JSON_DEPTH, json_depth_exceeds
-from tests.api.test_booking import book, walk
-from tests.builders import pickup_body, scan_body, valid_number
+from tests.builders import book, pickup_body, scan_body, valid_number, walk
 from tests.routes import concrete, http_routes, takes_a_body
 
 PATH_VALUES = {
