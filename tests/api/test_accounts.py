@@ -15,7 +15,7 @@ import pytest
 
 from postal_tracker.accounts.service import create_api_key
 from tests.api.province import sign_in
-from tests.api.test_cli import _free_port
+from tests.builders import free_port
 from tests.conftest import PASSWORD, TEST_DATA_KEY, TEST_JWT_SECRET
 
 
@@ -204,7 +204,7 @@ def test_changes_reach_another_process_on_its_next_request(world, database_url):
     env = {**os.environ, "POSTAL_TRACKER_DATABASE_URL": database_url,
            "POSTAL_TRACKER_JWT_SECRET": TEST_JWT_SECRET, "POSTAL_TRACKER_DATA_KEY": TEST_DATA_KEY,
            "POSTAL_TRACKER_DELIVERY_WORKER": "0"}  # fmt: skip
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "postal_tracker.cli", "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE
     )
