@@ -14,9 +14,11 @@ import sqlalchemy as sa
 from postal_tracker import migrate
 from postal_tracker.accounts import service as accounts
 from postal_tracker.backup import BackupError
+from postal_tracker.communes.lookup import open_commune_id
 from postal_tracker.crypto import DataKeyError
 from postal_tracker.db import Database
 from postal_tracker.errors import DomainError, InvalidInput
+from postal_tracker.localtime import OutsideServiceDates
 from postal_tracker.models import Commune, table
 from postal_tracker.settings import Settings, SettingsError
 
@@ -50,7 +52,7 @@ def _commune_id(db: Database, code: str | None) -> int:
     communes = table(Commune)
     with db.read() as conn:
         if code:
-            return accounts.open_commune_id(conn, code)
+            return open_commune_id(conn, code)
         commune_id = conn.execute(
             sa.select(communes.c.id).where(communes.c.merged_into_id.is_(None)).order_by(communes.c.id)
         ).scalar()
@@ -364,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args, Settings.from_env())
-    except (SettingsError, DomainError, DataKeyError, BackupError) as exc:
+    except (SettingsError, DomainError, DataKeyError, BackupError, OutsideServiceDates) as exc:
         print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -43,6 +44,10 @@ class UTCDateTime(sa.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Ids are 32-bit integers on PostgreSQL; a larger number can only be a 404, never an overflow.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -177,3 +182,27 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+T = TypeVar("T")
+
+
+def first_writer_wins(
+    db: Database, write: Callable[[Connection], T], read_winner: Callable[[Connection], T | None],
+    *, lost: tuple[type[Exception], ...] = (),
+) -> T:  # fmt: skip
+    """Race, then read again: run `write` in a write transaction; when two calls race on a unique
+    constraint (the same scan_id, Idempotency-Key, portal number, feedback...), the loser's
+    transaction rolls back with an IntegrityError (or one of `lost`) and it answers what the
+    winner stored, read in a new transaction by `read_winner`. Nothing to read: the error stands.
+    """
+    raced: tuple[type[Exception], ...] = (sa.exc.IntegrityError, *lost)
+    try:
+        with db.write() as conn:
+            return write(conn)
+    except raced:
+        with db.write() as conn:
+            winner = read_winner(conn)
+        if winner is None:
+            raise
+        return winner

@@ -182,7 +182,7 @@ class Handover(SQLModel, table=True):
     created_at: datetime = _time(default=True)
 
 
-class Event(SQLModel, table=True):
+class EventRecord(SQLModel, table=True):
     """An applied status change of a shipment (booking included)."""
 
     __tablename__ = "events"

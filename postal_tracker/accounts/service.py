@@ -19,13 +19,13 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.postmen import list_postmen
 from postal_tracker.accounts.principal import Principal, Role
 from postal_tracker.accounts.schemas import PostmanPage, UserPage, UserView
+from postal_tracker.communes.lookup import commune_by_code, communes, open_commune_id
 from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from postal_tracker.models import ApiKey, Commune, User, table
+from postal_tracker.models import ApiKey, User, table
 
 users = table(User)
 api_keys = table(ApiKey)
-communes = table(Commune)
 _hasher = PasswordHasher()
 # Checked when the username is unknown, so the response time doesn't reveal which users exist.
 _DUMMY_HASH = _hasher.hash("not-a-password")
@@ -51,21 +51,6 @@ def _password(value: str) -> str:
     if len(value) < MIN_PASSWORD:
         raise InvalidInput(f"a password has at least {MIN_PASSWORD} characters", field="password")
     return _hasher.hash(value)
-
-
-def commune_by_code(conn: Connection, code: str, field: str = "commune") -> sa.Row:
-    row = conn.execute(sa.select(communes).where(communes.c.code == code)).first()
-    if row is None:
-        raise InvalidInput(f"unknown commune {code!r}; see GET /api/v1/communes", field=field)
-    return row
-
-
-def open_commune_id(conn: Connection, code: str, field: str = "commune") -> int:
-    """A commune that still exists on its own (not merged away), for new staff, keys and hamlets."""
-    row = commune_by_code(conn, code, field)
-    if row.merged_into_id is not None:
-        raise InvalidInput(f"commune {code!r} was merged into another; use that one", field=field)
-    return row.id
 
 
 def create_user(

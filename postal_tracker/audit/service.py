@@ -99,3 +99,18 @@ def list_entries(
             for r in rows
         ]  # fmt: skip
     return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+class AuditService:
+    """The audit context: who read which dossier's personal data."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def entries(
+        self, principal: Principal, *, dossier_id: int | None, user: str | None, since: datetime | None,
+        until: datetime | None, limit: int, offset: int,
+    ) -> AuditPage:  # fmt: skip
+        return list_entries(  # type: ignore[return-value]
+            self.db, principal, dossier_id=dossier_id, user=user, since=since, until=until, limit=limit, offset=offset
+        )

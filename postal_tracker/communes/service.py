@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
-from postal_tracker.accounts.service import Principal, commune_by_code, open_commune_id
+from postal_tracker.accounts.principal import Principal
+from postal_tracker.communes.lookup import commune_by_code, open_commune_id
 from postal_tracker.communes.schemas import CommunePage, CommuneView, HamletIn, MergeResult, NewCommune
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -14,7 +14,7 @@ from postal_tracker.communes.service import add_hamlet, scope_commune
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import Hamlet, Procedure, table
-from postal_tracker.reference.schemas import BookingChoices, HamletView, ProcedureView
+from postal_tracker.reference.schemas import HamletView, ProcedureView
 
 hamlets = table(Hamlet)
 procedures = table(Procedure)
@@ -99,8 +99,3 @@ class ReferenceService:
     def procedures(self) -> list[ProcedureView]:
         with self.db.read() as conn:
             return list_procedures(conn)
-
-    def booking_choices(self, commune_id: int) -> BookingChoices:
-        """What a booking form offers: the commune's hamlets and the procedures."""
-        with self.db.read() as conn:
-            return {"hamlets": list_hamlets(conn, commune_id), "procedures": list_procedures(conn)}

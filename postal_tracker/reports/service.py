@@ -38,21 +38,24 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
+from postal_tracker.communes.service import scope_commune
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
-from postal_tracker.localtime import day_bounds, month_bounds
-from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
+from postal_tracker.localtime import day_bounds, local_today, month_bounds
+from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Hamlet, Shipment, table
+from postal_tracker.reports import documents, quarterly
+from postal_tracker.reports.attribution import attributed, counted_for
+from postal_tracker.reports.schemas import DailyReport, MonthlyReport
+from postal_tracker.workdays import on_time
 
-events = table(Event)
+events = table(EventRecord)
 shipments = table(Shipment)
 dossiers = table(Dossier)
 hamlets = table(Hamlet)
 feedback = table(Feedback)
 communes = table(Commune)
-booked_communes = communes.alias("booked_communes")
 
-REASONS = [r.value for r in Reason]
 FIGURES = (
     "pickups_booked", "pickups_at_desk", "returns_booked", "delivered", "returned_to_desk", "delivery_failures",
     "failures_by_reason", "pickup_failures", "pickup_failures_by_reason", "first_attempt_delivery_rate",
@@ -73,24 +76,6 @@ def parse_month(raw: str) -> tuple[int, int]:
 
 
 # --- daily ------------------------------------------------------------------------------------
-
-
-def counted_for(commune_id: int, at: sa.ColumnElement) -> sa.ColumnElement[bool]:
-    """Whether what happened at `at` to a parcel counts in this commune's figures: the commune it
-    was booked under until that commune was merged away, the commune handling it from then on.
-    So months before a merge report under the old commune, as they did before it. (A query using
-    this joins `shipments`, `dossiers` and `booked_communes`: see `attributed`.)"""
-    owner = sa.case((at < booked_communes.c.merged_at, dossiers.c.booked_commune_id), else_=shipments.c.commune_id)
-    # The first two terms let the database use its indexes; the last one decides.
-    either = sa.or_(shipments.c.commune_id == commune_id, dossiers.c.booked_commune_id == commune_id)
-    return sa.and_(either, owner == commune_id)
-
-
-def attributed(start: sa.FromClause) -> sa.FromClause:
-    """`start` (events or feedback, joined to shipments) with what `counted_for` reads."""
-    return start.join(dossiers, dossiers.c.id == shipments.c.dossier_id).join(
-        booked_communes, booked_communes.c.id == dossiers.c.booked_commune_id
-    )
 
 
 def daily_report(db: Database, principal: Principal, commune_id: int, day: date) -> dict[str, Any]:
@@ -173,9 +158,9 @@ def _figures(
         "delivered": len(delivered),
         "returned_to_desk": len(by_event["returned_to_desk"]),
         "delivery_failures": len(by_event["delivery_failed"]),
-        "failures_by_reason": {r: failures[r] for r in REASONS if failures[r]},
+        "failures_by_reason": {r.value: failures[r] for r in Reason if failures[r]},
         "pickup_failures": len(by_event["pickup_failed"]),
-        "pickup_failures_by_reason": {r: pickup_failures[r] for r in REASONS if pickup_failures[r]},
+        "pickup_failures_by_reason": {r.value: pickup_failures[r] for r in Reason if pickup_failures[r]},
         "first_attempt_delivery_rate": _share(sum(e.event == "delivered" for e in firsts), len(firsts)),
         "median_hours_to_desk": _median_hours(to_desk),
         "median_hours_to_delivery": _median_hours(to_delivery),
@@ -184,13 +169,6 @@ def _figures(
         "feedback_count": len(ratings),
         "feedback_mean": round(statistics.fmean(ratings), 2) if ratings else None,
     }
-
-
-def on_time(arrivals: Iterable[Any], due_at: dict[int, datetime]) -> tuple[int, int]:
-    """(legs measured, legs on time): arrival events (`handed_to_desk`, `delivered`) by their
-    leg's `due_at`; a leg without one (never taken by the post) is not measured."""
-    timed = [e.at <= due_at[e.shipment_id] for e in arrivals if due_at.get(e.shipment_id) is not None]
-    return len(timed), sum(timed)
 
 
 def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
@@ -295,8 +273,6 @@ def monthly_report(db: Database, commune_id: int, month: str) -> dict[str, Any]:
 
 def write_monthly_file(db: Database, commune_id: int, month: str, out: str) -> Path:
     """`postal-tracker report monthly`: the same JSON, CSV or PDF as the API, by extension."""
-    from postal_tracker.reports import documents
-
     path = Path(out)
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("json", "csv", "pdf"):
@@ -304,3 +280,48 @@ def write_monthly_file(db: Database, commune_id: int, month: str, out: str) -> P
     report = monthly_report(db, commune_id, month)
     path.write_bytes(documents.render(report, kind))
     return path
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+class ReportService:
+    """The reports context: the desk's daily sheet and the month's figures, as JSON, CSV or PDF."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def communes_of(self, principal: Principal, commune: str | None, every: bool = False) -> list[int]:
+        """The communes a report covers: the caller's own; the one the admin names, or with
+        `every` (the quarter) every commune when the admin names none."""
+        with self.db.read() as conn:
+            if every and principal.is_admin and commune is None:
+                return quarterly.every_commune(conn)
+            return [scope_commune(conn, principal, commune)]
+
+    def daily(self, principal: Principal, commune: str | None, day: date | None) -> DailyReport:
+        """`day` is local, today by default."""
+        [commune_id] = self.communes_of(principal, commune)
+        return daily_report(self.db, principal, commune_id, day or local_today())  # type: ignore[return-value]
+
+    def monthly(self, commune_id: int, month: str) -> MonthlyReport:
+        return monthly_report(self.db, commune_id, month)  # type: ignore[return-value]
+
+    def monthly_file(self, principal: Principal, commune: str | None, month: str, kind: str) -> ReportFile:
+        """The month's report rendered as `json`, `csv` or `pdf`, named `bao-cao-YYYY-MM.<kind>`."""
+        [commune_id] = self.communes_of(principal, commune)
+        report = monthly_report(self.db, commune_id, month)
+        content = documents.render(report, kind)
+        return ReportFile(f"bao-cao-{report['month']}.{kind}", documents.MEDIA_TYPES[kind], content)
+
+    def quarterly_file(self, principal: Principal, commune: str | None, quarter: str, kind: str) -> ReportFile:
+        """The quarter's report (Circular 17/2017 Art. 13), named `bao-cao-quy-YYYY-Qn.<kind>`."""
+        commune_ids = self.communes_of(principal, commune, every=True)
+        with self.db.read() as conn:
+            report = quarterly.quarterly(conn, commune_ids, quarter)
+        content = documents.render_quarterly(report, kind)
+        return ReportFile(f"bao-cao-quy-{report['quarter']}.{kind}", documents.MEDIA_TYPES[kind], content)

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
-from postal_tracker.db import Database, insert_one, utcnow
+from postal_tracker.db import Database, first_writer_wins, insert_one, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
-from postal_tracker.idempotency import as_sent
+from postal_tracker.idempotency import as_sent, run_once
 from postal_tracker.lifecycle import (
     FAILURE_EVENTS,
     TAKEN_BY_POST,
@@ -34,18 +34,24 @@ from postal_tracker.lifecycle import (
     Status,
     allowed_events,
 )
-from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import Dossier, EventRecord, Handover, ScanRecord, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.personal import for_role, scrubbed
-from postal_tracker.scanning.schemas import HandoverRequest, ScanRequest
+from postal_tracker.scanning.schemas import (
+    BatchAnswer,
+    ExceptionResolved,
+    HandoverRecorded,
+    HandoverRequest,
+    ScanExceptionPage,
+    ScanRequest,
+)
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
 from postal_tracker.workdays import next_attempt_on, transit_due_at
 
 scan_records = table(ScanRecord)
 shipments = table(Shipment)
-events = table(EventModel)
+events = table(EventRecord)
 dossiers = table(Dossier)
 handovers = table(Handover)
 
@@ -161,47 +167,43 @@ def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSectio
     payload = raw if isinstance(raw, dict) else {"body": raw}
     # The raw scan is kept without clear personal data: the applied event holds it (encrypted).
     kept = scrubbed(payload)
-    try:
-        with db.write() as conn:
-            stored = _stored(conn, scan_id)
-            if stored is not None:
-                return stored
-            received_at = utcnow()
-            record = {
-                "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
-                "received_at": received_at, "payload": kept,
-                "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
-                "event": str(payload.get("event"))[:40] if payload.get("event") else None,
-            }  # fmt: skip
-            try:
-                scan, tracking_no = validate_scan(raw, received_at, rules)
-                fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
-                shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
-            except DomainError as exc:
-                problem = {**problem_of(exc), "scan_id": scan_id, "accepted": False, "duplicate": False}
-                # A repeat is kept like any refusal, apart from the refusals the desk resolves.
-                kept_as = "repeat" if problem.get("repeat") else "rejected"
-                conn.execute(scan_records.insert().values(
-                    **record, outcome=kept_as, error_status=exc.status, error_title=exc.title,
-                    error_detail=exc.detail, result=scrubbed(problem),
-                ))  # fmt: skip
-                return ScanOutcome("rejected", exc.status, problem)
-            body = {
-                "scan_id": scan_id, "accepted": True, "duplicate": False,
-                "shipment": shipment_view(conn, shipment, rules),
-            }  # fmt: skip
+
+    def scan_once(conn: Connection) -> ScanOutcome:
+        stored = _stored(conn, scan_id)
+        if stored is not None:
+            return stored
+        received_at = utcnow()
+        record = {
+            "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
+            "received_at": received_at, "payload": kept,
+            "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
+            "event": str(payload.get("event"))[:40] if payload.get("event") else None,
+        }  # fmt: skip
+        try:
+            scan, tracking_no = validate_scan(raw, received_at, rules)
+            fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
+            shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
+        except DomainError as exc:
+            problem = {**problem_of(exc), "scan_id": scan_id, "accepted": False, "duplicate": False}
+            # A repeat is kept like any refusal, apart from the refusals the desk resolves.
+            kept_as = "repeat" if problem.get("repeat") else "rejected"
             conn.execute(scan_records.insert().values(
-                **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
-                result=scrubbed(as_sent(body)),
+                **record, outcome=kept_as, error_status=exc.status, error_title=exc.title,
+                error_detail=exc.detail, result=scrubbed(problem),
             ))  # fmt: skip
-            return ScanOutcome("accepted", 201, for_role(principal.role, body))
-    except sa.exc.IntegrityError:
-        # The same scan_id arrived twice at the same moment and the other copy committed first.
-        with db.read() as conn:
-            stored = _stored(conn, scan_id)
-        if stored is None:
-            raise
-        return stored
+            return ScanOutcome("rejected", exc.status, problem)
+        body = {
+            "scan_id": scan_id, "accepted": True, "duplicate": False,
+            "shipment": shipment_view(conn, shipment, rules),
+        }  # fmt: skip
+        conn.execute(scan_records.insert().values(
+            **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
+            result=scrubbed(as_sent(body)),
+        ))  # fmt: skip
+        return ScanOutcome("accepted", 201, for_role(principal.role, body))
+
+    # The same scan_id twice at the same moment: the copy that commits first is the answer.
+    return first_writer_wins(db, scan_once, lambda conn: _stored(conn, scan_id))
 
 
 _SCAN_TIME = pydantic.TypeAdapter(pydantic.AwareDatetime)
@@ -325,3 +327,30 @@ def resolve_exception(db: Database, principal: Principal, exception_id: int, not
     if not done:
         raise NotFound(f"no refused scan {exception_id}")
     return {"id": exception_id, "resolved": True}
+
+
+class ScanService:
+    """The scanning context: scans and hand-overs applied to the status machine, refused scans
+    kept for the desk to resolve."""
+
+    def __init__(self, db: Database, rules: RulesSection) -> None:
+        self.db = db
+        self.rules = rules
+
+    def scan(self, principal: Principal, raw: Any) -> ScanOutcome:
+        return record_scan(self.db, principal, raw, self.rules)
+
+    def batch(self, principal: Principal, scans: list[Any]) -> BatchAnswer:
+        return {"results": record_batch(self.db, principal, scans, self.rules)}  # type: ignore[typeddict-item]
+
+    def handover(self, principal: Principal, req: HandoverRequest, idempotency_key: str | None) -> HandoverRecorded:
+        return run_once(
+            self.db, principal.key, idempotency_key, "handovers", req.model_dump(mode="json"),
+            lambda conn: record_handover(conn, principal, req, self.rules),
+        )  # fmt: skip
+
+    def exceptions(self, principal: Principal, *, resolved: bool, limit: int, offset: int) -> ScanExceptionPage:
+        return list_exceptions(self.db, principal, resolved=resolved, limit=limit, offset=offset)  # type: ignore[return-value]
+
+    def resolve(self, principal: Principal, exception_id: int, note: str | None) -> ExceptionResolved:
+        return resolve_exception(self.db, principal, exception_id, note)  # type: ignore[return-value]

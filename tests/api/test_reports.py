@@ -31,14 +31,14 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from postal_tracker.localtime import local_today
-from postal_tracker.models import Event, Feedback, Shipment, table
+from postal_tracker.models import EventRecord, Feedback, Shipment, table
 from tests import builders
 from tests.builders import pickup_body
 from tests.conftest import make_world
 
 ICT = ZoneInfo("Asia/Ho_Chi_Minh")
 BIRTH, MARRIAGE = "1.001193", "1.000894"
-events, shipments, feedback = table(Event), table(Shipment), table(Feedback)
+events, shipments, feedback = table(EventRecord), table(Shipment), table(Feedback)
 
 
 def local(month: int, day: int, hour: int, minute: int = 0) -> datetime:
