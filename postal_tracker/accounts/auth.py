@@ -11,6 +11,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTCookieAuth, JWTCookieAuthenticationMiddleware, Token
+from sqlalchemy.exc import SQLAlchemyError
 
 from postal_tracker.accounts.service import Principal, Role, principal_for_api_key, principal_for_user
 from postal_tracker.db import Database
@@ -19,14 +20,19 @@ API_KEY_HEADER = "X-API-Key"
 TOKEN_COOKIE = "pt_token"
 
 
-def principal_for_claims(db: Database, token: Token) -> Principal | None:
+def principal_for_claims(db: Database, token: Token, *, database_may_fail: bool = False) -> Principal | None:
     """The user a signed token names, read from the database on every request: a token proves
     who signed in, never what they may still do (disabled, role changed, merged commune)."""
     try:
         user_id, version = int(token.sub), int(token.extras.get("ver", 0))
     except (TypeError, ValueError):
         return None
-    principal = principal_for_user(db, user_id, version)
+    try:
+        principal = principal_for_user(db, user_id, version)
+    except SQLAlchemyError:
+        if not database_may_fail:
+            raise
+        return None  # an error page names nobody rather than failing itself
     return None if principal is None or principal.role is Role.INTEGRATION else principal
 
 

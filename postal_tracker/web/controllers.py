@@ -20,7 +20,6 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
-from sqlalchemy.exc import SQLAlchemyError
 
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
 from postal_tracker.accounts.service import Principal, Role
@@ -136,10 +135,7 @@ def render(
 def error_page(request: Request, status: int, kind: int, headers: dict[str, str]) -> Template:
     """A page in the visitor's language for an error on a page's path (see web/errors.py)."""
     settings: Settings = request.app.state.settings
-    try:
-        user = page_user(request)  # read from the database on every request
-    except SQLAlchemyError:
-        user = None  # the database may be the very fault this page reports
+    user = page_user(request, database_may_fail=True)  # the database may be the very fault reported
     response = render(
         request, settings, "error.html", {"kind": kind, "status": status, "retry_after": headers.get("Retry-After")},
         user=user, status_code=status,

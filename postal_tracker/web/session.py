@@ -30,7 +30,7 @@ def secure_cookies(settings: Settings) -> bool:
     return settings.public.base_url.startswith("https://")
 
 
-def page_user(request: Request) -> Principal | None:
+def page_user(request: Request, *, database_may_fail: bool = False) -> Principal | None:
     """The staff member whose valid session cookie came with this request, if any."""
     raw = request.cookies.get(TOKEN_COOKIE)
     if not raw:
@@ -41,7 +41,7 @@ def page_user(request: Request) -> Principal | None:
     except (NotAuthorizedException, KeyError, ValueError, TypeError):
         return None
     # The same reading of the token as the API's (accounts.auth.principal_from_token).
-    return principal_for_claims(request.app.state.db, token)
+    return principal_for_claims(request.app.state.db, token, database_may_fail=database_may_fail)
 
 
 def home_of(principal: Principal) -> str:
