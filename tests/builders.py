@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -39,3 +40,40 @@ def settings_from(**variables: object) -> Settings:
     """Settings read as at start, from the variables without their prefix:
     `settings_from(DATABASE_URL=url, DELIVERY_WORKER=0)`."""
     return Settings.from_env({f"POSTAL_TRACKER_{name}": str(value) for name, value in variables.items()})
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a test server (others run tests at the same time)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- through the API, as a `world` (tests/conftest.py) --------------------------------------
+
+
+def book(world: Any, role: str = "clerk", **overrides: Any) -> dict[str, Any]:
+    """Book a pickup (`pickup_body(**overrides)`); the 201 answer."""
+    answer = world.client.post("/api/v1/pickups", json=pickup_body(**overrides), headers=world.headers(role))
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def scan(world: Any, tracking_no: str, event: str, role: str = "postal", **fields: Any) -> dict[str, Any]:
+    """One accepted scan (a failure gets a reason, a delivery a recipient, unless given); the shipment."""
+    if event.endswith("_failed"):
+        fields.setdefault("reason", "not_home")
+    if event == "delivered":
+        fields.setdefault("recipient_name", "Nguyễn Thị Hằng")
+    body = scan_body(tracking_no, event, **fields)
+    answer = world.client.post("/api/v1/scans", json=body, headers=world.headers(role))
+    assert answer.status_code == 201, answer.text
+    return answer.json()["shipment"]
+
+
+def walk(world: Any, tracking_no: str, *events: str) -> dict[str, Any]:
+    """Scan `events` in order, now; the shipment after the last."""
+    shipment: dict[str, Any] = {}
+    for event in events:
+        shipment = scan(world, tracking_no, event)
+    return shipment

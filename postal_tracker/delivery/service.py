@@ -41,7 +41,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from integrations.sms import SmsProvider, SmsSettings, make_provider, render_sms
+from integrations.sms import SmsProvider, SmsSettings, make_provider, mask_phone, render_sms
 from integrations.webhooks import WebhookSettings, deliver, make_client, next_attempt_delay
 from postal_tracker.background import BackgroundLoop
 from postal_tracker.db import Database, utcnow
@@ -49,7 +49,6 @@ from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryPage
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import DeliveryAttempt, OutboxMessage, table
 from postal_tracker.outbox import SMS, WEBHOOK
-from postal_tracker.personal import mask_phone
 from postal_tracker.settings import Settings, SettingsError, SmsSection
 from postal_tracker.shipments.service import parse_tracking_no
 

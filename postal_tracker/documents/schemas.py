@@ -3,12 +3,22 @@
 No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
 from postal_tracker.lifecycle import Event, Leg, Status
+
+
+@dataclass(frozen=True)
+class PdfDocument:
+    """A printable document: labels, receipt, hand-over record, manifest."""
+
+    filename: str
+    content: bytes
+
 
 LabelSize = Literal["a6", "a4"]
 """`a6`: one 100 x 150 mm thermal label a page; `a4`: four labels a sheet with cut marks."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -34,13 +33,12 @@ from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.booking.service import key_scope
-from postal_tracker.db import Database
-from postal_tracker.deps import MAX_ID
+from postal_tracker.db import MAX_ID, Database
+from postal_tracker.documents.schemas import HandoverView, PdfDocument
 from postal_tracker.errors import InvalidInput, NotFound
-from postal_tracker.lifecycle import Leg
+from postal_tracker.lifecycle import Leg, to_delivery_address
 from postal_tracker.localtime import local_date
-from postal_tracker.models import Commune, Dossier, Handover, Shipment, User, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import Commune, Dossier, EventRecord, Handover, Shipment, User, table
 from postal_tracker.personal import display_phone
 from postal_tracker.settings import PublicSection
 from postal_tracker.shipments.service import parse_tracking_no
@@ -48,15 +46,9 @@ from postal_tracker.shipments.service import parse_tracking_no
 communes = table(Commune)
 dossiers = table(Dossier)
 shipments = table(Shipment)
-events = table(EventModel)
+events = table(EventRecord)
 handovers = table(Handover)
 users = table(User)
-
-
-@dataclass(frozen=True)
-class PdfDocument:
-    filename: str
-    content: bytes
 
 
 def _commune(conn: Connection, commune_id: int) -> sa.Row:
@@ -74,8 +66,8 @@ def _phone(raw: str | None) -> str | None:
         return raw
 
 
-def _address(detail: str, hamlet_name: str, commune: sa.Row) -> str:
-    return f"{detail}, ấp {hamlet_name}, xã {commune.name}"
+def _address(detail: str, hamlet_name: str, commune_name: str) -> str:
+    return f"{detail}, ấp {hamlet_name}, xã {commune_name}"
 
 
 def _desk(commune: sa.Row) -> Party:
@@ -84,13 +76,13 @@ def _desk(commune: sa.Row) -> Party:
 
 def _citizen_at_home(row: Any, commune: sa.Row) -> Party:
     return Party(
-        row.applicant_name, _phone(row.applicant_phone), _address(row.address_detail, row.hamlet_name, commune)
+        row.applicant_name, _phone(row.applicant_phone), _address(row.address_detail, row.hamlet_name, row.commune_name)
     )
 
 
 def _citizen_for_return(row: Any, commune: sa.Row) -> Party:
-    if row.delivery_hamlet_code:
-        address = _address(row.delivery_detail, row.delivery_hamlet_name, commune)
+    if to_delivery_address(Leg.RETURN, row.delivery_hamlet_code):
+        address = _address(row.delivery_detail, row.delivery_hamlet_name, row.commune_name)
         return Party(row.applicant_name, _phone(row.applicant_phone), address)
     return _citizen_at_home(row, commune)
 
@@ -105,6 +97,7 @@ _LABEL_COLUMNS = (
     shipments.c.dossier_id,
     dossiers.c.applicant_name,
     dossiers.c.applicant_phone,
+    dossiers.c.commune_name,
     dossiers.c.hamlet_name,
     dossiers.c.address_detail,
     dossiers.c.delivery_hamlet_code,
@@ -123,7 +116,8 @@ def _label_data(row: Any, commune: sa.Row, public: PublicSection) -> LabelData:
         fee = max(row.fee_vnd - row.fee_collected_vnd, 0) or None
     else:
         sender, recipient = _desk(commune), _citizen_for_return(row, commune)
-        hamlet_name = row.delivery_hamlet_name if row.delivery_hamlet_code else row.hamlet_name
+        to_delivery = to_delivery_address(row.leg, row.delivery_hamlet_code)
+        hamlet_name = row.delivery_hamlet_name if to_delivery else row.hamlet_name
         # Fees are collected with the dossier at pickup (API.md: `picked_up` carries them), or at
         # the desk for return-only dossiers: the result itself is never cash on delivery.
         fee = None
@@ -218,14 +212,15 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: Pub
                 sa.select(shipments.c.leg, shipments.c.tracking_no).where(shipments.c.dossier_id == dossier_id)
             )
         }
-        commune = _commune(conn, dossier.commune_id)
+        # The receipt is the record of a booking: it names the desk the dossier was booked at.
+        commune = _commune(conn, dossier.booked_commune_id)
         audit.record(conn, principal, Read.RECEIPT, [dossier.id])
     pickup, ret = legs.get(Leg.PICKUP), legs.get(Leg.RETURN)
     # The QR leads to the leg the citizen waits for first: the pickup, or the return alone.
     first = pickup or ret
     data = ReceiptData(
         dossier_id=str(dossier.id),
-        commune_name=f"UBND xã {commune.name}",
+        commune_name=f"UBND xã {dossier.commune_name}",
         desk_name=commune.desk_name,
         applicant=_citizen_at_home(dossier, commune),
         procedure_code=dossier.procedure_code,
@@ -295,7 +290,9 @@ def _handover_in(conn: Connection, principal: Principal, handover_id: int) -> di
             "status": r.status,
             "applicant_name": r.applicant_name,
             "hamlet_code": r.hamlet_code,
-            "hamlet_name": r.delivery_hamlet_name if r.leg == Leg.RETURN and r.delivery_hamlet_code else r.hamlet_name,
+            "hamlet_name": (
+                r.delivery_hamlet_name if to_delivery_address(r.leg, r.delivery_hamlet_code) else r.hamlet_name
+            ),
             "procedure_code": r.procedure_code,
             "procedure_name": r.procedure_name,
         }
@@ -349,3 +346,27 @@ def handover_pdf(db: Database, principal: Principal, handover_id: int) -> PdfDoc
         ],
     )
     return PdfDocument(f"handover-{view['handover_id']}.pdf", render_handover(data))
+
+
+class DocumentService:
+    """The documents context: labels, receipts and hand-over records of the caller's commune."""
+
+    def __init__(self, db: Database, public: PublicSection) -> None:
+        self.db = db
+        self.public = public
+
+    def label(self, principal: Principal, raw_number: str, size: str) -> PdfDocument:
+        return label_pdf(self.db, principal, raw_number, size, self.public)
+
+    def labels(self, principal: Principal, raw_numbers: Sequence[str], size: str) -> PdfDocument:
+        return labels_pdf(self.db, principal, raw_numbers, size, self.public)
+
+    def receipt(self, principal: Principal, dossier_id: int) -> PdfDocument:
+        return receipt_pdf(self.db, principal, dossier_id, self.public)
+
+    def handover(self, principal: Principal, ref: str) -> HandoverView | PdfDocument:
+        """`123`: the hand-over as JSON; `123.pdf`: its signed record."""
+        handover_id, as_pdf = parse_handover_ref(ref)
+        if as_pdf:
+            return handover_pdf(self.db, principal, handover_id)
+        return handover_view(self.db, principal, handover_id)  # type: ignore[return-value]

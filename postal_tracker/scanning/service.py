@@ -33,7 +33,7 @@ from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
-from postal_tracker.idempotency import as_sent
+from postal_tracker.idempotency import as_sent, run_once
 from postal_tracker.lifecycle import (
     FAILURE_EVENTS,
     FEE_EVENTS,
@@ -45,18 +45,24 @@ from postal_tracker.lifecycle import (
     Status,
     allowed_events,
 )
-from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import Dossier, EventRecord, Handover, ScanRecord, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.personal import for_role, scrubbed
-from postal_tracker.scanning.schemas import HandoverRequest, ScanRequest
+from postal_tracker.scanning.schemas import (
+    BatchAnswer,
+    ExceptionResolved,
+    HandoverRecorded,
+    HandoverRequest,
+    ScanExceptionPage,
+    ScanRequest,
+)
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
 from postal_tracker.workdays import next_attempt_on, transit_due_at
 
 scan_records = table(ScanRecord)
 shipments = table(Shipment)
-events = table(EventModel)
+events = table(EventRecord)
 dossiers = table(Dossier)
 handovers = table(Handover)
 
@@ -362,3 +368,30 @@ def resolve_exception(db: Database, principal: Principal, exception_id: int, not
     if not done:
         raise NotFound(f"no refused scan {exception_id}")
     return {"id": exception_id, "resolved": True}
+
+
+class ScanService:
+    """The scanning context: scans and hand-overs applied to the status machine, refused scans
+    kept for the desk to resolve."""
+
+    def __init__(self, db: Database, rules: RulesSection) -> None:
+        self.db = db
+        self.rules = rules
+
+    def scan(self, principal: Principal, raw: Any) -> ScanOutcome:
+        return record_scan(self.db, principal, raw, self.rules)
+
+    def batch(self, principal: Principal, scans: list[Any]) -> BatchAnswer:
+        return {"results": record_batch(self.db, principal, scans, self.rules)}  # type: ignore[typeddict-item]
+
+    def handover(self, principal: Principal, req: HandoverRequest, idempotency_key: str | None) -> HandoverRecorded:
+        return run_once(
+            self.db, principal.key, idempotency_key, "handovers", req.model_dump(mode="json"),
+            lambda conn: record_handover(conn, principal, req, self.rules),
+        )  # fmt: skip
+
+    def exceptions(self, principal: Principal, *, resolved: bool, limit: int, offset: int) -> ScanExceptionPage:
+        return list_exceptions(self.db, principal, resolved=resolved, limit=limit, offset=offset)  # type: ignore[return-value]
+
+    def resolve(self, principal: Principal, exception_id: int, note: str | None) -> ExceptionResolved:
+        return resolve_exception(self.db, principal, exception_id, note)  # type: ignore[return-value]

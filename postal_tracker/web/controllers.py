@@ -21,12 +21,14 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from postal_tracker.accounts import service as accounts
+from postal_tracker.accounts.deps import ACCOUNTS, Accounts
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.db import utcnow
-from postal_tracker.deps import DB, AppSettings
-from postal_tracker.documents import service as documents
+from postal_tracker.deps import AppSettings
+from postal_tracker.desk.deps import DESK_BOARD, Desk
+from postal_tracker.desk.service import QUARTER_FIGURES, REPORT_FIGURES
 from postal_tracker.documents.controllers import pdf_response
+from postal_tracker.documents.deps import DOCUMENTS, Documents
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from postal_tracker.fields import Text
 from postal_tracker.lifecycle import (
@@ -42,7 +44,6 @@ from postal_tracker.localtime import LOCAL_TZ, local_today
 from postal_tracker.personal import ascii_digits
 from postal_tracker.settings import Settings
 from postal_tracker.tracking.deps import TRACKING, Tracking
-from postal_tracker.web import service
 from postal_tracker.web.i18n import VI, strings
 from postal_tracker.web.session import (
     DESK_ROLES,
@@ -56,6 +57,7 @@ from postal_tracker.web.session import (
     safe_next,
     session_cookie,
 )
+from postal_tracker.wording import AT_CITIZEN_HOME_VI
 
 # Nothing on the pages comes from elsewhere, so the policy can be this strict (no inline
 # scripts or styles either: data for the scripts travels in <script type="application/json">).
@@ -134,9 +136,10 @@ def render(
 def error_page(request: Request, status: int, kind: int, headers: dict[str, str]) -> Template:
     """A page in the visitor's language for an error on a page's path (see web/errors.py)."""
     settings: Settings = request.app.state.settings
+    user = page_user(request, database_may_fail=True)  # the database may be the very fault reported
     response = render(
         request, settings, "error.html", {"kind": kind, "status": status, "retry_after": headers.get("Retry-After")},
-        user=page_user(request), status_code=status,
+        user=user, status_code=status,
     )  # fmt: skip
     response.headers.update(headers)
     return response
@@ -155,6 +158,7 @@ class PageController(Controller):
 
     opt = {"public": True}
     include_in_schema = False
+    dependencies = {**ACCOUNTS, **DESK_BOARD, **DOCUMENTS}
 
     @get("/", sync_to_thread=False)
     def index(self, request: Request) -> Redirect:
@@ -170,7 +174,7 @@ class PageController(Controller):
 
     @post("/login", status_code=200, sync_to_thread=True)
     def login(
-        self, request: Request, db: DB, settings: AppSettings, data: URLEncodedBody[LoginForm]
+        self, request: Request, accounts: Accounts, settings: AppSettings, data: URLEncodedBody[LoginForm]
     ) -> Response:  # fmt: skip
         """Check the password; set the session cookie and go to the user's page, or show the form again."""
         t = strings(chosen_lang(request)[0])
@@ -181,7 +185,7 @@ class PageController(Controller):
         try:
             if len(username) > 64 or len(data.password) > 256:
                 raise Unauthorized("too long")
-            principal = accounts.authenticate(db, username, data.password)
+            principal = accounts.sign_in(username, data.password)
         except Unauthorized:
             return render(request, settings, "login.html", {**context, "error": t["login_failed"]})
         cookie = session_cookie(request.app.state.jwt_auth, principal, settings)
@@ -208,7 +212,7 @@ class PageController(Controller):
 
     @get("/desk", sync_to_thread=True)
     def desk(
-        self, request: Request, db: DB, settings: AppSettings, q: FromQuery[str | None] = None,
+        self, request: Request, desk: Desk, settings: AppSettings, q: FromQuery[str | None] = None,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> Response:  # fmt: skip
         """The clerk's page: search parcels of any day, book a pickup, print its label and receipt,
@@ -218,14 +222,14 @@ class PageController(Controller):
             return Redirect(login_url(request))
         if user.role not in DESK_ROLES:
             return Redirect(home_of(user))
-        context = {**service.booking_choices(db, user), **self._lists(db, user)}
+        context = {**desk.booking_choices(user), **self._lists(desk, user)}
         if q is not None:
-            context["search"] = service.search(db, user, q, offset=offset)
+            context["search"] = desk.search(user, q, offset=offset)
         return render(request, settings, "desk.html", context, user=user)
 
     @get("/reports", sync_to_thread=True)
     def reports(
-        self, request: Request, db: DB, settings: AppSettings,
+        self, request: Request, desk: Desk, settings: AppSettings,
         month: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
         quarter: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-Q[1-4]$")] = None,
     ) -> Response:  # fmt: skip
@@ -239,14 +243,14 @@ class PageController(Controller):
         month = month or today.strftime("%Y-%m")
         quarter = quarter or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
         context = {
-            **service.reports(db, user, month, quarter), "month": month, "quarter": quarter,
-            "figures": service.REPORT_FIGURES, "quarter_figures": service.QUARTER_FIGURES,
+            **desk.reports(user, month, quarter), "month": month, "quarter": quarter,
+            "figures": REPORT_FIGURES, "quarter_figures": QUARTER_FIGURES,
         }  # fmt: skip
         return render(request, settings, "reports.html", context, user=user)
 
     @get("/desk/outcomes", sync_to_thread=True)
     def outcomes(
-        self, request: Request, db: DB, settings: AppSettings, date: FromQuery[dt.date | None] = None
+        self, request: Request, desk: Desk, settings: AppSettings, date: FromQuery[dt.date | None] = None
     ) -> Response:  # fmt: skip
         """The outcome sheet of any day (today by default), to read or print."""
         user = page_user(request)
@@ -256,12 +260,12 @@ class PageController(Controller):
             return Redirect(home_of(user))
         today = local_today()
         day = min(date or today, today)
-        context = {"outcomes": service.outcome_sheet(db, user, day), "day": day, "today": today, "hhmm": local_hhmm}
+        context = {"outcomes": desk.outcome_sheet(user, day), "day": day, "today": today, "hhmm": local_hhmm}
         return render(request, settings, "outcomes.html", context, user=user)
 
     @get("/desk/labels.pdf", sync_to_thread=True)
     def label_sheet(
-        self, request: Request, db: DB, settings: AppSettings,
+        self, request: Request, documents: Documents, settings: AppSettings,
         no: Annotated[list[str] | None, QueryParameter(max_items=500)] = None,
     ) -> Response:  # fmt: skip
         """The parcels ticked in a desk list, on A4 sheets (four labels a sheet), in one PDF."""
@@ -272,32 +276,32 @@ class PageController(Controller):
             return Redirect(home_of(user))
         if not no:
             return Redirect("/desk")
-        return pdf_response(documents.labels_pdf(db, user, no, "a4", settings.public))
+        return pdf_response(documents.labels(user, no, "a4"))
 
     @get("/desk/parcels/{tracking_no:str}", sync_to_thread=True)
-    def parcel(self, request: Request, db: DB, settings: AppSettings, tracking_no: FromPath[str]) -> Response:
+    def parcel(self, request: Request, desk: Desk, settings: AppSettings, tracking_no: FromPath[str]) -> Response:
         """One parcel: its timeline, the fee owed, reprints, cancel before pickup."""
         user = page_user(request)
         if user is None:
             return Redirect(login_url(request))
         if user.role not in DESK_ROLES:
             return Redirect(home_of(user))
-        page = service.parcel_page(db, user, tracking_no, settings.rules)
+        page = desk.parcel(user, tracking_no)
         context = {**page, "reasons": [r.value for r in REASONS], "when": local_time, "group": group_tracking_no}
         return render(request, settings, "parcel.html", context, user=user)
 
     @get("/desk/lists", sync_to_thread=True)
-    def desk_lists(self, request: Request, db: DB, settings: AppSettings) -> Response:
+    def desk_lists(self, request: Request, desk: Desk, settings: AppSettings) -> Response:
         """The lists of the desk page alone, for its script to refresh them after a change."""
         user = page_user(request)
         if user is None or user.role not in DESK_ROLES:
             return Response(b"", status_code=401 if user is None else 403, media_type=MediaType.HTML)
-        return render(request, settings, "_desk_lists.html", self._lists(db, user), user=user)
+        return render(request, settings, "_desk_lists.html", self._lists(desk, user), user=user)
 
     @staticmethod
-    def _lists(db: DB, user: Principal) -> dict[str, Any]:
+    def _lists(desk: Desk, user: Principal) -> dict[str, Any]:
         return {
-            **service.desk_lists(db, user, utcnow()), "when": local_time, "hhmm": local_hhmm,
+            **desk.lists(user, utcnow()), "when": local_time, "hhmm": local_hhmm,
             "scan_events": [e.value for e in SCAN_EVENTS],
         }  # fmt: skip
 
@@ -355,7 +359,7 @@ def _leg_for_page(view: dict[str, Any], t: Mapping[str, str]) -> dict[str, Any]:
             {
                 "at": local_time(e["at"]),
                 "text": t[f"event.{e['event']}"] if english else e["text_vi"],
-                "place": t["at_citizen_home"] if english and e["place"] == VI["at_citizen_home"] else e["place"],
+                "place": t["at_citizen_home"] if english and e["place"] == AT_CITIZEN_HOME_VI else e["place"],
             }
             for e in reversed(view["events"])
         ],

@@ -33,8 +33,8 @@ from tests.routes import http_routes
 
 OK, LOGIN, HOME = "ok", "login", "home"
 STAFF_ROLES = ("clerk", "postal", "supervisor")
-PRINCIPALS = ("anonymous", "clerk", "postal", "supervisor", "integration", "other")
-"""`other`: the supervisor of another commune (admin joins when the role exists)."""
+PRINCIPALS = ("anonymous", "clerk", "postal", "supervisor", "admin", "integration", "other")
+"""`other`: the supervisor of another commune; `admin`: the province's administrator."""
 NAME_OF_A = "Trương Thị Riêng"
 
 
@@ -60,6 +60,11 @@ class Rule:
     """A web page: no session -> LOGIN, another role -> HOME (instead of 401 / 403)."""
     answers: dict[str, int | str] = field(default_factory=dict)
     """Where a principal's answer is not the role's: say whose, and why, beside the rule."""
+
+
+def new_commune() -> dict[str, Any]:
+    return {"code": f"x-{uuid.uuid4().hex[:8]}", "name": "Xã Thử", "province": "Bà Rịa - Vũng Tàu",
+            "post_office_lat": 10.5, "post_office_lon": 107.2}  # fmt: skip
 
 
 @dataclass
@@ -131,14 +136,24 @@ class Data:
         assert answer.status_code == 201, answer.text
         return answer.json()["complaint_id"]
 
+    def spare_commune(self) -> str:
+        """A new, empty commune (for a merge, which must not touch A or B)."""
+        answer = self.a.client.post("/api/v1/communes", json=new_commune(), headers=self.a.headers("admin"))
+        assert answer.status_code == 201, answer.text
+        return answer.json()["code"]
+
     def portal_number(self) -> str:
         return f"000.00.26.H04-{uuid.uuid4().hex[:12]}"
 
 
-SIGNED_IN = frozenset({"clerk", "postal", "supervisor", "integration", "other"})
+SIGNED_IN = frozenset({"clerk", "postal", "supervisor", "admin", "integration", "other"})
 STAFF = frozenset({"clerk", "postal", "supervisor", "other"})
 DESK = frozenset({"clerk", "supervisor", "other"})
 SUPERVISOR = frozenset({"supervisor", "other"})
+MANAGERS = frozenset({"supervisor", "admin", "other"})
+"""Accounts, hamlets and the monthly figures: a commune's supervisor, and the province's admin."""
+ADMIN = frozenset({"admin"})
+READERS = frozenset({"clerk", "postal", "supervisor", "admin", "integration", "other"})
 BOOKERS = frozenset({"clerk", "supervisor", "integration", "other"})
 PRINTERS = frozenset({"clerk", "postal", "supervisor", "integration", "other"})
 INTEGRATION = frozenset({"integration"})
@@ -150,8 +165,14 @@ DESK_BOOKING_TO_KEY = {"integration": 404}
 (the portal's own are tested in test_hostile_input)."""
 
 
+CODE_OF_A = "{A}"
+
+
 def get(path: str, **params: str) -> Callable[[Data, str], Call]:
-    return lambda d, who: Call("GET", path, params=params or None)
+    """A GET with these query parameters (`CODE_OF_A` stands for commune A's code)."""
+    return lambda d, who: Call(
+        "GET", path, params={k: d.a.code if v == CODE_OF_A else v for k, v in params.items()} or None
+    )
 
 
 # fmt: off
@@ -168,15 +189,32 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/auth/token"): Rule(ANYONE, lambda d, who: Call("POST", "/api/v1/auth/token", json={
         "username": d.a.usernames["clerk"], "password": "correct horse battery"})),
     ("GET", "/api/v1/auth/me"): Rule(SIGNED_IN, get("/api/v1/auth/me")),
-    ("GET", "/api/v1/users"): Rule(SUPERVISOR, get("/api/v1/users")),
-    ("POST", "/api/v1/users"): Rule(SUPERVISOR, lambda d, who: Call("POST", "/api/v1/users", json={
-        "username": f"new-{uuid.uuid4().hex[:10]}", "password": "long enough pw", "role": "postal"})),
+    ("GET", "/api/v1/users"): Rule(MANAGERS, get("/api/v1/users")),
+    ("POST", "/api/v1/users"): Rule(MANAGERS, lambda d, who: Call("POST", "/api/v1/users", json={
+        "username": f"new-{uuid.uuid4().hex[:10]}", "password": "long enough pw", "role": "postal",
+        **({"commune": d.a.code} if who == "admin" else {})})),
+    ("PATCH", "/api/v1/users/{user_id:int}"): Rule(MANAGERS, scoped=True, call=lambda d, who: Call(
+        "PATCH", f"/api/v1/users/{d.a.user_ids['postal']}", json={"full_name": "Bưu tá Phước Lăng"})),
+    # Communes (the province)
+    ("GET", "/api/v1/communes"): Rule(READERS, get("/api/v1/communes")),
+    ("GET", "/api/v1/communes/{code:str}"): Rule(READERS, scoped=True, call=lambda d, who: Call(
+        "GET", f"/api/v1/communes/{d.a.code}")),
+    ("POST", "/api/v1/communes"): Rule(ADMIN, lambda d, who: Call("POST", "/api/v1/communes", json=new_commune())),
+    ("PATCH", "/api/v1/communes/{code:str}"): Rule(ADMIN, lambda d, who: Call(
+        "PATCH", f"/api/v1/communes/{d.a.code}", json={"desk_phone": "0254 3880 123"})),
+    ("POST", "/api/v1/communes/{code:str}/merge"): Rule(ADMIN, lambda d, who: Call(
+        "POST", f"/api/v1/communes/{d.spare_commune()}/merge", json={"into": d.spare_commune()})),
     ("GET", "/api/v1/postmen"): Rule(STAFF, get("/api/v1/postmen")),
     # Reference data
-    ("GET", "/api/v1/hamlets"): Rule(PRINTERS, get("/api/v1/hamlets")),
-    ("GET", "/api/v1/procedures"): Rule(PRINTERS, get("/api/v1/procedures")),
-    ("PATCH", "/api/v1/hamlets/{code:str}"): Rule(SUPERVISOR, lambda d, who: Call(
-        "PATCH", "/api/v1/hamlets/PLANG", json={"name": "Phước Lăng"})),
+    ("GET", "/api/v1/hamlets"): Rule(PRINTERS | ADMIN, lambda d, who: Call(
+        "GET", "/api/v1/hamlets", params={"commune": d.a.code} if who == "admin" else None)),
+    ("GET", "/api/v1/procedures"): Rule(PRINTERS | ADMIN, get("/api/v1/procedures")),
+    ("POST", "/api/v1/hamlets"): Rule(MANAGERS, lambda d, who: Call("POST", "/api/v1/hamlets", json={
+        "code": f"H{uuid.uuid4().hex[:6]}", "name": "Ấp Mới", "lat": 10.5, "lon": 107.2,
+        **({"commune": d.a.code} if who == "admin" else {})})),
+    ("PATCH", "/api/v1/hamlets/{code:str}"): Rule(MANAGERS, lambda d, who: Call(
+        "PATCH", "/api/v1/hamlets/PLANG", json={"name": "Phước Lăng"},
+        params={"commune": d.a.code} if who == "admin" else None)),
     # Booking
     ("POST", "/api/v1/pickups"): Rule(BOOKERS, lambda d, who: Call("POST", "/api/v1/pickups", json=pickup_body())),
     ("POST", "/api/v1/returns"): Rule(BOOKERS, lambda d, who: Call(
@@ -237,9 +275,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/webhooks/deliveries/{delivery_id:int}/redeliver"): Rule(DESK, scoped=True, call=lambda d, who: (
         Call("POST", f"/api/v1/webhooks/deliveries/{d.delivery()}/redeliver"))),
     # Reports
-    ("GET", "/api/v1/reports/daily"): Rule(DESK, get("/api/v1/reports/daily")),
-    ("GET", "/api/v1/reports/monthly"): Rule(SUPERVISOR, get("/api/v1/reports/monthly", month="2026-11")),
-    ("GET", "/api/v1/reports/quarterly"): Rule(SUPERVISOR, get("/api/v1/reports/quarterly", quarter="2026-Q4")),
+    # (`?commune=` names A: the admin reads any commune's, another commune's staff get 403)
+    ("GET", "/api/v1/reports/daily"): Rule(DESK | ADMIN, scoped=True, other=403, call=get(
+        "/api/v1/reports/daily", commune=CODE_OF_A)),
+    ("GET", "/api/v1/reports/monthly"): Rule(MANAGERS, scoped=True, other=403, call=get(
+        "/api/v1/reports/monthly", month="2026-11", commune=CODE_OF_A)),
+    ("GET", "/api/v1/reports/quarterly"): Rule(MANAGERS, scoped=True, other=403, call=get(
+        "/api/v1/reports/quarterly", quarter="2026-Q4", commune=CODE_OF_A)),
     # Audit (who read whose personal data)
     ("GET", "/api/v1/audit"): Rule(SUPERVISOR, get("/api/v1/audit")),
     # Complaints
@@ -317,16 +359,17 @@ def pattern(template: str) -> re.Pattern[str]:
 def send(app, data: Data, call: Call, who: str):
     # A client of its own for each call: nothing in a cookie jar may carry over between principals.
     client = TestClient(app=app)
+    form = None
+    if call.form is not None:  # a form: with the CSRF token of the login page, as a browser has it
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/login").text)
+        form = {**call.form, **({"_csrf_token": token.group(1)} if token else {})}
     headers: dict[str, str] = {}
     if who != "anonymous":
         world, role = (data.b, "supervisor") if who == "other" else (data.a, who)
         headers = world.headers(role)
         if role != "integration":  # pages read the session cookie, the API the bearer token
             client.cookies.set(TOKEN_COOKIE, headers["Authorization"].removeprefix("Bearer "))
-    if call.form is not None:  # a form: with the CSRF token of its page, as a browser sends it
-        page = client.get("/login")
-        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-        form = {**call.form, **({"_csrf_token": token.group(1)} if token else {})}
+    if form is not None:
         return client.post(call.path, data=form, headers=headers, follow_redirects=False)
     return client.request(call.method, call.path, json=call.json, params=call.params, headers=headers,
                           follow_redirects=False)  # fmt: skip
@@ -349,7 +392,7 @@ def matrix(database, client):
             call = rule.call(data, who)
             assert call.method == method and pattern(template).fullmatch(call.path), (method, template, call)
             if who == "other":  # what B sent, B knows: its own refusals may name it
-                told_b.update(m for m in data.seen if m in f"{call.path} {call.json} {call.params}")
+                told_b.update(m for m in (*data.seen, a.code) if m in f"{call.path} {call.json} {call.params}")
             answer = send(client.app, data, call, who)
             got = answer_class(rule, answer.status_code, answer.headers.get("location", ""))
             results[(method, template, who)] = (expected(rule, template, who), got, answer.text[:300])

@@ -7,13 +7,7 @@ import unicodedata
 import pytest
 
 from postal_tracker.lifecycle import normalize_tracking_no
-from tests.builders import pickup_body, scan_body
-
-
-def book(world, role="clerk", **overrides):
-    answer = world.client.post("/api/v1/pickups", json=pickup_body(**overrides), headers=world.headers(role))
-    assert answer.status_code == 201, answer.text
-    return answer.json()
+from tests.builders import book, pickup_body, walk
 
 
 def test_booking_creates_a_dossier_and_its_pickup_leg(world):
@@ -113,18 +107,6 @@ def test_an_oversized_body_is_refused_with_413(world):
     answer = world.client.post("/api/v1/pickups", json=huge, headers=world.headers("clerk"))
     assert answer.status_code == 413
     assert answer.json()["status"] == 413
-
-
-def walk(world, number, *events):
-    for event in events:
-        extra = {"reason": "not_home"} if event.endswith("failed") else {}
-        if event == "delivered":
-            extra = {"recipient_name": "Nguyễn Thị Hằng"}
-        answer = world.client.post(
-            "/api/v1/scans", json=scan_body(number, event, **extra), headers=world.headers("postal")
-        )
-        assert answer.status_code == 201, answer.text
-    return answer.json()["shipment"]
 
 
 def test_return_leg_needs_the_dossier_at_the_desk_and_only_once(world):

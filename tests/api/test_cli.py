@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from postal_tracker.cli import main
+from tests.builders import free_port
 
 
 def run_cli(monkeypatch, capsys, database_url, *args):
@@ -53,18 +53,12 @@ def test_apikeys_add_prints_the_key_alone_on_its_last_line(monkeypatch, capsys, 
     assert client.get("/api/v1/procedures", headers={"X-API-Key": key}).status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_demo_then_serve_answers_over_real_http(tmp_path):
     env = {**os.environ, "POSTAL_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
     cli = [sys.executable, "-m", "postal_tracker.cli"]
     demo = subprocess.run([*cli, "demo"], env=env, capture_output=True, text=True, timeout=60, check=True)
     assert "demo user: clerk" in demo.stdout
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -99,7 +93,7 @@ def test_serve_with_two_worker_processes_and_no_delivery_loop(tmp_path):
     env = {**os.environ, "POSTAL_TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'two.db'}"}
     cli = [sys.executable, "-m", "postal_tracker.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, capture_output=True, timeout=60, check=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--workers", "2", "--no-worker"], env=env, stderr=subprocess.PIPE
     )

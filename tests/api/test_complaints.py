@@ -14,8 +14,7 @@ from postal_tracker.complaints.service import filing_closes_on
 from postal_tracker.localtime import LOCAL_TZ, local_today
 from postal_tracker.models import Complaint, Shipment, table
 from postal_tracker.workdays import add_working_days
-from tests.api.test_booking import book
-from tests.builders import valid_number
+from tests.builders import book, valid_number
 from tests.conftest import make_world
 
 TEXT = "Đã quá hạn mà chưa nhận được kết quả, bưu tá không gọi điện báo trước."

@@ -12,8 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from postal_tracker.lifecycle import group_tracking_no
-from tests.api.test_booking import book, walk
-from tests.builders import pickup_body, scan_body, valid_number
+from tests.builders import book, pickup_body, scan_body, valid_number, walk
 from tests.labels.builders import codes, decode_pages, page_sizes, page_texts
 
 A6_POINTS = pytest.approx((100 * mm, 150 * mm), abs=0.01)

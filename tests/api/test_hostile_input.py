@@ -18,8 +18,7 @@ from postal_tracker.models import Dossier, table
 from postal_tracker.personal import plain_text
 from postal_tracker.reports.documents import spreadsheet_safe
 from postal_tracker.requests import MAX_JSON_DEPTH, json_depth_exceeds
-from tests.api.test_booking import book, walk
-from tests.builders import pickup_body, scan_body, valid_number
+from tests.builders import book, pickup_body, scan_body, valid_number, walk
 from tests.conftest import make_world
 from tests.routes import concrete, http_routes, takes_a_body
 
@@ -41,7 +40,7 @@ def test_json_depth_is_measured_outside_strings():
 
 def test_deeply_nested_json_is_a_400_on_every_json_endpoint(world):
     deep = b"[" * 100_000 + b"]" * 100_000
-    principals = [{}, *(world.headers(role) for role in ("clerk", "postal", "supervisor", "integration"))]
+    principals = [{}, *(world.headers(role) for role in ("clerk", "postal", "supervisor", "integration", "admin"))]
     app = world.client.app
     body_routes = [(m, p) for m, p in http_routes(app) if takes_a_body(app, m, p)]
     assert len(body_routes) >= 14

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from postal_tracker.delivery.service import DeliveryConfig, sms_text
 from postal_tracker.localtime import LOCAL_TZ
 from postal_tracker.models import OutboxMessage, Shipment, table
-from tests.api.test_booking import book
-from tests.builders import scan_body
+from tests import builders
+from tests.builders import book
 
 
 def local(text: str) -> str:
@@ -22,14 +22,8 @@ def local(text: str) -> str:
 
 
 def scan(world, number: str, event: str, at: str, **extra) -> dict:
-    if event.endswith("failed"):
-        extra.setdefault("reason", "not_home")
-    if event == "delivered":
-        extra.setdefault("recipient_name", "Nguyễn Thị Hằng")
-    body = scan_body(number, event, at=local(at), **extra)
-    answer = world.client.post("/api/v1/scans", json=body, headers=world.headers("postal"))
-    assert answer.status_code == 201, answer.text
-    return answer.json()["shipment"]
+    """A scan at a local time (`2026-02-13 10:00`)."""
+    return builders.scan(world, number, event, at=local(at), **extra)
 
 
 def shipment(world, number: str) -> dict:

@@ -14,8 +14,7 @@ from reportlab.lib.pagesizes import A4
 
 from postal_tracker.localtime import local_today
 from postal_tracker.reference.seed import TAM_PHUOC
-from tests.api.test_booking import book, walk
-from tests.builders import scan_body
+from tests.builders import book, scan, walk
 from tests.conftest import PASSWORD, make_world
 from tests.labels.builders import page_sizes, page_texts
 
@@ -29,12 +28,6 @@ def at(lat: float, lon: float, hamlet: str = "PTRUNG", detail: str | None = None
 
 def number_of(booked: dict) -> str:
     return booked["shipment"]["tracking_no"]
-
-
-def scan(world, number: str, event: str, **extra) -> dict:
-    answer = world.client.post("/api/v1/scans", json=scan_body(number, event, **extra), headers=world.headers("postal"))
-    assert answer.status_code == 201, answer.text
-    return answer.json()["shipment"]
 
 
 def get_manifest(world, role: str = "postal", **params) -> dict:

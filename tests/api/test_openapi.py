@@ -15,8 +15,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from tests.api.test_booking import book, walk
-from tests.builders import pickup_body, scan_body, valid_number
+from tests.builders import book, pickup_body, scan_body, valid_number, walk
 from tests.conftest import PASSWORD
 
 _DOCUMENTS: dict[int, dict[str, Any]] = {}

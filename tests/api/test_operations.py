@@ -15,8 +15,7 @@ from postal_tracker.db import Database
 from postal_tracker.delivery.service import DeliveryConfig
 from postal_tracker.logs import JsonFormatter
 from postal_tracker.settings import DeliverySection, RulesSection, Settings, SettingsError, known_variables
-from tests.api.test_booking import book, walk
-from tests.builders import settings_from
+from tests.builders import book, settings_from, walk
 
 
 def test_health_and_ready(client):

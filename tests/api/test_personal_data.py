@@ -136,7 +136,8 @@ def test_rotation_the_new_key_first_reads_what_the_old_key_wrote(tmp_path):
     with db.write() as conn:
         commune_id = conn.exec_driver_sql("SELECT id FROM communes").scalar()
         conn.execute(dossiers.insert().values(
-            commune_id=commune_id, procedure_code="p", procedure_name="p", applicant_name="A", applicant_phone="+84",
+            commune_id=commune_id, booked_commune_id=commune_id, commune_name="c", procedure_code="p",
+            procedure_name="p", applicant_name="A", applicant_phone="+84",
             applicant_id_number=APPLICANT_ID, hamlet_code="h", hamlet_name="h", address_detail="d", lat=0, lon=0,
             geo_source="hamlet", documents=[],
         ))  # fmt: skip

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from tests.api.test_booking import book, walk
 from tests.api.test_scans import exceptions, scan
-from tests.builders import scan_body
+from tests.builders import book, scan_body, walk
 
 
 def _out_for_delivery(world) -> str:

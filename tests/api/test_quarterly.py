@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from postal_tracker.localtime import LOCAL_TZ, local_today
 from postal_tracker.models import Commune, Complaint, table
-from tests.api.test_booking import book
 from tests.api.test_legal_clock import scan
+from tests.builders import book
 
 CURRENT = local_today()
 THIS_QUARTER = f"{CURRENT.year}-Q{(CURRENT.month - 1) // 3 + 1}"

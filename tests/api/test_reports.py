@@ -31,13 +31,14 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from postal_tracker.localtime import local_today
-from postal_tracker.models import Event, Feedback, Shipment, table
-from tests.builders import pickup_body, scan_body
+from postal_tracker.models import EventRecord, Feedback, Shipment, table
+from tests import builders
+from tests.builders import pickup_body
 from tests.conftest import make_world
 
 ICT = ZoneInfo("Asia/Ho_Chi_Minh")
 BIRTH, MARRIAGE = "1.001193", "1.000894"
-events, shipments, feedback = table(Event), table(Shipment), table(Feedback)
+events, shipments, feedback = table(EventRecord), table(Shipment), table(Feedback)
 
 
 def local(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -71,11 +72,7 @@ def back(world, database, dossier_id: int, at: datetime) -> str:
 
 
 def scan(world, number: str, event: str, at: datetime, **extra) -> None:
-    if event == "delivered":
-        extra.setdefault("recipient_name", "Nguyễn Thị Hằng")
-    body = scan_body(number, event, at=at.isoformat(), **extra)
-    answer = world.client.post("/api/v1/scans", json=body, headers=world.headers("postal"))
-    assert answer.status_code == 201, answer.text
+    builders.scan(world, number, event, at=at.isoformat(), **extra)
 
 
 def feedback_on(database, number: str, rating: int, at: datetime) -> None:

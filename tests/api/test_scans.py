@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from tests.api.test_booking import book, walk
-from tests.builders import scan_body, valid_number
+from tests.builders import book, scan_body, valid_number, walk
 
 
 def scan(world, body, role="postal"):

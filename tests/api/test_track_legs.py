@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.api.test_booking import book, walk
+from tests.builders import book, walk
 
 
 def test_the_pickup_leg_shows_the_return_leg_and_the_return_leg_links_back_with_nothing_personal(world):

@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import TestClient
 
 from postal_tracker.app import create_app
-from tests.api.test_booking import book, walk
+from tests.builders import book, walk
 
 APPLICANT = {"full_name": "Nguyễn Thị Hằng", "phone": "0912345678", "id_number": "079123456789"}
 ADDRESS = {"hamlet_code": "PLANG", "detail": "Số 12, tổ 3, đường Phước Lăng"}

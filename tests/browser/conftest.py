@@ -9,7 +9,6 @@ tests skip, saying why, where it is not installed (CI installs it, see `.ci/run`
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from postal_tracker.accounts.service import Principal, Role, create_user
 from postal_tracker.app import create_app
 from postal_tracker.db import Database
 from postal_tracker.models import Commune, table
-from tests.builders import settings_from
+from tests.builders import free_port, settings_from
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -61,12 +60,6 @@ class Server:
         return issue_token(self.app.state.jwt_auth, self.users[role])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[Server]:
     import uvicorn
@@ -80,7 +73,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     for role in ("clerk", "postal", "supervisor"):
         user_id = create_user(db, commune_id, f"{role}-web", role, PASSWORD, f"Cán bộ {role}")
         users[role] = Principal(user_id, f"{role}-web", Role(role), commune_id)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = settings_from(
         DATABASE_URL=url, JWT_SECRET="browser-tests-" + "y" * 40, PUBLIC_BASE_URL=base,

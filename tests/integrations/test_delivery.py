@@ -32,7 +32,7 @@ from postal_tracker.lifecycle import Event
 from postal_tracker.models import OutboxMessage, table
 from postal_tracker.scanning.service import apply_event
 from postal_tracker.settings import RulesSection
-from tests.builders import pickup_body, scan_body, settings_from
+from tests.builders import book, pickup_body, settings_from, walk
 from tests.integrations.servers import ReceivedRequest, Reply, serve
 
 SECRET = "whsec_" + base64.b64encode(b"desk software webhook secret 32b").decode()
@@ -78,20 +78,6 @@ class Desk:
         return Counter(p["id"] for p in self.accepted)
 
 
-def book(world, **overrides) -> dict:
-    answer = world.client.post("/api/v1/pickups", json=pickup_body(**overrides), headers=world.headers("clerk"))
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-def scan(world, number: str, *events: str) -> None:
-    for event in events:
-        extra = {"reason": "not_home"} if event.endswith("failed") else {}
-        body = scan_body(number, event, **extra)
-        answer = world.client.post("/api/v1/scans", json=body, headers=world.headers("postal"))
-        assert answer.status_code == 201, answer.text
-
-
 def messages(database, world, channel: str = "webhook") -> list[sa.Row]:
     with database.read() as conn:
         return conn.execute(
@@ -114,7 +100,7 @@ def drain(database, world, config, http, start, *, step=timedelta(seconds=1), ro
 
 def test_every_booking_and_status_change_arrives_signed_in_order(database, world, http):
     number = book(world)["shipment"]["tracking_no"]
-    scan(world, number, "pickup_failed", "picked_up", "arrived_post_office", "handed_to_desk")
+    walk(world, number, "pickup_failed", "picked_up", "arrived_post_office", "handed_to_desk")
     desk = Desk()
     with serve(desk) as receiver:
         drain(database, world, config_for(receiver.url), http, utcnow())
@@ -142,7 +128,7 @@ def test_every_booking_and_status_change_arrives_signed_in_order(database, world
 def test_a_desk_down_for_a_while_gets_everything_exactly_once_and_in_order(database, world, http):
     numbers = [book(world)["shipment"]["tracking_no"] for _ in range(3)]
     for number in numbers:
-        scan(world, number, "picked_up", "arrived_post_office", "handed_to_desk")
+        walk(world, number, "picked_up", "arrived_post_office", "handed_to_desk")
     up_after = {"requests": 0}
 
     def status() -> int:
@@ -205,7 +191,7 @@ def test_a_worker_killed_after_claiming_loses_nothing(database, world, http):
     """A worker that leased messages and died (kill -9 between claim and send): the leases
     expire and another worker sends them, each once."""
     number = book(world)["shipment"]["tracking_no"]
-    scan(world, number, "picked_up")
+    walk(world, number, "picked_up")
     desk = Desk()
     now = utcnow()
     with serve(desk) as receiver:
@@ -250,7 +236,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(database, world, http):
 def test_concurrent_workers_never_send_a_message_twice(database, world):
     numbers = [book(world)["shipment"]["tracking_no"] for _ in range(6)]
     for number in numbers:
-        scan(world, number, "picked_up", "arrived_post_office")
+        walk(world, number, "picked_up", "arrived_post_office")
     in_flight: set[str] = set()
     overlaps: list[str] = []
     lock = threading.Lock()
@@ -302,7 +288,7 @@ def test_concurrent_workers_never_send_a_message_twice(database, world):
 
 def test_dead_letters_after_the_configured_age_and_on_410(database, world, http):
     number = book(world)["shipment"]["tracking_no"]
-    scan(world, number, "picked_up")
+    walk(world, number, "picked_up")
     now = utcnow()
     with serve(Desk(lambda: 500)) as receiver:
         config = config_for(receiver.url, dead_after=timedelta(hours=1))

@@ -26,8 +26,7 @@ from postal_tracker.models import GeocodeCacheEntry, table
 from postal_tracker.places.service import MISS_RETRY, geocode_pending
 from postal_tracker.reference.seed import TAM_PHUOC_HAMLETS
 from postal_tracker.settings import GeocodingSection, Settings, SettingsError
-from tests.api.test_booking import book
-from tests.builders import settings_from
+from tests.builders import book, settings_from
 from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET, make_world
 from tests.integrations.servers import ReceivedRequest, Reply, serve, unused_url
 from tests.integrations.test_geocoding import nominatim_place
