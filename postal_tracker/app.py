@@ -17,6 +17,7 @@ from postal_tracker.accounts.controllers import AuthController, PostmanControlle
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit.controllers import AuditController
 from postal_tracker.booking.controllers import BookingController
+from postal_tracker.communes.controllers import CommuneController
 from postal_tracker.complaints.controllers import ComplaintController
 from postal_tracker.db import Database
 from postal_tracker.delivery.controllers import DeliveryController
@@ -117,6 +118,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             AuthController,
             UserController,
             PostmanController,
+            CommuneController,
             ReferenceController,
             BookingController,
             ShipmentController,

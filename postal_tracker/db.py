@@ -83,8 +83,13 @@ def owner_only_sqlite_file(path: str) -> bool:
     and tighten an existing one. SQLite gives its -wal and -shm files the mode of the database
     file, so they are the owner's alone too. False when its directory does not exist (opening
     the database will then fail and say so)."""
+    # Only a file that does not exist yet is opened here: closing a descriptor of a database this
+    # process already has open would drop SQLite's POSIX locks on it ("disk I/O error").
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # created meanwhile by another process
     except FileNotFoundError:
         return False
     for name in (path, path + "-wal", path + "-shm"):
@@ -150,6 +155,13 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A connection for one read statement outside a transaction: no BEGIN and COMMIT round
+        trips around it (the per-request account check, accounts/service.py)."""
+        with self.engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -115,6 +115,8 @@ EVENTS_AFTER_ATTEMPT_LIMIT: Mapping[Leg, frozenset[Event]] = {
     Leg.PICKUP: frozenset({Event.PICKED_UP, Event.CANCELLED}),
 }
 FAILURE_EVENTS = frozenset({Event.PICKUP_FAILED, Event.DELIVERY_FAILED})
+# A fee is collected with the dossier, or with the result for what is still owed then (API.md).
+FEE_EVENTS = frozenset({Event.PICKED_UP, Event.DELIVERED})
 
 # The legal clock (Circular 17/2017; deadlines in workdays.py): day J of a leg is the day of the
 # event by which the post takes it; the leg has arrived once it reaches one of its DESTINATIONS.

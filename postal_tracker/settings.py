@@ -129,6 +129,9 @@ class RulesSection:
     """The two letters that start every S10 tracking number."""
     scan_clock_skew_seconds: int = env("POSTAL_TRACKER_SCAN_CLOCK_SKEW_SECONDS", 300)
     """How far ahead of the server's clock a scan's `at` may be (scanner clocks drift)."""
+    scan_max_age_days: int = env("POSTAL_TRACKER_SCAN_MAX_AGE_DAYS", 1096)
+    """How far behind the server's clock a scan's `at` may be: an offline queue is days old, a
+    scanner whose clock was reset says 1970 or 2000."""
     transit_working_days: int = env("POSTAL_TRACKER_TRANSIT_WORKING_DAYS", 1)
     """n in the legal transit time J + n working days (J: the day the post took the leg)."""
     reattempt_working_days: int = env("POSTAL_TRACKER_REATTEMPT_WORKING_DAYS", 2)
@@ -139,12 +142,17 @@ class RulesSection:
         indicator = self.service_indicator
         two_capitals = len(indicator) == 2 and indicator.isascii() and indicator.isalpha() and indicator.isupper()
         _require(two_capitals, self, "service_indicator", "must be two capital letters")
+        _require(self.scan_max_age_days >= 1, self, "scan_max_age_days", "must be at least 1")
         for name in ("scan_clock_skew_seconds", "transit_working_days", "reattempt_working_days"):
             _require(getattr(self, name) >= 0, self, name, "must not be negative")
 
     @property
     def scan_clock_skew(self) -> timedelta:
         return timedelta(seconds=self.scan_clock_skew_seconds)
+
+    @property
+    def scan_max_age(self) -> timedelta:
+        return timedelta(days=self.scan_max_age_days)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from postal_tracker.accounts.service import Principal
+from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.booking.schemas import (
@@ -21,6 +21,7 @@ from postal_tracker.booking.schemas import (
     ReturnOnlyBooked,
     ReturnRequest,
 )
+from postal_tracker.communes.service import bookable_commune
 from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.idempotency import run_once
@@ -40,6 +41,15 @@ events = table(EventRecord)
 hamlets = table(Hamlet)
 
 
+def key_scope(principal: Principal) -> list[sa.ColumnElement[bool]]:
+    """What an integration key may reach of its commune's dossiers, by id or tracking number: the
+    portal's only (booked through a key, or carrying a portal dossier number), so that a key
+    cannot read the desk's bookings by counting ids. Staff: nothing more than their commune."""
+    if principal.role is not Role.INTEGRATION:
+        return []
+    return [sa.or_(dossiers.c.source == "portal", dossiers.c.portal_dossier_no.is_not(None))]
+
+
 def locate(conn: Connection, commune_id: int, address: Address, field: str) -> dict[str, Any]:
     """Coordinates of an address: as given by the clerk, else as the geocoder already found them
     (cache), else the hamlet's centre. Never asks the geocoder: the background pass does that
@@ -56,10 +66,13 @@ def locate(conn: Connection, commune_id: int, address: Address, field: str) -> d
 
 
 def _new_dossier(conn: Connection, principal: Principal, req: ReturnRequest, **extra: Any) -> tuple[int, dict]:
+    commune = bookable_commune(conn, principal.commune_id)
     procedure = get_procedure(conn, req.procedure_code)
     place = locate(conn, principal.commune_id, req.address, "address")
     values = {
         "commune_id": principal.commune_id,
+        "booked_commune_id": commune.id,
+        "commune_name": commune.name,
         "portal_dossier_no": req.portal_dossier_no,
         "source": "portal" if principal.user_id is None else "desk",
         "procedure_code": procedure.code,
@@ -170,7 +183,9 @@ def book_pickup(conn: Connection, principal: Principal, req: PickupRequest, rule
 def book_return(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     """The result is ready at the desk: book its way back to the citizen."""
     dossier = conn.execute(
-        sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+        sa.select(dossiers).where(
+            dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
+        )
         .with_for_update()
     ).first()  # fmt: skip
     if dossier is None:
@@ -211,7 +226,9 @@ def dossier_view(db: Database, principal: Principal, dossier_id: int, rules: Rul
 
 def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     dossier = conn.execute(
-        sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+        sa.select(dossiers).where(
+            dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
+        )
     ).first()
     if dossier is None:
         raise NotFound(f"no dossier {dossier_id}")

@@ -33,6 +33,7 @@ from labels import (
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
+from postal_tracker.booking.service import key_scope
 from postal_tracker.db import MAX_ID, Database
 from postal_tracker.documents.schemas import ZPL, HandoverView, PdfDocument
 from postal_tracker.errors import InvalidInput, NotFound
@@ -66,8 +67,8 @@ def _phone(raw: str | None) -> str | None:
         return raw
 
 
-def _address(detail: str, hamlet_name: str, commune: sa.Row) -> str:
-    return f"{detail}, ấp {hamlet_name}, xã {commune.name}"
+def _address(detail: str, hamlet_name: str, commune_name: str) -> str:
+    return f"{detail}, ấp {hamlet_name}, xã {commune_name}"
 
 
 def _desk(commune: sa.Row) -> Party:
@@ -76,13 +77,13 @@ def _desk(commune: sa.Row) -> Party:
 
 def _citizen_at_home(row: Any, commune: sa.Row) -> Party:
     return Party(
-        row.applicant_name, _phone(row.applicant_phone), _address(row.address_detail, row.hamlet_name, commune)
+        row.applicant_name, _phone(row.applicant_phone), _address(row.address_detail, row.hamlet_name, row.commune_name)
     )
 
 
 def _citizen_for_return(row: Any, commune: sa.Row) -> Party:
     if to_delivery_address(Leg.RETURN, row.delivery_hamlet_code):
-        address = _address(row.delivery_detail, row.delivery_hamlet_name, commune)
+        address = _address(row.delivery_detail, row.delivery_hamlet_name, row.commune_name)
         return Party(row.applicant_name, _phone(row.applicant_phone), address)
     return _citizen_at_home(row, commune)
 
@@ -97,6 +98,7 @@ _LABEL_COLUMNS = (
     shipments.c.dossier_id,
     dossiers.c.applicant_name,
     dossiers.c.applicant_phone,
+    dossiers.c.commune_name,
     dossiers.c.hamlet_name,
     dossiers.c.address_detail,
     dossiers.c.delivery_hamlet_code,
@@ -189,7 +191,10 @@ def _label_data_of(db: Database, principal: Principal, numbers: list[str], publi
         rows = conn.execute(
             sa.select(*_LABEL_COLUMNS)
             .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
-            .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)))
+            .where(
+                shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)),
+                *key_scope(principal),
+            )
         ).all()
         found = {row.tracking_no: _label_data(row, commune, public) for row in rows}
         unknown = list(dict.fromkeys(n for n in numbers if n not in found))
@@ -212,7 +217,9 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: Pub
     """The citizen's receipt (biên nhận): documents, both legs' numbers, fee, expected pickup date."""
     with db.write() as conn:
         dossier = conn.execute(
-            sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+            sa.select(dossiers).where(
+                dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
+            )
         ).first()
         if dossier is None:
             raise NotFound(f"no dossier {dossier_id}")
@@ -222,14 +229,15 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: Pub
                 sa.select(shipments.c.leg, shipments.c.tracking_no).where(shipments.c.dossier_id == dossier_id)
             )
         }
-        commune = _commune(conn, dossier.commune_id)
+        # The receipt is the record of a booking: it names the desk the dossier was booked at.
+        commune = _commune(conn, dossier.booked_commune_id)
         audit.record(conn, principal, Read.RECEIPT, [dossier.id])
     pickup, ret = legs.get(Leg.PICKUP), legs.get(Leg.RETURN)
     # The QR leads to the leg the citizen waits for first: the pickup, or the return alone.
     first = pickup or ret
     data = ReceiptData(
         dossier_id=str(dossier.id),
-        commune_name=f"UBND xã {commune.name}",
+        commune_name=f"UBND xã {dossier.commune_name}",
         desk_name=commune.desk_name,
         applicant=_citizen_at_home(dossier, commune),
         procedure_code=dossier.procedure_code,

@@ -38,12 +38,14 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
+from postal_tracker.communes.service import scope_commune
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
 from postal_tracker.localtime import day_bounds, local_today, month_bounds
 from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Hamlet, Shipment, table
 from postal_tracker.reports import documents, quarterly
+from postal_tracker.reports.attribution import attributed, counted_for
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
 from postal_tracker.workdays import on_time
 
@@ -76,11 +78,11 @@ def parse_month(raw: str) -> tuple[int, int]:
 # --- daily ------------------------------------------------------------------------------------
 
 
-def daily_report(db: Database, principal: Principal, day: date) -> dict[str, Any]:
+def daily_report(db: Database, principal: Principal, commune_id: int, day: date) -> dict[str, Any]:
     """The outcome sheet; audited for the dossiers whose recipients it names."""
     with db.write() as conn:
-        sheet, named = daily(conn, principal.commune_id, day)
-        audit.record(conn, principal, Read.DAILY_REPORT, named)
+        sheet, named = daily(conn, commune_id, day)
+        audit.record(conn, principal, Read.DAILY_REPORT, named, commune_id=commune_id)
     return sheet
 
 
@@ -92,8 +94,8 @@ def daily(conn: Connection, commune_id: int, day: date) -> tuple[dict[str, Any],
             shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, shipments.c.dossier_id, events.c.event,
             events.c.at, events.c.reason, events.c.recipient_name,
         )
-        .select_from(events.join(shipments, shipments.c.id == events.c.shipment_id))
-        .where(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
+        .select_from(attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
+        .where(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
         .order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
     items, named = [], set()
@@ -177,16 +179,15 @@ def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
 def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
     year, number = parse_month(month)
     start, end = month_bounds(year, number)
-    joined = events.join(shipments, shipments.c.id == events.c.shipment_id).join(
-        dossiers, dossiers.c.id == shipments.c.dossier_id
-    )
-    in_month = sa.and_(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
+    joined = attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
+    in_month = sa.and_(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
     rows = conn.execute(
         sa.select(
             events.c.shipment_id, events.c.id, events.c.event, events.c.at, events.c.reason,
             events.c.fee_collected_vnd, shipments.c.leg, shipments.c.hamlet_code, dossiers.c.procedure_code,
-            dossiers.c.procedure_name,
-        ).select_from(joined).where(in_month)
+            dossiers.c.procedure_name, dossiers.c.hamlet_name, dossiers.c.delivery_hamlet_code,
+            dossiers.c.delivery_hamlet_name,
+        ).select_from(joined).where(in_month).order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
     evs = [
         _Ev(r.shipment_id, r.id, r.event, r.at, r.reason, r.fee_collected_vnd or 0, r.leg, r.hamlet_code,
@@ -213,12 +214,12 @@ def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
         first_attempt[r.shipment_id] = r.id  # the last written is the earliest
     given = conn.execute(
         sa.select(feedback.c.rating, shipments.c.hamlet_code, dossiers.c.procedure_code, dossiers.c.procedure_name)
-        .select_from(
-            feedback.join(shipments, shipments.c.id == feedback.c.shipment_id).join(
-                dossiers, dossiers.c.id == shipments.c.dossier_id
-            )
+        .select_from(attributed(feedback.join(shipments, shipments.c.id == feedback.c.shipment_id)))
+        .where(
+            counted_for(commune_id, feedback.c.created_at),
+            feedback.c.created_at >= start,
+            feedback.c.created_at < end,
         )
-        .where(shipments.c.commune_id == commune_id, feedback.c.created_at >= start, feedback.c.created_at < end)
     ).all()
     procedure_names.update({r.procedure_code: r.procedure_name for r in given})
 
@@ -228,7 +229,13 @@ def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
     known = conn.execute(
         sa.select(hamlets.c.code, hamlets.c.name).where(hamlets.c.commune_id == commune_id).order_by(hamlets.c.id)
     ).all()
-    hamlet_names = {r.code: r.name for r in known}
+    # A hamlet is named as its parcels were booked (the latest booked name in the month wins),
+    # else as it is named now: a renamed or merged-away hamlet keeps its name in past months.
+    booked_names = {
+        r.hamlet_code: r.delivery_hamlet_name if r.leg == "return" and r.delivery_hamlet_code else r.hamlet_name
+        for r in rows
+    }
+    hamlet_names = {r.code: r.name for r in known} | booked_names
     hamlet_codes = list(hamlet_names) + sorted({e.hamlet_code for e in evs} - set(hamlet_names))
     commune = conn.execute(sa.select(communes.c.name).where(communes.c.id == commune_id)).scalar()
     return {
@@ -288,22 +295,33 @@ class ReportService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def daily(self, principal: Principal, day: date | None) -> DailyReport:
+    def communes_of(self, principal: Principal, commune: str | None, every: bool = False) -> list[int]:
+        """The communes a report covers: the caller's own; the one the admin names, or with
+        `every` (the quarter) every commune when the admin names none."""
+        with self.db.read() as conn:
+            if every and principal.is_admin and commune is None:
+                return quarterly.every_commune(conn)
+            return [scope_commune(conn, principal, commune)]
+
+    def daily(self, principal: Principal, commune: str | None, day: date | None) -> DailyReport:
         """`day` is local, today by default."""
-        return daily_report(self.db, principal, day or local_today())  # type: ignore[return-value]
+        [commune_id] = self.communes_of(principal, commune)
+        return daily_report(self.db, principal, commune_id, day or local_today())  # type: ignore[return-value]
 
     def monthly(self, commune_id: int, month: str) -> MonthlyReport:
         return monthly_report(self.db, commune_id, month)  # type: ignore[return-value]
 
-    def monthly_file(self, commune_id: int, month: str, kind: str) -> ReportFile:
+    def monthly_file(self, principal: Principal, commune: str | None, month: str, kind: str) -> ReportFile:
         """The month's report rendered as `json`, `csv` or `pdf`, named `bao-cao-YYYY-MM.<kind>`."""
+        [commune_id] = self.communes_of(principal, commune)
         report = monthly_report(self.db, commune_id, month)
         content = documents.render(report, kind)
         return ReportFile(f"bao-cao-{report['month']}.{kind}", documents.MEDIA_TYPES[kind], content)
 
-    def quarterly_file(self, commune_id: int, quarter: str, kind: str) -> ReportFile:
+    def quarterly_file(self, principal: Principal, commune: str | None, quarter: str, kind: str) -> ReportFile:
         """The quarter's report (Circular 17/2017 Art. 13), named `bao-cao-quy-YYYY-Qn.<kind>`."""
+        commune_ids = self.communes_of(principal, commune, every=True)
         with self.db.read() as conn:
-            report = quarterly.quarterly(conn, [commune_id], quarter)
+            report = quarterly.quarterly(conn, commune_ids, quarter)
         content = documents.render_quarterly(report, kind)
         return ReportFile(f"bao-cao-quy-{report['quarter']}.{kind}", documents.MEDIA_TYPES[kind], content)

@@ -56,7 +56,8 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
             communes.c.desk_name, communes.c.post_office_name,
         )
         .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
-        .join(communes, communes.c.id == dossiers.c.commune_id)
+        # The offices of the commune it was booked in: a merge changes no name a citizen saw.
+        .join(communes, communes.c.id == dossiers.c.booked_commune_id)
         .where(shipments.c.tracking_no == number)
     ).first()  # fmt: skip
     if parcel is None:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
 from postal_tracker.accounts.lockout import AccountLocked
@@ -31,6 +31,7 @@ from postal_tracker.desk.service import QUARTER_FIGURES, REPORT_FIGURES
 from postal_tracker.documents.controllers import pdf_response
 from postal_tracker.documents.deps import DOCUMENTS, Documents
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from postal_tracker.fields import Text
 from postal_tracker.lifecycle import (
     REASONS,
     S10_PATTERN,
@@ -136,9 +137,10 @@ def render(
 def error_page(request: Request, status: int, kind: int, headers: dict[str, str]) -> Template:
     """A page in the visitor's language for an error on a page's path (see web/errors.py)."""
     settings: Settings = request.app.state.settings
+    user = page_user(request, database_may_fail=True)  # the database may be the very fault reported
     response = render(
         request, settings, "error.html", {"kind": kind, "status": status, "retry_after": headers.get("Retry-After")},
-        user=page_user(request), status_code=status,
+        user=user, status_code=status,
     )  # fmt: skip
     response.headers.update(headers)
     return response
@@ -235,8 +237,8 @@ class PageController(Controller):
     @get("/reports", sync_to_thread=True)
     def reports(
         self, request: Request, desk: Desk, settings: AppSettings,
-        month: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-\d{2}$")] = None,
-        quarter: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-Q[1-4]$")] = None,
+        month: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
+        quarter: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-Q[1-4]$")] = None,
     ) -> Response:  # fmt: skip
         """The supervisor's page: the month's and the quarter's figures, a chart, CSV and PDF."""
         user = page_user(request)
@@ -339,6 +341,16 @@ class CitizenForm(BaseModel):
 
 
 COMPLAINT_KINDS = ("late", "lost", "damaged", "staff", "other")
+# The forms' free text passes the API's own check (fields.Text: visible characters only, NFC).
+_COMMENT = TypeAdapter(Annotated[str, Text(1000, 0)])
+_COMPLAINT_TEXT = TypeAdapter(Annotated[str, Text(2000)])
+
+
+def _checked(adapter: TypeAdapter[str], raw: str) -> str | None:
+    try:
+        return adapter.validate_python(raw)
+    except ValidationError:
+        return None
 
 
 def _leg_for_page(view: dict[str, Any], t: Mapping[str, str]) -> dict[str, Any]:
@@ -385,10 +397,13 @@ class TrackPageController(Controller):
         problem = self._digits_problem(data, t)
         if problem is None and data.rating.strip() not in ("1", "2", "3", "4", "5"):
             problem = ("rating", t["feedback_need_rating"], 422)
+        comment = _checked(_COMMENT, data.comment)
+        if problem is None and comment is None:
+            problem = ("comment", t["feedback_invalid"], 422)
         if problem is None:
             try:
                 tracking.give_feedback(data.feedback_no[:60], data.phone_last4.strip(), int(data.rating.strip()),
-                                       data.comment.strip()[:1000] or None)  # fmt: skip
+                                       comment or None)  # fmt: skip
             except (Forbidden, NotFound, InvalidInput):
                 # Which of the number or the digits was wrong is not said (API.md, Complaints).
                 problem = ("phone_last4", t["feedback_wrong"], 422)
@@ -407,10 +422,13 @@ class TrackPageController(Controller):
             problem = ("kind", t["complaint_need_kind"], 422)
         if problem is None and not data.text.strip():
             problem = ("text", t["complaint_need_text"], 422)
-        if problem is None:
+        text = _checked(_COMPLAINT_TEXT, data.text)
+        if problem is None and text is None:
+            problem = ("text", t["complaint_invalid"], 422)
+        if problem is None and text is not None:
             try:
-                filed = tracking.complain(data.view_no[:60], data.phone_last4.strip(), data.kind,
-                                          data.text.strip()[:2000], None)  # fmt: skip
+                filed = tracking.complain(data.view_no[:60], data.phone_last4.strip(), data.kind, text,
+                                          None)  # fmt: skip
             except NotFound:
                 problem = ("phone_last4", t["feedback_wrong"], 422)
             except Conflict:
@@ -422,7 +440,7 @@ class TrackPageController(Controller):
     @staticmethod
     def _digits_problem(data: CitizenForm, t: Mapping[str, str]) -> tuple[str, str, int] | None:
         digits = data.phone_last4.strip()
-        return None if len(digits) == 4 and digits.isdigit() else ("phone_last4", t["track_bad_phone"], 422)
+        return None if len(digits) == 4 and ascii_digits(digits) else ("phone_last4", t["track_bad_phone"], 422)
 
     def _answer(
         self, request: Request, tracking: Tracking, settings: Settings, data: CitizenForm, form: str,
