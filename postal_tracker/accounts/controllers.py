@@ -36,11 +36,11 @@ class AuthController(Controller):
         """Exchange a username and password for a bearer token (valid one shift)."""
         principal = accounts.sign_in(data.username, data.password)
         token = issue_token(request.app.state.jwt_auth, principal)
-        return {"access_token": token, "token_type": "bearer", "role": principal.role.value}
+        return {"access_token": token, "token_type": "bearer", "role": principal.role}
 
     @get("/me", sync_to_thread=False)
     def me(self, user: CurrentUser) -> Me:
-        return {"name": user.name, "role": user.role.value, "commune_id": user.commune_id}
+        return {"name": user.name, "role": user.role, "commune_id": user.commune_id}
 
 
 class UserController(Controller):
