@@ -54,11 +54,11 @@ class AuthController(Controller):
         429 with `Retry-After` after too many wrong passwords for the account (accounts/lockout.py)."""
         principal = await accounts.sign_in(data.username, data.password)
         token = issue_token(request.app.state.jwt_auth, principal)
-        return {"access_token": token, "token_type": "bearer", "role": principal.role.value}
+        return {"access_token": token, "token_type": "bearer", "role": principal.role}
 
     @get("/me", sync_to_thread=False)
     def me(self, user: CurrentUser) -> Me:
-        return {"name": user.name, "role": user.role.value, "commune_id": user.home_commune_id}
+        return {"name": user.name, "role": user.role, "commune_id": user.home_commune_id}
 
 
 class UserController(Controller):

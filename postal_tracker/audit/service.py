@@ -111,6 +111,6 @@ class AuditService:
         self, principal: Principal, *, dossier_id: int | None, user: str | None, since: datetime | None,
         until: datetime | None, limit: int, offset: int,
     ) -> AuditPage:  # fmt: skip
-        return list_entries(  # type: ignore[return-value]
+        return list_entries(
             self.db, principal, dossier_id=dossier_id, user=user, since=since, until=until, limit=limit, offset=offset
         )

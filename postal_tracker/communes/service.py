@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.principal import Principal
 from postal_tracker.communes.lookup import commune_by_code, open_commune_id
 from postal_tracker.communes.schemas import CommunePage, CommuneView, HamletIn, MergeResult, NewCommune
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from postal_tracker.lifecycle import FINAL_STATUSES
 from postal_tracker.localtime import day_bounds, local_today
@@ -139,7 +139,8 @@ def create_commune(conn: Connection, req: NewCommune) -> dict[str, Any]:
         raise Conflict(f"commune {req.code!r} already exists", errors=[{"field": "code", "message": "taken"}])
     _check_hamlet_codes(req.hamlets, set())
     lat, lon = _centre(req)
-    commune_id = conn.execute(
+    commune_id = insert_one(
+        conn,
         communes.insert().values(
             code=req.code, name=req.name, district=req.district, province=req.province,
             post_office_name=req.post_office_name or f"Bưu điện văn hóa xã {req.name}",
@@ -151,8 +152,8 @@ def create_commune(conn: Connection, req: NewCommune) -> dict[str, Any]:
             desk_lat=req.desk_lat if req.desk_lat is not None else lat,
             desk_lon=req.desk_lon if req.desk_lon is not None else lon,
             created_at=utcnow(),
-        )
-    ).inserted_primary_key[0]  # fmt: skip
+        ),
+    )
     _insert_hamlets(conn, commune_id, req.hamlets)
     return commune_view(conn, req.code)
 

@@ -24,7 +24,6 @@ from postal_tracker.db import Database
 from postal_tracker.lifecycle import Event, InvalidTrackingNumber, Leg, Status, normalize_tracking_no
 from postal_tracker.localtime import day_bounds, local_date
 from postal_tracker.models import Dossier, Shipment, table
-from postal_tracker.reference.schemas import BookingChoices
 from postal_tracker.reference.service import list_hamlets, list_procedures
 from postal_tracker.reports.quarterly import quarterly
 from postal_tracker.reports.service import daily, monthly
@@ -36,7 +35,7 @@ shipments = table(Shipment)
 dossiers = table(Dossier)
 
 
-def booking_choices(db: Database, principal: Principal) -> BookingChoices:
+def booking_choices(db: Database, principal: Principal) -> dict[str, Any]:
     with db.read() as conn:
         return {
             "hamlets": list_hamlets(conn, principal.commune_id),
@@ -61,7 +60,7 @@ def _outcomes(conn: Connection, principal: Principal, day: date) -> tuple[dict[s
     """The `reports/daily` sheet of a local day, with hamlet names, in the clerk's reading order."""
     outcomes, named = daily(conn, principal.commune_id, day)
     numbers = {item["tracking_no"] for item in outcomes["items"]}
-    hamlet_names = dict(
+    hamlet_names: dict[str, str] = dict(
         conn.execute(
             sa.select(shipments.c.tracking_no, _hamlet_name()).join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(numbers))
@@ -148,7 +147,7 @@ def search(db: Database, principal: Principal, q: str, *, offset: int = 0) -> di
     with db.write() as conn:  # the read of names is audited in it
         try:
             number = normalize_tracking_no(q)
-            condition = shipments.c.dossier_id.in_(sa.select(shipments.c.dossier_id).where(
+            condition: sa.ColumnElement[bool] = shipments.c.dossier_id.in_(sa.select(shipments.c.dossier_id).where(
                 mine, shipments.c.tracking_no == number))  # fmt: skip
         except InvalidTrackingNumber:
             digits = re.sub(r"\D", "", q)
@@ -240,7 +239,7 @@ class DeskService:
         self.db = db
         self.rules = rules
 
-    def booking_choices(self, principal: Principal) -> BookingChoices:
+    def booking_choices(self, principal: Principal) -> dict[str, Any]:
         return booking_choices(self.db, principal)
 
     def lists(self, principal: Principal, now: datetime) -> dict[str, Any]:

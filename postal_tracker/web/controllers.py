@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -24,6 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
 from postal_tracker.accounts.lockout import AccountLocked
 from postal_tracker.accounts.service import Principal, Role
+from postal_tracker.complaints.schemas import ComplaintKind
 from postal_tracker.db import utcnow
 from postal_tracker.deps import AppSettings
 from postal_tracker.desk.deps import DESK_BOARD, Desk
@@ -427,7 +428,8 @@ class TrackPageController(Controller):
             problem = ("text", t["complaint_invalid"], 422)
         if problem is None and text is not None:
             try:
-                filed = tracking.complain(data.view_no[:60], data.phone_last4.strip(), data.kind, text,
+                kind = cast(ComplaintKind, data.kind)  # checked against COMPLAINT_KINDS above
+                filed = tracking.complain(data.view_no[:60], data.phone_last4.strip(), kind, text,
                                           None)  # fmt: skip
             except NotFound:
                 problem = ("phone_last4", t["feedback_wrong"], 422)
@@ -444,7 +446,7 @@ class TrackPageController(Controller):
 
     def _answer(
         self, request: Request, tracking: Tracking, settings: Settings, data: CitizenForm, form: str,
-        problem: tuple[str, str, int] | None, filed: dict[str, Any] | None,
+        problem: tuple[str, str, int] | None, filed: Mapping[str, Any] | None,
     ) -> Template:  # fmt: skip
         typed = {"phone_last4": data.phone_last4.strip()[:8], "rating": data.rating.strip()[:2],
                  "comment": data.comment[:1000], "kind": data.kind[:16], "text": data.text[:2000]}  # fmt: skip

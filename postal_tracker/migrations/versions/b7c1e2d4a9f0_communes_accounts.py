@@ -11,7 +11,7 @@ Create Date: 2026-12-01 09:40:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import postal_tracker.db
