@@ -4,6 +4,7 @@ Floor: reportlab writing the same text lines with the same fonts and canvas sett
 per label, no codes. Ours: ``render_labels(..., "a6")``. Both render a batch of 500 into one PDF,
 alternately, several times; medians are reported, and the ratio is the figure to compare
 across runs (the machines are noisy). Goal: >= 300 labels/s, < 10 kB per label in a batch.
+ZPL: ``render_zpl`` of the same 500 labels (the printer draws them); goal >= 5,000 labels/s.
 """
 
 import datetime as dt
@@ -16,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
-from labels import LabelData, Party, render_labels
+from labels import LabelData, Party, render_labels, render_zpl
 from labels.fonts import FONT_BOLD, FONT_REGULAR
 from labels.formatting import format_date, format_vnd, group_tracking_no
 from labels.label import A6_SIZE, LEG_TITLES
@@ -26,6 +27,7 @@ BATCH = 500
 ROUNDS = 5
 GOAL_RATE = 300
 GOAL_BYTES = 10_000
+GOAL_ZPL_RATE = 5_000
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Ưng"]
 MIDDLE = ["Thị", "Văn", "Hữu", "Ngọc", "Minh", "Thanh"]
@@ -121,23 +123,30 @@ def main() -> int:
     labels = sample_labels(BATCH)
     render_a6 = lambda batch: render_labels(batch, "a6")  # noqa: E731
     render_a6(labels[:4])  # font registration and imports are per process, not per batch
-    floor_times, label_times = [], []
+    floor_times, label_times, zpl_times = [], [], []
     for _ in range(ROUNDS):
         floor_time, floor_bytes = timed(render_floor, labels)
         label_time, label_bytes = timed(render_a6, labels)
+        zpl_time, zpl_bytes = timed(render_zpl, labels)
         floor_times.append(floor_time)
         label_times.append(label_time)
+        zpl_times.append(zpl_time)
     floor_rate = BATCH / statistics.median(floor_times)
     label_rate = BATCH / statistics.median(label_times)
     per_label = label_bytes / BATCH
+    zpl_rate = BATCH / statistics.median(zpl_times)
     lone = len(render_a6(labels[:1]))
     print(f"batch of {BATCH} A6 labels, median of {ROUNDS} rounds")
     print(f"floor (text only):  {floor_rate:8.0f} labels/s  {floor_bytes / BATCH:7.0f} B/label")
     print(f"labels (codes+fit): {label_rate:8.0f} labels/s  {per_label:7.0f} B/label")
     print(f"ratio labels/floor: {label_rate / floor_rate:8.2f}")
     print(f"a lone label PDF:   {lone:8d} B (font subsets included)")
+    print(f"ZPL II labels:      {zpl_rate:8.0f} labels/s  {zpl_bytes / BATCH:7.0f} B/label")
     ok = label_rate >= GOAL_RATE and per_label < GOAL_BYTES
     print(f"goal >= {GOAL_RATE} labels/s and < {GOAL_BYTES} B/label: {'met' if ok else 'NOT MET'}")
+    zpl_ok = zpl_rate >= GOAL_ZPL_RATE
+    print(f"goal >= {GOAL_ZPL_RATE} ZPL labels/s: {'met' if zpl_ok else 'NOT MET'}")
+    ok = ok and zpl_ok
     return 0 if ok else 1
 
 

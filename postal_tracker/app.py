@@ -11,13 +11,13 @@ from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.stores.memory import MemoryStore
 
 from postal_tracker.accounts.auth import make_jwt_auth
 from postal_tracker.accounts.controllers import AuthController, PostmanController, UserController
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit.controllers import AuditController
 from postal_tracker.booking.controllers import BookingController
+from postal_tracker.communes.controllers import CommuneController
 from postal_tracker.complaints.controllers import ComplaintController
 from postal_tracker.db import Database
 from postal_tracker.delivery.controllers import DeliveryController
@@ -33,6 +33,7 @@ from postal_tracker.reports.controllers import ReportController
 from postal_tracker.requests import BoundedJSONRequest
 from postal_tracker.scanning.controllers import ScanController
 from postal_tracker.settings import Settings
+from postal_tracker.shared import RATE_LIMITS, SIGN_IN_LIMITS, CountingRateLimitMiddleware, make_stores
 from postal_tracker.shipments.controllers import ShipmentController
 from postal_tracker.tracking.controllers import TrackingController
 from postal_tracker.web import (
@@ -79,15 +80,18 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     db.use_data_keys(settings.personal.data_key)  # a database given by a test encrypts with these too
     jwt_auth = make_jwt_auth(settings.auth.jwt_secret, settings.auth.jwt_ttl_minutes)
     # Only the public endpoints are rate limited, per client address; staff scanners are not.
-    public_rate_limit = RateLimitConfig(rate_limit=("minute", settings.public.rate_limit), store="rate_limits")
+    # The counters are shared by every process when Redis is configured (shared.py).
+    public_rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.public.rate_limit), store=RATE_LIMITS,
+        middleware_class=CountingRateLimitMiddleware,
+    )  # fmt: skip
     public = Router(
         path="/", route_handlers=[TrackingController, TrackPageController], middleware=[public_rate_limit.middleware]
     )
     sign_in_rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.public.sign_in_rate_limit),
-        store="sign_in_limits",
-        check_throttle_handler=is_sign_in,
-    )
+        rate_limit=("minute", settings.public.sign_in_rate_limit), store=SIGN_IN_LIMITS,
+        check_throttle_handler=is_sign_in, middleware_class=CountingRateLimitMiddleware,
+    )  # fmt: skip
 
     # The outbox delivery loop runs in a thread of each web process unless `serve --no-worker`
     # (`settings.delivery.worker` off); concurrent loops are safe (see delivery/service.py).
@@ -114,6 +118,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             AuthController,
             UserController,
             PostmanController,
+            CommuneController,
             ReferenceController,
             BookingController,
             ShipmentController,
@@ -137,7 +142,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         },
         on_app_init=[jwt_auth.on_app_init],
         middleware=[AccessLogMiddleware(), sign_in_rate_limit.middleware],
-        stores={"rate_limits": MemoryStore(), "sign_in_limits": MemoryStore()},
+        stores=make_stores(settings.instances),
         # Problem details on the API, Vietnamese HTML pages on the pages' paths (web/errors.py).
         exception_handlers={Exception: handle_error},
         # Pages, scripts and JSON go gzip-compressed to browsers that ask (phones on 3G).

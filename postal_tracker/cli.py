@@ -1,10 +1,11 @@
-"""The `postal-tracker` command: serve, db, demo, users, apikeys (report and worker join later)."""
+"""The `postal-tracker` command: serve, db, demo, users, apikeys, communes, worker, report."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,9 +14,11 @@ import sqlalchemy as sa
 from postal_tracker import migrate
 from postal_tracker.accounts import service as accounts
 from postal_tracker.backup import BackupError
+from postal_tracker.communes.lookup import open_commune_id
 from postal_tracker.crypto import DataKeyError
 from postal_tracker.db import Database
-from postal_tracker.errors import DomainError
+from postal_tracker.errors import DomainError, InvalidInput
+from postal_tracker.localtime import OutsideServiceDates
 from postal_tracker.models import Commune, table
 from postal_tracker.settings import Settings, SettingsError
 
@@ -45,12 +48,14 @@ def open_database(settings: Settings) -> Database:
 
 
 def _commune_id(db: Database, code: str | None) -> int:
+    """The commune named (it must not be merged away), or the first open one."""
     communes = table(Commune)
     with db.read() as conn:
-        query = sa.select(communes.c.id).order_by(communes.c.id)
         if code:
-            query = query.where(communes.c.code == code)
-        commune_id = conn.execute(query).scalar()
+            return open_commune_id(conn, code)
+        commune_id = conn.execute(
+            sa.select(communes.c.id).where(communes.c.merged_into_id.is_(None)).order_by(communes.c.id)
+        ).scalar()
     if commune_id is None:
         raise SystemExit("no such commune: run `postal-tracker db upgrade` first")
     return commune_id
@@ -62,10 +67,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     settings.with_secrets()  # refuse to start without usable secrets, before forking workers
     # Each worker process imports the factory by name; the flag is in which factory it imports.
     factory = "web_app_without_delivery" if args.no_worker else "web_app"
+    if args.workers > 1 and not settings.instances.redis_url:
+        print("warning: without POSTAL_TRACKER_REDIS_URL each worker has its own rate limits", file=sys.stderr)
+    # X-Forwarded-For is believed only from the trusted proxies (uvicorn's own default would
+    # believe 127.0.0.1, so any local client could pick its address).
+    proxies = list(settings.instances.trusted_proxies)
     # uvloop + httptools: the default asyncio loop leaves Nagle's algorithm on (MEASURED.md).
     uvicorn.run(
         f"postal_tracker.cli:{factory}", factory=True, host=args.host, port=args.port,
         workers=args.workers, loop="uvloop", http="httptools", log_level="warning", access_log=False,
+        proxy_headers=bool(proxies), forwarded_allow_ips=proxies or [],
     )  # fmt: skip
 
 
@@ -76,10 +87,31 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
     db = open_database(settings)
-    user_id = accounts.create_user(
-        db, _commune_id(db, args.commune), args.name, args.role, args.password, args.full_name or ""
-    )
+    if args.role == "admin" and args.commune:
+        raise InvalidInput("the province admin belongs to no commune: leave out --commune", field="commune")
+    commune_id = None if args.role == "admin" else _commune_id(db, args.commune)
+    user_id = accounts.create_user(db, commune_id, args.name, args.role, args.password, args.full_name or "")
     print(f"user {args.name} ({args.role}) created with id {user_id}")
+
+
+def _change_user(settings: Settings, name: str, changes: dict) -> dict:
+    db = open_database(settings)
+    return accounts.update_user(db, accounts.PROVINCE, accounts.user_id_by_name(db, name), changes)
+
+
+def cmd_users_disable(args: argparse.Namespace, settings: Settings) -> None:
+    _change_user(settings, args.name, {"active": False})
+    print(f"user {args.name} disabled: their sessions end on their next request")
+
+
+def cmd_users_enable(args: argparse.Namespace, settings: Settings) -> None:
+    _change_user(settings, args.name, {"active": True})
+    print(f"user {args.name} enabled: they sign in again")
+
+
+def cmd_users_set_role(args: argparse.Namespace, settings: Settings) -> None:
+    user = _change_user(settings, args.name, {"role": args.role})
+    print(f"user {args.name} is now {user['role']}, from their next request")
 
 
 def cmd_apikeys_add(args: argparse.Namespace, settings: Settings) -> None:
@@ -87,6 +119,59 @@ def cmd_apikeys_add(args: argparse.Namespace, settings: Settings) -> None:
     key = accounts.create_api_key(db, _commune_id(db, args.commune), args.name)
     print(f"API key {args.name!r} created. It is shown once; store it now:")
     print(key)
+
+
+def cmd_apikeys_revoke(args: argparse.Namespace, settings: Settings) -> None:
+    count = accounts.revoke_api_keys(open_database(settings), args.name)
+    print(f"{count} API key(s) named {args.name!r} revoked: refused from their next request")
+
+
+def cmd_communes_add(args: argparse.Namespace, settings: Settings) -> None:
+    from pydantic import ValidationError
+
+    from postal_tracker.communes.schemas import NewCommune
+    from postal_tracker.communes.service import create_commune, read_hamlets_csv
+
+    hamlets = read_hamlets_csv(Path(args.hamlets).read_bytes()) if args.hamlets else []
+    fields = {
+        "code": args.code, "name": args.name, "province": args.province, "district": args.district,
+        "post_office_name": args.post_office_name, "post_office_lat": args.lat, "post_office_lon": args.lon,
+        "desk_name": args.desk_name, "hamlets": hamlets,
+    }  # fmt: skip
+    try:
+        request = NewCommune(**{k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        raise InvalidInput(_first_error(exc)) from None
+    db = open_database(settings)
+    with db.write() as conn:
+        commune = create_commune(conn, request)
+    print(f"commune {commune['code']} ({commune['name']}) created with {commune['hamlets']} hamlets")
+
+
+def _first_error(exc) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+
+
+def cmd_communes_merge(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.communes.service import merge
+
+    db = open_database(settings)
+    with db.write() as conn:
+        result = merge(conn, args.code, args.into, args.on)
+    moved = ", ".join(f"{n} {what}" for what, n in result["moved"].items())
+    print(f"commune {args.code} merged into {args.into}; moved: {moved}")
+
+
+def cmd_communes_list(args: argparse.Namespace, settings: Settings) -> None:
+    from postal_tracker.communes.service import list_communes
+
+    db = open_database(settings)
+    with db.read() as conn:
+        page = list_communes(conn, accounts.PROVINCE, limit=10_000, offset=0)
+    for c in page["items"]:
+        merged = f" -> merged into {c['merged_into']}" if c["merged_into"] else ""
+        print(f"{c['code']}\t{c['name']}\t{c['province']}\t{c['hamlets']} hamlets{merged}")
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
@@ -194,20 +279,55 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="demo users and sample parcels for a first look")
     demo.set_defaults(func=cmd_demo)
 
-    users = sub.add_parser("users", help="staff accounts").add_subparsers(dest="action", required=True)
+    users = sub.add_parser("users", help="staff and province accounts").add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="add a user")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["clerk", "postal", "supervisor"])
+    add.add_argument("--role", required=True, choices=["clerk", "postal", "supervisor", "admin"])
     add.add_argument("--password", required=True)
     add.add_argument("--full-name")
-    add.add_argument("--commune", help="commune code (default: the first one)")
+    add.add_argument("--commune", help="commune code (default: the first one; none for an admin)")
     add.set_defaults(func=cmd_users_add)
+    disable = users.add_parser("disable", help="disable a user: their sessions end on their next request")
+    disable.add_argument("name")
+    disable.set_defaults(func=cmd_users_disable)
+    enable = users.add_parser("enable", help="enable a disabled user (they sign in again)")
+    enable.add_argument("name")
+    enable.set_defaults(func=cmd_users_enable)
+    set_role = users.add_parser("set-role", help="change a user's role, from their next request")
+    set_role.add_argument("name")
+    set_role.add_argument("role", choices=["clerk", "postal", "supervisor", "admin"])
+    set_role.set_defaults(func=cmd_users_set_role)
 
     keys = sub.add_parser("apikeys", help="integration keys").add_subparsers(dest="action", required=True)
     key = keys.add_parser("add", help="create a key and print it once")
     key.add_argument("name")
     key.add_argument("--commune", help="commune code (default: the first one)")
     key.set_defaults(func=cmd_apikeys_add)
+    revoke = keys.add_parser("revoke", help="revoke every key of that name, from its next request")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=cmd_apikeys_revoke)
+
+    communes = sub.add_parser("communes", help="communes (xã) of the province").add_subparsers(
+        dest="action", required=True
+    )
+    commune_add = communes.add_parser("add", help="create a commune, with hamlets from a CSV file")
+    commune_add.add_argument("code")
+    commune_add.add_argument("--name", required=True)
+    commune_add.add_argument("--province", required=True)
+    commune_add.add_argument("--district")
+    commune_add.add_argument("--hamlets", help="CSV (UTF-8) with the columns code,name,lat,lon")
+    commune_add.add_argument("--lat", type=float, help="the post office's latitude (default: the hamlets' middle)")
+    commune_add.add_argument("--lon", type=float, help="the post office's longitude")
+    commune_add.add_argument("--post-office-name")
+    commune_add.add_argument("--desk-name")
+    commune_add.set_defaults(func=cmd_communes_add)
+    commune_merge = communes.add_parser("merge", help="merge a commune into another")
+    commune_merge.add_argument("code")
+    commune_merge.add_argument("--into", required=True)
+    commune_merge.add_argument("--on", type=date.fromisoformat, help="YYYY-MM-DD, the day it takes effect")
+    commune_merge.set_defaults(func=cmd_communes_merge)
+    commune_list = communes.add_parser("list", help="every commune")
+    commune_list.set_defaults(func=cmd_communes_list)
 
     worker = sub.add_parser("worker", help="deliver webhooks and SMS from the outbox (several may run at once)")
     worker.add_argument("--commune", help="only this commune's messages (e.g. when each desk has its own URL)")
@@ -252,7 +372,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         args.func(args, Settings.from_env())
-    except (SettingsError, DomainError, DataKeyError, BackupError) as exc:
+    except (SettingsError, DomainError, DataKeyError, BackupError, OutsideServiceDates) as exc:
         print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -43,6 +44,10 @@ class UTCDateTime(sa.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Ids are 32-bit integers on PostgreSQL; a larger number can only be a 404, never an overflow.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -78,8 +83,13 @@ def owner_only_sqlite_file(path: str) -> bool:
     and tighten an existing one. SQLite gives its -wal and -shm files the mode of the database
     file, so they are the owner's alone too. False when its directory does not exist (opening
     the database will then fail and say so)."""
+    # Only a file that does not exist yet is opened here: closing a descriptor of a database this
+    # process already has open would drop SQLite's POSIX locks on it ("disk I/O error").
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # created meanwhile by another process
     except FileNotFoundError:
         return False
     for name in (path, path + "-wal", path + "-shm"):
@@ -147,6 +157,13 @@ class Database:
             yield conn
 
     @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A connection for one read statement outside a transaction: no BEGIN and COMMIT round
+        trips around it (the per-request account check, accounts/service.py)."""
+        with self.engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         """One transaction that commits on success and rolls back on any exception."""
         with self._write_lock or nullcontext(), self.engine.connect() as conn:
@@ -165,3 +182,27 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+T = TypeVar("T")
+
+
+def first_writer_wins(
+    db: Database, write: Callable[[Connection], T], read_winner: Callable[[Connection], T | None],
+    *, lost: tuple[type[Exception], ...] = (),
+) -> T:  # fmt: skip
+    """Race, then read again: run `write` in a write transaction; when two calls race on a unique
+    constraint (the same scan_id, Idempotency-Key, portal number, feedback...), the loser's
+    transaction rolls back with an IntegrityError (or one of `lost`) and it answers what the
+    winner stored, read in a new transaction by `read_winner`. Nothing to read: the error stands.
+    """
+    raced: tuple[type[Exception], ...] = (sa.exc.IntegrityError, *lost)
+    try:
+        with db.write() as conn:
+            return write(conn)
+    except raced:
+        with db.write() as conn:
+            winner = read_winner(conn)
+        if winner is None:
+            raise
+        return winner

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from postal_tracker.accounts.service import Principal
-from postal_tracker.db import Database
+from postal_tracker.db import MAX_ID, Database
 from postal_tracker.settings import RulesSection, Settings
 
 DB = NamedDependency[Database]
@@ -23,8 +23,6 @@ CurrentUser = NamedDependency[Principal]
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=255)]
 """Optional on writes that create things: the same key and body again answer the first result."""
 
-# Ids are 32-bit integers on PostgreSQL; a larger number can only be a 404, never an overflow.
-MAX_ID = 2**31 - 1
 RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 """A numeric id in the path (dossier, refused scan, delivery)."""
 Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID)]

@@ -11,7 +11,7 @@ from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from postal_tracker.errors import InvalidInput
-from postal_tracker.personal import ascii_digits, nfc, normalize_phone, plain_text
+from postal_tracker.personal import ascii_digits, normalize_phone, normalize_text, plain_text
 
 
 def _phone(value: str) -> str:
@@ -52,7 +52,7 @@ class Text(GroupedMetadata):
     def __iter__(self) -> Iterator[object]:
         yield from StringConstraints(strip_whitespace=True, min_length=self.min_length, max_length=self.max_length)
         yield AfterValidator(plain_text)
-        yield AfterValidator(nfc)
+        yield AfterValidator(normalize_text)
 
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_phone)]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from litestar.serialization import decode_json, encode_json
 from sqlalchemy.engine import Connection
 
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, first_writer_wins, utcnow
 from postal_tracker.errors import InvalidInput
 from postal_tracker.models import IdempotencyRecord, table
 
@@ -48,25 +48,21 @@ def run_once(
     if len(key) > 255:
         raise InvalidInput("Idempotency-Key is at most 255 characters", field="Idempotency-Key")
     fingerprint = _fingerprint(route, body)
-    try:
-        with db.write() as conn:
-            stored = _stored(conn, principal, key, fingerprint)
-            if stored is not None:
-                return stored
-            answer = as_sent(create(conn))
-            conn.execute(
-                records.insert().values(
-                    principal=principal, key=key, request_hash=fingerprint, status_code=201,
-                    response_body=json.dumps(answer, ensure_ascii=False), created_at=utcnow(),
-                )
-            )  # fmt: skip
-            return answer
-    except sa.exc.IntegrityError:
-        with db.read() as conn:
-            stored = _stored(conn, principal, key, fingerprint)
-        if stored is None:
-            raise
-        return stored
+
+    def create_once(conn: Connection) -> Any:
+        stored = _stored(conn, principal, key, fingerprint)
+        if stored is not None:
+            return stored
+        answer = as_sent(create(conn))
+        conn.execute(
+            records.insert().values(
+                principal=principal, key=key, request_hash=fingerprint, status_code=201,
+                response_body=json.dumps(answer, ensure_ascii=False), created_at=utcnow(),
+            )
+        )  # fmt: skip
+        return answer
+
+    return first_writer_wins(db, create_once, lambda conn: _stored(conn, principal, key, fingerprint))
 
 
 def as_sent(answer: Any) -> Any:

@@ -49,19 +49,6 @@ class Status(StrEnum):
 
 FINAL_STATUSES = frozenset({Status.AT_DESK, Status.DELIVERED, Status.RETURNED_TO_DESK, Status.CANCELLED})
 
-STATUS_TEXT_VI: Mapping[Status, str] = {
-    Status.BOOKED: "Đã đăng ký, chờ bưu tá đến thu gom",
-    Status.PICKUP_FAILED: "Thu gom chưa thành công, bưu tá sẽ quay lại",
-    Status.PICKED_UP: "Bưu tá đã nhận hồ sơ",
-    Status.AT_POST_OFFICE: "Đang ở Bưu điện văn hóa xã",
-    Status.AT_DESK: "Đã giao hồ sơ cho Bộ phận Một cửa",
-    Status.COLLECTED: "Bưu tá đã nhận kết quả từ Bộ phận Một cửa",
-    Status.OUT_FOR_DELIVERY: "Bưu tá đang đi phát kết quả",
-    Status.DELIVERED: "Đã phát kết quả thành công",
-    Status.DELIVERY_FAILED: "Phát chưa thành công, bưu tá sẽ phát lại",
-    Status.RETURNED_TO_DESK: "Kết quả đã được trả lại Bộ phận Một cửa",
-    Status.CANCELLED: "Đã hủy",
-}
 
 
 class Event(StrEnum):
@@ -85,7 +72,6 @@ class Transition:
     to: Status
     required: tuple[str, ...]
     code: str
-    text_vi: str
 
 
 def _from(pickup: set[Status] | None = None, ret: set[Status] | None = None) -> dict[Leg, frozenset[Status]]:
@@ -98,30 +84,29 @@ TRANSITIONS: Mapping[Event, Transition] = {
     t.event: t
     for t in (
         Transition(Event.PICKUP_FAILED, _from({S.BOOKED, S.PICKUP_FAILED}), S.PICKUP_FAILED,
-                   ("reason",), "EMH", "Thu gom không thành công"),
+                   ("reason",), "EMH"),
         Transition(Event.PICKED_UP, _from({S.BOOKED, S.PICKUP_FAILED}), S.PICKED_UP,
-                   (), "EMA", "Bưu tá đã nhận hồ sơ tại nhà"),
+                   (), "EMA"),
         Transition(Event.ARRIVED_POST_OFFICE, _from({S.PICKED_UP}, {S.COLLECTED}), S.AT_POST_OFFICE,
-                   (), "EMG", "Đến Bưu điện văn hóa xã"),
+                   (), "EMG"),
         Transition(Event.HANDED_TO_DESK, _from({S.PICKED_UP, S.AT_POST_OFFICE}), S.AT_DESK,
-                   (), "EMI", "Đã giao cho Bộ phận Một cửa"),
+                   (), "EMI"),
         Transition(Event.COLLECTED_FROM_DESK, _from(ret={S.BOOKED}), S.COLLECTED,
-                   (), "EMA", "Bưu tá nhận kết quả tại Bộ phận Một cửa"),
+                   (), "EMA"),
         Transition(Event.OUT_FOR_DELIVERY, _from(ret={S.COLLECTED, S.AT_POST_OFFICE, S.DELIVERY_FAILED}),
-                   S.OUT_FOR_DELIVERY, (), "EMF", "Bưu tá đang đi phát"),
+                   S.OUT_FOR_DELIVERY, (), "EMF"),
         Transition(Event.DELIVERY_FAILED, _from(ret={S.OUT_FOR_DELIVERY}), S.DELIVERY_FAILED,
-                   ("reason",), "EMH", "Phát không thành công"),
+                   ("reason",), "EMH"),
         Transition(Event.DELIVERED, _from(ret={S.OUT_FOR_DELIVERY}), S.DELIVERED,
-                   ("recipient_name",), "EMI", "Đã phát thành công"),
+                   ("recipient_name",), "EMI"),
         Transition(Event.RETURNED_TO_DESK, _from(ret={S.COLLECTED, S.AT_POST_OFFICE, S.DELIVERY_FAILED}),
-                   S.RETURNED_TO_DESK, (), "RTS", "Đã trả lại Bộ phận Một cửa"),
+                   S.RETURNED_TO_DESK, (), "RTS"),
         Transition(Event.CANCELLED, _from({S.BOOKED, S.PICKUP_FAILED}, {S.BOOKED}), S.CANCELLED,
-                   ("reason",), "CAN", "Đã hủy"),
+                   ("reason",), "CAN"),
     )
 }  # fmt: skip
 
 BOOKING_CODE = "PRE"
-BOOKING_TEXT_VI = "Đã đăng ký gửi qua bưu điện"
 
 # After the attempt limit a leg may only leave the postman's round: a result goes back to the
 # desk (contract); a dossier that could not be collected is cancelled or collected at last.
@@ -130,11 +115,20 @@ EVENTS_AFTER_ATTEMPT_LIMIT: Mapping[Leg, frozenset[Event]] = {
     Leg.PICKUP: frozenset({Event.PICKED_UP, Event.CANCELLED}),
 }
 FAILURE_EVENTS = frozenset({Event.PICKUP_FAILED, Event.DELIVERY_FAILED})
+# A fee is collected with the dossier, or with the result for what is still owed then (API.md).
+FEE_EVENTS = frozenset({Event.PICKED_UP, Event.DELIVERED})
 
 # The legal clock (Circular 17/2017; deadlines in workdays.py): day J of a leg is the day of the
 # event by which the post takes it; the leg has arrived once it reaches one of its DESTINATIONS.
 TAKEN_BY_POST: Mapping[Leg, Event] = {Leg.PICKUP: Event.PICKED_UP, Leg.RETURN: Event.COLLECTED_FROM_DESK}
 DESTINATIONS = frozenset({Status.AT_DESK, Status.DELIVERED})
+
+
+def to_delivery_address(leg: str, delivery_hamlet_code: str | None) -> bool:
+    """Where a leg meets the citizen: at home, except a return leg of a dossier booked with a
+    delivery address (`delivery_hamlet_code` set), which goes there. The one rule that the
+    manifests, labels, hand-over records, public tracking and the desk all follow."""
+    return leg == Leg.RETURN and bool(delivery_hamlet_code)
 
 
 def allowed_events(leg: Leg, status: Status, attempts: int, max_attempts: int) -> list[Event]:
@@ -143,10 +137,6 @@ def allowed_events(leg: Leg, status: Status, attempts: int, max_attempts: int) -
     if attempts >= max_attempts:
         events = [e for e in events if e in EVENTS_AFTER_ATTEMPT_LIMIT[leg]]
     return events
-
-
-def event_text_vi(event: str) -> str:
-    return BOOKING_TEXT_VI if event == Event.BOOKED else TRANSITIONS[Event(event)].text_vi
 
 
 # --- Failed attempts: reasons and the next step each one leads to --------------------------
@@ -168,27 +158,15 @@ class NextStep(StrEnum):
     RETURN_TO_DESK = "return_to_desk"
 
 
-@dataclass(frozen=True)
-class ReasonInfo:
-    text_vi: str
-    next_step: NextStep
-
-
-REASONS: Mapping[Reason, ReasonInfo] = {
-    Reason.NOT_HOME: ReasonInfo("Người dân vắng nhà", NextStep.RETRY_NEXT_ROUND),
-    Reason.NOT_READY: ReasonInfo("Hồ sơ chưa sẵn sàng", NextStep.CALL_CITIZEN),
-    Reason.WRONG_ADDRESS: ReasonInfo("Sai hoặc không tìm thấy địa chỉ", NextStep.CALL_CITIZEN),
-    Reason.REFUSED: ReasonInfo("Người nhận từ chối", NextStep.RETURN_TO_DESK),
-    Reason.MOVED: ReasonInfo("Người dân đã chuyển đi", NextStep.HOLD_AT_POST_OFFICE),
-    Reason.OTHER: ReasonInfo("Lý do khác", NextStep.CALL_CITIZEN),
+REASONS: Mapping[Reason, NextStep] = {
+    Reason.NOT_HOME: NextStep.RETRY_NEXT_ROUND,
+    Reason.NOT_READY: NextStep.CALL_CITIZEN,
+    Reason.WRONG_ADDRESS: NextStep.CALL_CITIZEN,
+    Reason.REFUSED: NextStep.RETURN_TO_DESK,
+    Reason.MOVED: NextStep.HOLD_AT_POST_OFFICE,
+    Reason.OTHER: NextStep.CALL_CITIZEN,
 }
-
-NEXT_STEP_TEXT_VI: Mapping[NextStep, str] = {
-    NextStep.RETRY_NEXT_ROUND: "Bưu tá quay lại ở chuyến sau",
-    NextStep.CALL_CITIZEN: "Gọi điện cho người dân để hẹn lại",
-    NextStep.HOLD_AT_POST_OFFICE: "Lưu tại Bưu điện văn hóa xã, chờ người dân đến nhận",
-    NextStep.RETURN_TO_DESK: "Trả lại Bộ phận Một cửa",
-}
+"""The reasons a failed attempt gives, and the next step each one leads to (wording: wording.py)."""
 
 
 # --- S10 tracking numbers ---------------------------------------------------------------------

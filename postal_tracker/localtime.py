@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from postal_tracker.errors import InvalidInput
-
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -26,10 +24,14 @@ def local_today() -> date:
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # what a day in this service can be
 
 
+class OutsideServiceDates(ValueError):
+    """A day or month before FIRST_DAY or after LAST_DAY; the caller says which field it came from."""
+
+
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of a local day."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidInput(f"a date between {FIRST_DAY} and {LAST_DAY}", field="date")
+        raise OutsideServiceDates(f"a date between {FIRST_DAY} and {LAST_DAY}")
     start = datetime.combine(day, time.min, LOCAL_TZ)
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
@@ -37,7 +39,7 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of a local month."""
     if not FIRST_DAY.year <= year <= LAST_DAY.year:
-        raise InvalidInput(f"a month between {FIRST_DAY.year} and {LAST_DAY.year}", field="month")
+        raise OutsideServiceDates(f"a month between {FIRST_DAY.year} and {LAST_DAY.year}")
     start = datetime(year, month, 1, tzinfo=LOCAL_TZ)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=LOCAL_TZ)
     return start.astimezone(UTC), end.astimezone(UTC)

@@ -47,6 +47,7 @@ class Commune(SQLModel, table=True):
     desk_lat: float
     desk_lon: float
     merged_into_id: int | None = Field(default=None, foreign_key="communes.id")
+    merged_at: datetime | None = _time(nullable=True)  # from then on its parcels count for merged_into
     created_at: datetime = _time(default=True)
 
 
@@ -78,13 +79,15 @@ class Procedure(SQLModel, table=True):
 class User(SQLModel, table=True):
     __tablename__ = "users"
     id: int | None = Field(default=None, primary_key=True)
-    commune_id: int = Field(foreign_key="communes.id", index=True)
+    commune_id: int | None = Field(default=None, foreign_key="communes.id", index=True)  # None: province admin
     username: str = Field(unique=True, max_length=64)
     full_name: str = ""
     phone: str | None = None
-    role: str = Field(max_length=16)  # clerk | postal | supervisor
+    role: str = Field(max_length=16)  # clerk | postal | supervisor | admin
     password_hash: str
     active: bool = True
+    # Bumped by a disable or a new password: tokens issued before stop working on the next request.
+    token_version: int = 0
     created_at: datetime = _time(default=True)
 
 
@@ -104,7 +107,10 @@ class Dossier(SQLModel, table=True):
     __tablename__ = "dossiers"
     __table_args__ = (sa.UniqueConstraint("commune_id", "portal_dossier_no"),)
     id: int | None = Field(default=None, primary_key=True)
-    commune_id: int = Field(foreign_key="communes.id", index=True)
+    commune_id: int = Field(foreign_key="communes.id", index=True)  # the commune handling it now
+    # The commune it was booked under, and its name then (a merge moves open dossiers on).
+    booked_commune_id: int = Field(foreign_key="communes.id")
+    commune_name: str
     portal_dossier_no: str | None = Field(default=None, max_length=64)
     source: str = Field(default="desk", max_length=16)  # desk | portal
     procedure_code: str
@@ -176,7 +182,7 @@ class Handover(SQLModel, table=True):
     created_at: datetime = _time(default=True)
 
 
-class Event(SQLModel, table=True):
+class EventRecord(SQLModel, table=True):
     """An applied status change of a shipment (booking included)."""
 
     __tablename__ = "events"

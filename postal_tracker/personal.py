@@ -1,7 +1,8 @@
 """Personal data: normalising it on the way in, masking it on the way out.
 
 Names, phones, ID numbers and addresses are shown in full only to staff of the dossier's
-commune; the public sees masked forms; logs see nothing.
+commune; the public sees masked forms; logs see nothing. A phone is masked by
+`integrations.sms.mask_phone` (`+84*******78`), for the logs and the delivery log alike.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ def ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def nfc(text: str) -> str:
-    """Vietnamese typed on different keyboards arrives composed or decomposed; store NFC."""
+def normalize_text(text: str) -> str:
+    """How every typed text is stored: NFC (Vietnamese typed on different keyboards arrives
+    composed or decomposed) with single spaces. (`labels.formatting.nfc` is NFC alone.)"""
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
@@ -90,10 +92,6 @@ def mask_name(full_name: str) -> str:
     if not parts:
         return ""
     return " ".join([parts[0], *(p[0] + "." for p in parts[1:])])
-
-
-def mask_phone(e164: str) -> str:
-    return e164[:3] + "*" * (len(e164) - 6) + e164[-3:] if len(e164) > 6 else "***"
 
 
 def mask_id_number(id_number: str) -> str:

@@ -25,6 +25,7 @@ gets a new section class here and one field on `Settings`. Then add the variable
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import secrets
 import types
@@ -87,9 +88,14 @@ class AuthSection:
     """Signs staff tokens. Empty: generated once and stored next to a SQLite database."""
     jwt_ttl_minutes: int = env("POSTAL_TRACKER_JWT_TTL_MINUTES", 12 * 60)
     """A token lasts one working day, so a clerk logs in once a shift."""
+    sign_in_lockout_failures: int = env("POSTAL_TRACKER_SIGN_IN_LOCKOUT_FAILURES", 10)
+    """Sign-in attempts on one account, from any address, after which it is locked for a while."""
+    sign_in_lockout_minutes: int = env("POSTAL_TRACKER_SIGN_IN_LOCKOUT_MINUTES", 15)
+    """The lockout's window: counted from the first attempt, its end ends the lockout."""
 
     def __post_init__(self) -> None:
-        _require(self.jwt_ttl_minutes > 0, self, "jwt_ttl_minutes", "must be positive")
+        for name in ("jwt_ttl_minutes", "sign_in_lockout_failures", "sign_in_lockout_minutes"):
+            _require(getattr(self, name) > 0, self, name, "must be positive")
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,9 @@ class RulesSection:
     """The two letters that start every S10 tracking number."""
     scan_clock_skew_seconds: int = env("POSTAL_TRACKER_SCAN_CLOCK_SKEW_SECONDS", 300)
     """How far ahead of the server's clock a scan's `at` may be (scanner clocks drift)."""
+    scan_max_age_days: int = env("POSTAL_TRACKER_SCAN_MAX_AGE_DAYS", 1096)
+    """How far behind the server's clock a scan's `at` may be: an offline queue is days old, a
+    scanner whose clock was reset says 1970 or 2000."""
     transit_working_days: int = env("POSTAL_TRACKER_TRANSIT_WORKING_DAYS", 1)
     """n in the legal transit time J + n working days (J: the day the post took the leg)."""
     reattempt_working_days: int = env("POSTAL_TRACKER_REATTEMPT_WORKING_DAYS", 2)
@@ -133,12 +142,17 @@ class RulesSection:
         indicator = self.service_indicator
         two_capitals = len(indicator) == 2 and indicator.isascii() and indicator.isalpha() and indicator.isupper()
         _require(two_capitals, self, "service_indicator", "must be two capital letters")
+        _require(self.scan_max_age_days >= 1, self, "scan_max_age_days", "must be at least 1")
         for name in ("scan_clock_skew_seconds", "transit_working_days", "reattempt_working_days"):
             _require(getattr(self, name) >= 0, self, name, "must not be negative")
 
     @property
     def scan_clock_skew(self) -> timedelta:
         return timedelta(seconds=self.scan_clock_skew_seconds)
+
+    @property
+    def scan_max_age(self) -> timedelta:
+        return timedelta(days=self.scan_max_age_days)
 
 
 @dataclass(frozen=True)
@@ -169,7 +183,8 @@ class SmsSection:
     """SMS to citizens, through `integrations.sms` (whose `SmsSettings` says what each field means)."""
 
     provider: Literal["log", "http"] = env("POSTAL_TRACKER_SMS_PROVIDER", "log")
-    """`log` (logs a masked line, sends nothing) or `http` (a generic JSON gateway)."""
+    """`log` sends nothing (each SMS ends `logged`, logged without number or text) or `http` (a
+    generic JSON gateway, the only way an SMS reaches a citizen)."""
     unaccented: bool = env("POSTAL_TRACKER_SMS_UNACCENTED", False)
     """On: SMS without diacritics (GSM-7, one 160-character segment, cheaper)."""
     url: str | None = env("POSTAL_TRACKER_SMS_URL", None)
@@ -226,6 +241,33 @@ class GeocodingSection:
 
 
 @dataclass(frozen=True)
+class InstancesSection:
+    """Several `serve` processes as one service: their shared state, and the proxies in front."""
+
+    redis_url: str = env("POSTAL_TRACKER_REDIS_URL", "")
+    """`redis://host:6379/0`: rate limits and the sign-in lockout shared by every `serve` process
+    (needed as soon as there is more than one); empty keeps them in each process's memory."""
+    redis_prefix: str = env("POSTAL_TRACKER_REDIS_PREFIX", "postal-tracker")
+    """Start of every key this service writes in Redis (two deployments can share one server)."""
+    trusted_proxies: tuple[str, ...] = env("POSTAL_TRACKER_TRUSTED_PROXIES", ())
+    """Comma-separated addresses or CIDRs of the reverse proxies whose `X-Forwarded-For` is
+    believed; empty (the default): none, a client's address is its TCP peer."""
+
+    def __post_init__(self) -> None:
+        _require(
+            self.redis_url == "" or self.redis_url.startswith(("redis://", "rediss://", "unix://")), self,
+            "redis_url", "must be redis://host:port/db (or rediss://, unix://)",
+        )  # fmt: skip
+        _require(bool(self.redis_prefix), self, "redis_prefix", "must not be empty")
+        for proxy in self.trusted_proxies:
+            # A typo must stop the start, not silently trust nobody (or everybody).
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                _require(False, self, "trusted_proxies", f"has {proxy!r}: not an address or a CIDR (like 10.0.0.0/24)")
+
+
+@dataclass(frozen=True)
 class PersonalDataSection:
     """Personal data at rest (Law 91/2025/QH15): its encryption key and how long it is kept."""
 
@@ -263,6 +305,7 @@ class Settings:
     delivery: DeliverySection = field(default_factory=DeliverySection)
     sms: SmsSection = field(default_factory=SmsSection)
     geocoding: GeocodingSection = field(default_factory=GeocodingSection)
+    instances: InstancesSection = field(default_factory=InstancesSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     personal: PersonalDataSection = field(default_factory=PersonalDataSection)
 

@@ -12,8 +12,10 @@ next delivery attempt after a failure (`next_attempt_on`), a complaint's `due_on
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 import holidays
 
@@ -55,3 +57,10 @@ def transit_due_at(taken_at: datetime, working_days: int) -> datetime:
 def next_attempt_on(failed_at: datetime, working_days: int) -> date:
     """The first local day a failed delivery may be attempted again."""
     return add_working_days(local_date(failed_at), working_days)
+
+
+def on_time(arrivals: Iterable[Any], due_at: dict[int, datetime]) -> tuple[int, int]:
+    """(legs measured, legs on time): arrival events (`handed_to_desk`, `delivered`) by their
+    leg's `due_at`; a leg without one (never taken by the post) is not measured."""
+    timed = [e.at <= due_at[e.shipment_id] for e in arrivals if due_at.get(e.shipment_id) is not None]
+    return len(timed), sum(timed)

@@ -89,7 +89,7 @@ def client(settings: Settings, database: Database) -> Iterator[TestClient]:
 
 @dataclass
 class World:
-    """A commune of its own with its hamlets, one user per role and an API key."""
+    """A commune of its own with its hamlets, one user per role (and a province admin) and an API key."""
 
     commune_id: int
     code: str
@@ -100,7 +100,8 @@ class World:
     user_ids: dict[str, int] = field(default_factory=dict)
 
     def principal(self, role: str) -> Principal:
-        return Principal(self.user_ids[role], self.usernames[role], Role(role), self.commune_id)
+        home = None if role == "admin" else self.commune_id  # the province admin belongs to no commune
+        return Principal(self.user_ids[role], self.usernames[role], Role(role), home)
 
     def headers(self, role: str) -> dict[str, str]:
         """Credentials for a role. Tokens are issued as `POST /auth/token` issues them (tested
@@ -125,11 +126,12 @@ def make_world(db: Database, client: TestClient) -> World:
                 for c, n, lat, lon in TAM_PHUOC_HAMLETS
             ],
         )
-        usernames = {role: f"{role}-{code}" for role in ("clerk", "postal", "supervisor")}
+        usernames = {role: f"{role}-{code}" for role in ("clerk", "postal", "supervisor", "admin")}
         user_ids = {
             role: conn.execute(
                 table(User).insert().values(
-                    commune_id=commune_id, username=username, role=role, full_name=f"Người dùng {role}",
+                    commune_id=None if role == "admin" else commune_id, username=username, role=role,
+                    full_name=f"Người dùng {role}",
                     password_hash=_password_hash(), active=True, created_at=utcnow(),
                 )
             ).inserted_primary_key[0]

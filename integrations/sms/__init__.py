@@ -7,8 +7,8 @@ result = make_provider(settings, client).send("+84912345678", text)
 
 from integrations.sms.providers import (
     HttpGatewayProvider,
+    LoggedSms,
     LogProvider,
-    SentSms,
     SmsProvider,
     SmsResult,
     mask_phone,
@@ -37,7 +37,7 @@ __all__ = [
     "TEMPLATES",
     "HttpGatewayProvider",
     "LogProvider",
-    "SentSms",
+    "LoggedSms",
     "SmsProvider",
     "SmsResult",
     "SmsSettings",

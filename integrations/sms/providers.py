@@ -1,8 +1,9 @@
 """Sending an SMS: one small interface, two providers (the only I/O in this package).
 
-Personal data never reaches the logs: phone numbers are masked to their last two digits
-(the public tracking page uses the last four as a check, so a log must not give them away)
-and the text, which names the dossier, is never logged.
+Personal data never reaches the logs: the HTTP gateway's failures show phone numbers masked to
+their last two digits (the public tracking page uses the last four as a check, so a log must not
+give them away), the log provider shows none at all, and the text, which names the dossier, is
+never logged.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import re
 import threading
 import uuid
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -34,6 +36,8 @@ class SmsResult:
     provider_message_id: str | None = None
     error: str | None = None
     retryable: bool = False
+    logged: bool = False
+    """Only logged, not sent (the `log` provider): the message is `logged`, never `delivered`."""
 
 
 class SmsProvider(Protocol):
@@ -53,31 +57,34 @@ _INVALID_PHONE = SmsResult(ok=False, error="invalid_phone", retryable=False)
 
 
 @dataclass(frozen=True, slots=True)
-class SentSms:
-    phone_e164: str = field(repr=False)
-    text: str = field(repr=False)
+class LoggedSms:
+    """What the log provider keeps of a message: its id and text, never the phone number."""
+
     message_id: str
+    text: str = field(repr=False)
 
 
 class LogProvider:
-    """Sends nothing: logs that an SMS would have gone out and keeps it in `sent`.
+    """Sends nothing. Each message is answered `logged` (never delivered: nobody received it)
+    and logged as one line with its id and length only, no phone number and no text.
 
-    The default, for development, demos and tests.
+    The default, for development, demos and tests: `recent` keeps the last `keep` texts (no phone
+    numbers), so a demo or a test can see what would have gone out; memory stays bounded.
     """
 
-    def __init__(self) -> None:
-        self.sent: list[SentSms] = []
+    def __init__(self, keep: int = 100) -> None:
+        self.recent: deque[LoggedSms] = deque(maxlen=keep)
         self._lock = threading.Lock()
 
     def send(self, phone_e164: str, text: str) -> SmsResult:
         if not E164.match(phone_e164):
-            logger.warning("SMS not sent: %s is not an E.164 number", mask_phone(phone_e164))
+            logger.warning("SMS not sent: the recipient is not an E.164 number")
             return _INVALID_PHONE
         message_id = f"log-{uuid.uuid4().hex}"
         with self._lock:
-            self.sent.append(SentSms(phone_e164, text, message_id))
-        logger.info("SMS %s to %s logged, not sent (%d characters)", message_id, mask_phone(phone_e164), len(text))
-        return SmsResult(ok=True, provider_message_id=message_id)
+            self.recent.append(LoggedSms(message_id, text))
+        logger.info("SMS %s logged, not sent: no provider is configured (%d characters)", message_id, len(text))
+        return SmsResult(ok=True, provider_message_id=message_id, logged=True)
 
     def close(self) -> None:
         pass

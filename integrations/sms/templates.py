@@ -1,9 +1,9 @@
 """SMS to citizens, in Vietnamese (pure).
 
 Pickup-leg events speak of the dossier (hồ sơ), return-leg events of the result (kết quả).
-A failed attempt says why and what happens next. The reason -> next step table mirrors
-`postal_tracker.lifecycle.REASONS` (kept as data here so that this package imports alone);
-a caller with another policy passes `next_step=`.
+A failed attempt says why and what happens next, in the words of `postal_tracker.wording` (the
+service's one catalogue, pure like this package) and with the next step of
+`postal_tracker.lifecycle.REASONS`; a caller with another policy passes `next_step=`.
 
 With `unaccented=True` the text is plain GSM-7 ASCII and, when it would exceed one 160-char
 segment, the time is left out, then the procedure name shortened or left out; the tracking
@@ -18,6 +18,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from integrations.sms.text import SMS_GSM7_LIMIT, gsm7_length, to_gsm7
+from postal_tracker.lifecycle import REASONS
+from postal_tracker.wording import SMS_NEXT_STEP_VI, SMS_REASON_VI
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -52,48 +54,13 @@ TEMPLATES: Mapping[str, tuple[str, str]] = {
 SMS_EVENTS = frozenset(TEMPLATES)
 FAILURE_EVENTS = frozenset({"pickup_failed", "delivery_failed"})
 
-# What happened, as the citizen reads it, per leg.
+# Why, and what next, as the citizen reads them (per leg): the service's one wording catalogue.
 REASON_TEXT: Mapping[str, Mapping[str, str]] = {
-    PICKUP: {
-        "not_home": "không có người ở nhà",
-        "not_ready": "hồ sơ chưa sẵn sàng",
-        "wrong_address": "sai địa chỉ",
-        "refused": "người gửi từ chối",
-        "moved": "người gửi đã chuyển đi",
-        "other": "sự cố khác",
-    },
-    RETURN: {
-        "not_home": "không có người ở nhà",
-        "not_ready": "người nhận chưa sẵn sàng",
-        "wrong_address": "sai địa chỉ",
-        "refused": "người nhận từ chối",
-        "moved": "người nhận đã chuyển đi",
-        "other": "sự cố khác",
-    },
+    str(leg): {str(reason): text for reason, text in texts.items()} for leg, texts in SMS_REASON_VI.items()
 }
-
-REASON_NEXT_STEP: Mapping[str, str] = {
-    "not_home": "retry_next_round",
-    "not_ready": "call_citizen",
-    "wrong_address": "call_citizen",
-    "refused": "return_to_desk",
-    "moved": "hold_at_post_office",
-    "other": "call_citizen",
-}
-
+REASON_NEXT_STEP: Mapping[str, str] = {str(reason): str(step) for reason, step in REASONS.items()}
 NEXT_STEP_TEXT: Mapping[str, Mapping[str, str]] = {
-    PICKUP: {
-        "retry_next_round": "Bưu tá sẽ quay lại chuyến sau.",
-        "call_citizen": "Bưu điện sẽ gọi để hẹn lại.",
-        "hold_at_post_office": "Vui lòng liên hệ bưu điện xã.",
-        "return_to_desk": "Yêu cầu trả về Bộ phận Một cửa.",
-    },
-    RETURN: {
-        "retry_next_round": "Bưu tá sẽ phát lại chuyến sau.",
-        "call_citizen": "Bưu điện sẽ gọi để hẹn lại.",
-        "hold_at_post_office": "Mời nhận tại bưu điện xã.",
-        "return_to_desk": "Kết quả trả về Bộ phận Một cửa.",
-    },
+    str(leg): {str(step): text for step, text in texts.items()} for leg, texts in SMS_NEXT_STEP_VI.items()
 }
 
 # A failed delivery with a known next attempt says the day (the legal spacing between attempts).

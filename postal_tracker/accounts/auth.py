@@ -11,20 +11,33 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTCookieAuth, JWTCookieAuthenticationMiddleware, Token
+from sqlalchemy.exc import SQLAlchemyError
 
-from postal_tracker.accounts.service import Principal, Role, principal_for_api_key
+from postal_tracker.accounts.service import Principal, Role, principal_for_api_key, principal_for_user
+from postal_tracker.db import Database
 
 API_KEY_HEADER = "X-API-Key"
 TOKEN_COOKIE = "pt_token"
 
 
-async def principal_from_token(token: Token, _connection: ASGIConnection) -> Principal | None:
-    # The role and commune travel in the signed token, so the hot paths (scans) need no user
-    # lookup; a token lives one shift (jwt_ttl_minutes).
+def principal_for_claims(db: Database, token: Token, *, database_may_fail: bool = False) -> Principal | None:
+    """The user a signed token names, read from the database on every request: a token proves
+    who signed in, never what they may still do (disabled, role changed, merged commune)."""
     try:
-        return Principal(int(token.sub), token.extras["name"], Role(token.extras["role"]), token.extras["commune_id"])
-    except (KeyError, ValueError):
+        user_id, version = int(token.sub), int(token.extras.get("ver", 0))
+    except (TypeError, ValueError):
         return None
+    try:
+        principal = principal_for_user(db, user_id, version)
+    except SQLAlchemyError:
+        if not database_may_fail:
+            raise
+        return None  # an error page names nobody rather than failing itself
+    return None if principal is None or principal.role is Role.INTEGRATION else principal
+
+
+async def principal_from_token(token: Token, connection: ASGIConnection) -> Principal | None:
+    return await anyio.to_thread.run_sync(principal_for_claims, connection.app.state.db, token)
 
 
 class AuthMiddleware(JWTCookieAuthenticationMiddleware):
@@ -57,10 +70,13 @@ def make_jwt_auth(secret: str, ttl_minutes: int) -> JWTCookieAuth[Principal, Tok
 def issue_token(auth: JWTCookieAuth, principal: Principal) -> str:
     return auth.create_token(
         identifier=str(principal.id),
+        # Role and commune ride along for clients that read them; the server reads the user's
+        # row on every request instead (principal_for_claims).
         token_extras={
             "role": principal.role.value,
-            "commune_id": principal.commune_id,
+            "commune_id": principal.home_commune_id,
             "name": principal.name,
+            "ver": principal.token_version,
         },
     )
 
@@ -85,4 +101,6 @@ DESK = allow(Role.CLERK)
 BOOKERS = allow(Role.CLERK, Role.INTEGRATION)
 SCANNERS = allow(Role.CLERK, Role.POSTAL)
 SUPERVISORS = allow(Role.SUPERVISOR)
+ADMINS = allow(Role.ADMIN)
+ACCOUNT_MANAGERS = allow(Role.SUPERVISOR, Role.ADMIN)
 INTEGRATIONS = allow(Role.INTEGRATION)

@@ -2,15 +2,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
-from postal_tracker.accounts.auth import STAFF, SUPERVISORS, issue_token
+from postal_tracker.accounts import service
+from postal_tracker.accounts.auth import ACCOUNT_MANAGERS, STAFF, issue_token
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
-from postal_tracker.accounts.schemas import Me, PostmanPage, TokenAnswer, UserCreated, UserView
-from postal_tracker.deps import CurrentUser, Offset
+from postal_tracker.accounts.schemas import Me, PostmanPage, TokenAnswer, UserPage, UserView
+from postal_tracker.deps import CurrentUser, Offset, RowId
 from postal_tracker.fields import Text
+
+CommuneCode = Annotated[str, Field(min_length=1, max_length=32)]
+Password = Annotated[str, Field(min_length=service.MIN_PASSWORD, max_length=256)]
+RoleName = Literal["clerk", "postal", "supervisor", "admin"]
 
 
 class Credentials(BaseModel):
@@ -21,9 +26,20 @@ class Credentials(BaseModel):
 
 class NewUser(BaseModel):
     username: Annotated[str, Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-    password: Annotated[str, Field(min_length=8, max_length=256)]
-    role: Literal["clerk", "postal", "supervisor"]
-    full_name: Annotated[str, Text(100, 0)] = ""
+    password: Password
+    role: RoleName
+    full_name: Annotated[str, Text(100, min_length=0)] = ""
+    commune: CommuneCode | None = None
+    """The commune's code (the admin names it for staff; a supervisor's own by default)."""
+
+
+class UserChange(BaseModel):
+    """Only the fields sent change; each takes effect on the account's next request."""
+
+    role: RoleName | None = None
+    active: bool | None = None
+    password: Password | None = None
+    full_name: Annotated[str, Text(100, min_length=0)] | None = None
 
 
 class AuthController(Controller):
@@ -31,32 +47,44 @@ class AuthController(Controller):
     tags = ["accounts"]
     dependencies = ACCOUNTS
 
-    @post("/token", status_code=200, opt={"public": True}, sync_to_thread=True)
-    def token(self, request: Request, accounts: Accounts, data: JSONBody[Credentials]) -> TokenAnswer:
-        """Exchange a username and password for a bearer token (valid one shift)."""
-        principal = accounts.sign_in(data.username, data.password)
+    @post("/token", status_code=200, opt={"public": True})
+    async def token(self, request: Request, accounts: Accounts, data: JSONBody[Credentials]) -> TokenAnswer:
+        """Exchange a username and password for a bearer token (valid one shift).
+
+        429 with `Retry-After` after too many wrong passwords for the account (accounts/lockout.py)."""
+        principal = await accounts.sign_in(data.username, data.password)
         token = issue_token(request.app.state.jwt_auth, principal)
         return {"access_token": token, "token_type": "bearer", "role": principal.role.value}
 
     @get("/me", sync_to_thread=False)
     def me(self, user: CurrentUser) -> Me:
-        return {"name": user.name, "role": user.role.value, "commune_id": user.commune_id}
+        return {"name": user.name, "role": user.role.value, "commune_id": user.home_commune_id}
 
 
 class UserController(Controller):
     path = "/api/v1/users"
     tags = ["accounts"]
-    guards = [SUPERVISORS]
+    guards = [ACCOUNT_MANAGERS]
     dependencies = ACCOUNTS
 
     @get("/", sync_to_thread=True)
-    def list(self, accounts: Accounts, user: CurrentUser) -> list[UserView]:
-        return accounts.users(user.commune_id)
+    def list(
+        self, accounts: Accounts, user: CurrentUser,
+        commune: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, offset: Offset = 0,
+    ) -> UserPage:  # fmt: skip
+        """A supervisor's commune's accounts; the admin's: everyone's, or `?commune=CODE`'s."""
+        return accounts.users(user, limit=limit, offset=offset, commune=commune)
 
     @post("/", sync_to_thread=True)
-    def create(self, accounts: Accounts, user: CurrentUser, data: JSONBody[NewUser]) -> UserCreated:
-        """Add a clerk, postman or supervisor to the supervisor's commune."""
-        return accounts.add_user(user.commune_id, data.username, data.role, data.password, data.full_name)
+    def create(self, accounts: Accounts, user: CurrentUser, data: JSONBody[NewUser]) -> UserView:
+        """A supervisor adds clerks and postmen to their commune; the admin adds anyone."""
+        return accounts.add_user(user, data.username, data.role, data.password, data.full_name, data.commune)
+
+    @patch("/{user_id:int}", sync_to_thread=True)
+    def update(self, accounts: Accounts, user: CurrentUser, user_id: RowId, data: JSONBody[UserChange]) -> UserView:
+        """Change a role, disable or enable, set a password: effective on the account's next request."""
+        return accounts.update_user(user, user_id, data.model_dump(exclude_unset=True))
 
 
 class PostmanController(Controller):

@@ -3,14 +3,18 @@ gives its handlers `accounts: Accounts`."""
 
 from __future__ import annotations
 
+from typing import cast
+
+from litestar import Request
 from litestar.di import NamedDependency, Provide
 
 from postal_tracker.accounts.service import AccountService
-from postal_tracker.deps import DB
+from postal_tracker.deps import DB, AppSettings
+from postal_tracker.shared import LOCKOUTS, CountingStore
 
 
-def provide_account_service(db: DB) -> AccountService:
-    return AccountService(db)
+def provide_account_service(db: DB, settings: AppSettings, request: Request) -> AccountService:
+    return AccountService(db, settings.auth, cast(CountingStore, request.app.stores.get(LOCKOUTS)))
 
 
 Accounts = NamedDependency[AccountService]

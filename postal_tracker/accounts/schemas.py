@@ -1,4 +1,4 @@
-"""What the account endpoints answer (API.md, Conventions: Auth).
+"""What the account endpoints answer (API.md, Conventions: Auth; Communes, the province and accounts).
 
 No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
 """
@@ -19,7 +19,8 @@ class TokenAnswer(TypedDict):
 class Me(TypedDict):
     name: str
     role: Role
-    commune_id: int
+    commune_id: int | None
+    """None for the province admin."""
 
 
 class UserView(TypedDict):
@@ -28,12 +29,15 @@ class UserView(TypedDict):
     full_name: str
     role: Role
     active: bool
+    commune: str | None
+    """The commune's code; None for the province admin."""
 
 
-class UserCreated(TypedDict):
-    id: int
-    username: str
-    role: Role
+class UserPage(TypedDict):
+    items: list[UserView]
+    total: int
+    limit: int
+    offset: int
 
 
 class PostmanView(TypedDict):

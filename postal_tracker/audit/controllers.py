@@ -7,19 +7,20 @@ from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
 from postal_tracker.accounts.auth import SUPERVISORS
-from postal_tracker.audit import service
+from postal_tracker.audit.deps import AUDIT, Audit
 from postal_tracker.audit.schemas import AuditPage
-from postal_tracker.deps import DB, MAX_ID, CurrentUser, Offset
+from postal_tracker.deps import MAX_ID, CurrentUser, Offset
 
 
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]
     guards = [SUPERVISORS]
+    dependencies = AUDIT
 
     @get("/", sync_to_thread=True)
     def list(
-        self, db: DB, user: CurrentUser,
+        self, audit: Audit, user: CurrentUser,
         dossier_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
         user_ref: Annotated[str | None, QueryParameter(name="user", max_length=64)] = None,
         since: FromQuery[datetime | None] = None, until: FromQuery[datetime | None] = None,
@@ -27,6 +28,6 @@ class AuditController(Controller):
     ) -> AuditPage:  # fmt: skip
         """Who read which dossier's personal data, when, and what (the commune's, latest first);
         `user` is a user id or a username."""
-        return service.list_entries(
-            db, user, dossier_id=dossier_id, user=user_ref, since=since, until=until, limit=limit, offset=offset
+        return audit.entries(
+            user, dossier_id=dossier_id, user=user_ref, since=since, until=until, limit=limit, offset=offset
         )

@@ -41,8 +41,11 @@ class Read(StrEnum):
     COMPLAINTS = "complaints"
 
 
-def record(conn: Connection, principal: Principal, what: Read, dossier_ids: Iterable[int | None]) -> None:
-    """One entry per dossier shown, in the caller's transaction."""
+def record(
+    conn: Connection, principal: Principal, what: Read, dossier_ids: Iterable[int | None], commune_id: int | None = None
+) -> None:
+    """One entry per dossier shown, in the caller's transaction, in the log of the commune whose
+    data was read (`commune_id`: the caller's own unless named, as the province admin names it)."""
     ids = sorted({i for i in dossier_ids if i is not None})
     if not ids:
         return
@@ -52,7 +55,8 @@ def record(conn: Connection, principal: Principal, what: Read, dossier_ids: Iter
         audit_log.insert(),
         [
             {
-                "at": now, "commune_id": principal.commune_id, "dossier_id": dossier_id,
+                "at": now, "commune_id": principal.commune_id if commune_id is None else commune_id,
+                "dossier_id": dossier_id,
                 "user_id": None if integration else principal.id, "api_key_id": principal.id if integration else None,
                 "actor_name": principal.name, "role": principal.role.value, "what": what.value,
             }
@@ -95,3 +99,18 @@ def list_entries(
             for r in rows
         ]  # fmt: skip
     return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+class AuditService:
+    """The audit context: who read which dossier's personal data."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def entries(
+        self, principal: Principal, *, dossier_id: int | None, user: str | None, since: datetime | None,
+        until: datetime | None, limit: int, offset: int,
+    ) -> AuditPage:  # fmt: skip
+        return list_entries(  # type: ignore[return-value]
+            self.db, principal, dossier_id=dossier_id, user=user, since=since, until=until, limit=limit, offset=offset
+        )

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from postal_tracker.accounts.service import Principal
+from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
-from postal_tracker.booking.schemas import Address, PickupRequest, ReturnRequest
+from postal_tracker.booking.schemas import (
+    Address,
+    DossierView,
+    PickupBooked,
+    PickupRequest,
+    ReturnBooked,
+    ReturnOnlyBooked,
+    ReturnRequest,
+)
+from postal_tracker.communes.service import bookable_commune
 from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
-from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no
+from postal_tracker.idempotency import run_once
+from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no, to_delivery_address
 from postal_tracker.localtime import local_today
-from postal_tracker.models import Dossier, Event, Hamlet, Shipment, table
+from postal_tracker.models import Dossier, EventRecord, Hamlet, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.personal import for_role
 from postal_tracker.places.service import cached_coordinates
@@ -26,8 +37,17 @@ from postal_tracker.shipments.service import shipment_view
 
 dossiers = table(Dossier)
 shipments = table(Shipment)
-events = table(Event)
+events = table(EventRecord)
 hamlets = table(Hamlet)
+
+
+def key_scope(principal: Principal) -> list[sa.ColumnElement[bool]]:
+    """What an integration key may reach of its commune's dossiers, by id or tracking number: the
+    portal's only (booked through a key, or carrying a portal dossier number), so that a key
+    cannot read the desk's bookings by counting ids. Staff: nothing more than their commune."""
+    if principal.role is not Role.INTEGRATION:
+        return []
+    return [sa.or_(dossiers.c.source == "portal", dossiers.c.portal_dossier_no.is_not(None))]
 
 
 def locate(conn: Connection, commune_id: int, address: Address, field: str) -> dict[str, Any]:
@@ -46,10 +66,13 @@ def locate(conn: Connection, commune_id: int, address: Address, field: str) -> d
 
 
 def _new_dossier(conn: Connection, principal: Principal, req: ReturnRequest, **extra: Any) -> tuple[int, dict]:
+    commune = bookable_commune(conn, principal.commune_id)
     procedure = get_procedure(conn, req.procedure_code)
     place = locate(conn, principal.commune_id, req.address, "address")
     values = {
         "commune_id": principal.commune_id,
+        "booked_commune_id": commune.id,
+        "commune_name": commune.name,
         "portal_dossier_no": req.portal_dossier_no,
         "source": "portal" if principal.user_id is None else "desk",
         "procedure_code": procedure.code,
@@ -160,7 +183,9 @@ def book_pickup(conn: Connection, principal: Principal, req: PickupRequest, rule
 def book_return(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     """The result is ready at the desk: book its way back to the citizen."""
     dossier = conn.execute(
-        sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+        sa.select(dossiers).where(
+            dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
+        )
         .with_for_update()
     ).first()  # fmt: skip
     if dossier is None:
@@ -179,7 +204,8 @@ def book_return(conn: Connection, principal: Principal, dossier_id: int, rules: 
         conn.execute(dossiers.update().where(dossiers.c.id == dossier_id).values(return_by_post=True))
     shipment = _new_shipment(
         conn, principal, dossier_id, dossier, Leg.RETURN,
-        dossier.delivery_hamlet_code or dossier.hamlet_code, local_today(), rules.service_indicator,
+        dossier.delivery_hamlet_code if to_delivery_address(Leg.RETURN, dossier.delivery_hamlet_code)
+        else dossier.hamlet_code, local_today(), rules.service_indicator,
     )  # fmt: skip
     return {"shipment": shipment_view(conn, shipment, rules)}
 
@@ -200,7 +226,9 @@ def dossier_view(db: Database, principal: Principal, dossier_id: int, rules: Rul
 
 def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
     dossier = conn.execute(
-        sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+        sa.select(dossiers).where(
+            dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
+        )
     ).first()
     if dossier is None:
         raise NotFound(f"no dossier {dossier_id}")
@@ -244,3 +272,45 @@ def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules
             "geo_source": dossier.delivery_geo_source,
         }
     return view
+
+
+class BookingService:
+    """The booking context: dossiers and their legs, each booking once per `Idempotency-Key`.
+
+    `on_booked` runs after a booking has committed (the app wakes its geocoding worker there).
+    """
+
+    def __init__(self, db: Database, rules: RulesSection, on_booked: Callable[[], None] = lambda: None) -> None:
+        self.db = db
+        self.rules = rules
+        self.on_booked = on_booked
+
+    def book_pickup(self, principal: Principal, req: PickupRequest, idempotency_key: str | None) -> PickupBooked:
+        """Book the collection of a dossier at the citizen's home (and later its return)."""
+        answer = run_once(
+            self.db, principal.key, idempotency_key, "pickups", req.model_dump(mode="json"),
+            lambda conn: book_pickup(conn, principal, req, self.rules),
+        )  # fmt: skip
+        self.on_booked()
+        return answer
+
+    def book_return_only(
+        self, principal: Principal, req: ReturnRequest, idempotency_key: str | None
+    ) -> ReturnOnlyBooked:
+        """A return-only dossier, for a citizen who applied at the desk or online."""
+        answer = run_once(
+            self.db, principal.key, idempotency_key, "returns", req.model_dump(mode="json"),
+            lambda conn: book_return_only(conn, principal, req, self.rules),
+        )  # fmt: skip
+        self.on_booked()
+        return answer
+
+    def book_return(self, principal: Principal, dossier_id: int, idempotency_key: str | None) -> ReturnBooked:
+        """The result is ready at the desk: book the return leg with a new tracking number."""
+        return run_once(
+            self.db, principal.key, idempotency_key, f"dossiers/{dossier_id}/return", {},
+            lambda conn: book_return(conn, principal, dossier_id, self.rules),
+        )  # fmt: skip
+
+    def dossier(self, principal: Principal, dossier_id: int) -> DossierView:
+        return dossier_view(self.db, principal, dossier_id, self.rules)  # type: ignore[return-value]

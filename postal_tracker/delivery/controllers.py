@@ -22,7 +22,7 @@ class DeliveryController(Controller):
     @get("/", sync_to_thread=True)
     def list(
         self, deliveries: Deliveries, user: CurrentUser,
-        status: FromQuery[Literal["pending", "delivered", "dead"] | None] = None,
+        status: FromQuery[Literal["pending", "delivered", "logged", "dead"] | None] = None,
         channel: FromQuery[Literal["webhook", "sms"]] = "webhook",
         tracking_no: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,

@@ -15,7 +15,7 @@ class DeliveryItem(TypedDict):
     channel: Literal["webhook", "sms"]
     type: str
     tracking_no: str
-    status: Literal["pending", "delivered", "dead"]
+    status: Literal["pending", "delivered", "logged", "dead"]
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None

@@ -41,7 +41,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from integrations.sms import SmsProvider, SmsSettings, make_provider, render_sms
+from integrations.sms import SmsProvider, SmsSettings, make_provider, mask_phone, render_sms
 from integrations.webhooks import WebhookSettings, deliver, make_client, next_attempt_delay
 from postal_tracker.background import BackgroundLoop
 from postal_tracker.db import Database, utcnow
@@ -49,7 +49,6 @@ from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryPage
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import DeliveryAttempt, OutboxMessage, table
 from postal_tracker.outbox import SMS, WEBHOOK
-from postal_tracker.personal import mask_phone
 from postal_tracker.settings import Settings, SettingsError, SmsSection
 from postal_tracker.shipments.service import parse_tracking_no
 
@@ -58,7 +57,8 @@ log = logging.getLogger("postal_tracker.delivery")
 outbox = table(OutboxMessage)
 attempts_log = table(DeliveryAttempt)
 
-STATUSES = ("pending", "delivered", "dead")
+# `logged`: an SMS the `log` provider only wrote to the log; final like `delivered`, but nobody got it.
+STATUSES = ("pending", "delivered", "logged", "dead")
 
 
 def sms_settings_from(section: SmsSection) -> SmsSettings:
@@ -143,6 +143,7 @@ class Outcome:
     retry_after: float | None = None
     permanent: bool = False
     duration_ms: int | None = None
+    logged: bool = False
 
 
 def new_owner() -> str:
@@ -236,7 +237,7 @@ def send_sms(config: DeliveryConfig, provider: SmsProvider, message: sa.Row, at:
     result = provider.send(message.recipient or "", text)
     duration = round((time.perf_counter() - started) * 1000)
     return Outcome(ok=result.ok, error=result.error, permanent=not result.ok and not result.retryable,
-                   duration_ms=duration)  # fmt: skip
+                   duration_ms=duration, logged=result.logged)  # fmt: skip
 
 
 def record(
@@ -250,7 +251,9 @@ def record(
         "lease_owner": None, "lease_until": None,
     }  # fmt: skip
     max_age = config.sms_dead_after if message.channel == SMS else config.dead_after
-    if outcome.ok:
+    if outcome.ok and outcome.logged:
+        values.update(status="logged")
+    elif outcome.ok:
         values.update(status="delivered", delivered_at=at)
     elif outcome.permanent or at - message.created_at >= max_age:
         values.update(status="dead")
@@ -272,7 +275,7 @@ def record(
     if not done:
         log.warning("lease on outbox message %s was lost before its outcome was recorded", message.id)
     state = values.get("status", "pending")
-    if state != "delivered":
+    if state not in ("delivered", "logged"):
         log.info(
             "%s %s attempt %d failed: %s -> %s", message.channel, message.message_id, attempts,
             outcome.error, state,

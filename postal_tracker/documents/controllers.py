@@ -13,17 +13,18 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from postal_tracker.accounts.auth import STAFF, allow
 from postal_tracker.accounts.service import Role
-from postal_tracker.deps import DB, AppSettings, CurrentUser, RowId
-from postal_tracker.documents import service
-from postal_tracker.documents.schemas import HandoverView, LabelBatch, LabelSize
+from postal_tracker.deps import CurrentUser, RowId
+from postal_tracker.documents.deps import DOCUMENTS, Documents
+from postal_tracker.documents.schemas import HandoverView, LabelBatch, LabelFormat, LabelSize, PdfDocument
 
 PRINTERS = allow(Role.CLERK, Role.POSTAL, Role.INTEGRATION)
 
 
-def pdf_response(document: service.PdfDocument) -> Response[bytes]:
+def pdf_response(document: PdfDocument) -> Response[bytes]:
+    """A PDF answered inline under its name (documents and manifests alike)."""
     return Response(
         document.content,
-        media_type="application/pdf",
+        media_type=document.media_type,
         headers={
             "Content-Disposition": f'inline; filename="{document.filename}"',
             # Names and phones: not for shared caches, nor for the browser's disk cache.
@@ -35,31 +36,34 @@ def pdf_response(document: service.PdfDocument) -> Response[bytes]:
 class DocumentController(Controller):
     path = "/api/v1"
     tags = ["documents"]
+    dependencies = DOCUMENTS
 
     @get("/shipments/{tracking_no:str}/label.pdf", guards=[PRINTERS], sync_to_thread=True)
     def label(
-        self, db: DB, settings: AppSettings, user: CurrentUser, tracking_no: FromPath[str],
-        size: FromQuery[LabelSize] = "a6",
+        self, documents: Documents, user: CurrentUser, tracking_no: FromPath[str],
+        size: FromQuery[LabelSize] = "a6", format: FromQuery[LabelFormat] = "pdf",
     ) -> Response[bytes]:  # fmt: skip
-        """A parcel's label: 100 x 150 mm for thermal printers (`a6`) or on an A4 sheet (`a4`)."""
-        return pdf_response(service.label_pdf(db, user, tracking_no, size, settings.public))
+        """A parcel's label: 100 x 150 mm for thermal printers (`a6`) or on an A4 sheet (`a4`);
+        `format=zpl`: ZPL II for a thermal printer (`application/zpl`)."""
+        return pdf_response(documents.label(user, tracking_no, size, format))
 
     @post("/labels", status_code=200, guards=[PRINTERS], sync_to_thread=True)
-    def labels(self, db: DB, settings: AppSettings, user: CurrentUser, data: JSONBody[LabelBatch]) -> Response[bytes]:
-        """Up to 500 labels in one PDF, in the order given (A4: four a sheet). All or nothing."""
-        return pdf_response(service.labels_pdf(db, user, data.tracking_nos, data.size, settings.public))
+    def labels(self, documents: Documents, user: CurrentUser, data: JSONBody[LabelBatch]) -> Response[bytes]:
+        """Up to 500 labels in one PDF (A4: four a sheet) or one ZPL document, in the order given.
+        All or nothing."""
+        return pdf_response(documents.labels(user, data.tracking_nos, data.size, data.format))
 
     @get("/dossiers/{dossier_id:int}/receipt.pdf", guards=[PRINTERS], sync_to_thread=True)
-    def receipt(self, db: DB, settings: AppSettings, user: CurrentUser, dossier_id: RowId) -> Response[bytes]:
+    def receipt(self, documents: Documents, user: CurrentUser, dossier_id: RowId) -> Response[bytes]:
         """The citizen's receipt (biên nhận), signed at pickup by the citizen and the postman."""
-        return pdf_response(service.receipt_pdf(db, user, dossier_id, settings.public))
+        return pdf_response(documents.receipt(user, dossier_id))
 
     @get("/handovers/{handover_ref:str}", guards=[STAFF], sync_to_thread=True)
-    def handover(self, db: DB, user: CurrentUser, handover_ref: FromPath[str]) -> Response[HandoverView]:
+    def handover(self, documents: Documents, user: CurrentUser, handover_ref: FromPath[str]) -> Response[HandoverView]:
         """`/handovers/{id}`: the hand-over with its parcels (JSON); `/handovers/{id}.pdf`: the
         signed record (biên bản giao nhận)."""
-        # Litestar parameters are whole path segments, so `{id}.pdf` is parsed here.
-        handover_id, as_pdf = service.parse_handover_ref(handover_ref)
-        if as_pdf:
-            return pdf_response(service.handover_pdf(db, user, handover_id))
-        return Response(service.handover_view(db, user, handover_id))
+        # Litestar parameters are whole path segments, so `{id}.pdf` is parsed by the service.
+        answer = documents.handover(user, handover_ref)
+        if isinstance(answer, PdfDocument):
+            return pdf_response(answer)  # type: ignore[return-value]  # the record, as the PDF it is
+        return Response(answer)

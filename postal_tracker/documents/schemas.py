@@ -3,6 +3,7 @@
 No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal, TypedDict
 
@@ -10,8 +11,25 @@ from pydantic import BaseModel, Field
 
 from postal_tracker.lifecycle import Event, Leg, Status
 
+
+@dataclass(frozen=True)
+class PdfDocument:
+    """A printable document: labels (PDF, or ZPL II for a thermal printer), receipt, hand-over
+    record, manifest."""
+
+    filename: str
+    content: bytes
+    media_type: str = "application/pdf"
+
+
+ZPL = "application/zpl"
+
+
 LabelSize = Literal["a6", "a4"]
 """`a6`: one 100 x 150 mm thermal label a page; `a4`: four labels a sheet with cut marks."""
+
+LabelFormat = Literal["pdf", "zpl"]
+"""`pdf`, or `zpl`: ZPL II for thermal printers (always 100 x 150 mm at 203 dpi; `size` must be `a6`)."""
 
 MAX_LABELS = 500
 
@@ -21,6 +39,7 @@ class LabelBatch(BaseModel):
         list[Annotated[str, Field(min_length=1, max_length=40)]], Field(min_length=1, max_length=MAX_LABELS)
     ]
     size: LabelSize = "a6"
+    format: LabelFormat = "pdf"
 
 
 # --- answers ------------------------------------------------------------------------------------

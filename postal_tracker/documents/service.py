@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -29,17 +28,18 @@ from labels import (
     render_handover,
     render_labels,
     render_receipt,
+    render_zpl,
 )
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
-from postal_tracker.db import Database
-from postal_tracker.deps import MAX_ID
+from postal_tracker.booking.service import key_scope
+from postal_tracker.db import MAX_ID, Database
+from postal_tracker.documents.schemas import ZPL, HandoverView, PdfDocument
 from postal_tracker.errors import InvalidInput, NotFound
-from postal_tracker.lifecycle import Leg
+from postal_tracker.lifecycle import Leg, to_delivery_address
 from postal_tracker.localtime import local_date
-from postal_tracker.models import Commune, Dossier, Handover, Shipment, User, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import Commune, Dossier, EventRecord, Handover, Shipment, User, table
 from postal_tracker.personal import display_phone
 from postal_tracker.settings import PublicSection
 from postal_tracker.shipments.service import parse_tracking_no
@@ -47,15 +47,9 @@ from postal_tracker.shipments.service import parse_tracking_no
 communes = table(Commune)
 dossiers = table(Dossier)
 shipments = table(Shipment)
-events = table(EventModel)
+events = table(EventRecord)
 handovers = table(Handover)
 users = table(User)
-
-
-@dataclass(frozen=True)
-class PdfDocument:
-    filename: str
-    content: bytes
 
 
 def _commune(conn: Connection, commune_id: int) -> sa.Row:
@@ -73,8 +67,8 @@ def _phone(raw: str | None) -> str | None:
         return raw
 
 
-def _address(detail: str, hamlet_name: str, commune: sa.Row) -> str:
-    return f"{detail}, ấp {hamlet_name}, xã {commune.name}"
+def _address(detail: str, hamlet_name: str, commune_name: str) -> str:
+    return f"{detail}, ấp {hamlet_name}, xã {commune_name}"
 
 
 def _desk(commune: sa.Row) -> Party:
@@ -83,13 +77,13 @@ def _desk(commune: sa.Row) -> Party:
 
 def _citizen_at_home(row: Any, commune: sa.Row) -> Party:
     return Party(
-        row.applicant_name, _phone(row.applicant_phone), _address(row.address_detail, row.hamlet_name, commune)
+        row.applicant_name, _phone(row.applicant_phone), _address(row.address_detail, row.hamlet_name, row.commune_name)
     )
 
 
 def _citizen_for_return(row: Any, commune: sa.Row) -> Party:
-    if row.delivery_hamlet_code:
-        address = _address(row.delivery_detail, row.delivery_hamlet_name, commune)
+    if to_delivery_address(Leg.RETURN, row.delivery_hamlet_code):
+        address = _address(row.delivery_detail, row.delivery_hamlet_name, row.commune_name)
         return Party(row.applicant_name, _phone(row.applicant_phone), address)
     return _citizen_at_home(row, commune)
 
@@ -104,6 +98,7 @@ _LABEL_COLUMNS = (
     shipments.c.dossier_id,
     dossiers.c.applicant_name,
     dossiers.c.applicant_phone,
+    dossiers.c.commune_name,
     dossiers.c.hamlet_name,
     dossiers.c.address_detail,
     dossiers.c.delivery_hamlet_code,
@@ -122,7 +117,8 @@ def _label_data(row: Any, commune: sa.Row, public: PublicSection) -> LabelData:
         fee = max(row.fee_vnd - row.fee_collected_vnd, 0) or None
     else:
         sender, recipient = _desk(commune), _citizen_for_return(row, commune)
-        hamlet_name = row.delivery_hamlet_name if row.delivery_hamlet_code else row.hamlet_name
+        to_delivery = to_delivery_address(row.leg, row.delivery_hamlet_code)
+        hamlet_name = row.delivery_hamlet_name if to_delivery else row.hamlet_name
         # Fees are collected with the dossier at pickup (API.md: `picked_up` carries them), or at
         # the desk for return-only dossiers: the result itself is never cash on delivery.
         fee = None
@@ -157,29 +153,48 @@ def _parse_all(raw_numbers: Sequence[str]) -> list[str]:
 
 
 def labels_pdf(
-    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, public: PublicSection
+    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, public: PublicSection,
+    format: str = "pdf",
 ) -> PdfDocument:
-    """Every label in one PDF, in the order asked (a number asked twice is printed twice).
+    """Every label in one PDF or ZPL document, in the order asked (a number asked twice is
+    printed twice).
 
     All or nothing: a malformed number is 422, a number that is not a parcel of the caller's
     commune is 404, each listing the offending numbers.
     """
     numbers = _parse_all(raw_numbers)
-    return PdfDocument(f"labels-{len(numbers)}.pdf", _render_labels(db, principal, numbers, size, public))
+    return _labels(db, principal, numbers, size, public, format, f"labels-{len(numbers)}")
 
 
-def label_pdf(db: Database, principal: Principal, raw_number: str, size: str, public: PublicSection) -> PdfDocument:
+def label_pdf(
+    db: Database, principal: Principal, raw_number: str, size: str, public: PublicSection, format: str = "pdf"
+) -> PdfDocument:
     number = parse_tracking_no(raw_number)
-    return PdfDocument(f"label-{number}.pdf", _render_labels(db, principal, [number], size, public))
+    return _labels(db, principal, [number], size, public, format, f"label-{number}")
 
 
-def _render_labels(db: Database, principal: Principal, numbers: list[str], size: str, public: PublicSection) -> bytes:
+def _labels(
+    db: Database, principal: Principal, numbers: list[str], size: str, public: PublicSection, format: str, name: str
+) -> PdfDocument:
+    if format == "zpl" and size != "a6":
+        raise InvalidInput("ZPL labels are 100 x 150 mm thermal labels: size must be a6", field="size")
+    labels = _label_data_of(db, principal, numbers, public)
+    if format == "zpl":
+        return PdfDocument(f"{name}.zpl", render_zpl(labels), ZPL)
+    return PdfDocument(f"{name}.pdf", render_labels(labels, size))  # type: ignore[arg-type]
+
+
+def _label_data_of(db: Database, principal: Principal, numbers: list[str], public: PublicSection) -> list[LabelData]:
+    """The labels' data, the read recorded in the audit log in the same transaction."""
     with db.write() as conn:
         commune = _commune(conn, principal.commune_id)
         rows = conn.execute(
             sa.select(*_LABEL_COLUMNS)
             .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
-            .where(shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)))
+            .where(
+                shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)),
+                *key_scope(principal),
+            )
         ).all()
         found = {row.tracking_no: _label_data(row, commune, public) for row in rows}
         unknown = list(dict.fromkeys(n for n in numbers if n not in found))
@@ -192,7 +207,7 @@ def _render_labels(db: Database, principal: Principal, numbers: list[str], size:
                 unknown=unknown,
             )
         audit.record(conn, principal, Read.LABEL, [row.dossier_id for row in rows])
-    return render_labels([found[n] for n in numbers], size)  # type: ignore[arg-type]
+    return [found[n] for n in numbers]
 
 
 # --- Receipt ------------------------------------------------------------------------------------
@@ -202,7 +217,9 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: Pub
     """The citizen's receipt (biên nhận): documents, both legs' numbers, fee, expected pickup date."""
     with db.write() as conn:
         dossier = conn.execute(
-            sa.select(dossiers).where(dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id)
+            sa.select(dossiers).where(
+                dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
+            )
         ).first()
         if dossier is None:
             raise NotFound(f"no dossier {dossier_id}")
@@ -212,14 +229,15 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: Pub
                 sa.select(shipments.c.leg, shipments.c.tracking_no).where(shipments.c.dossier_id == dossier_id)
             )
         }
-        commune = _commune(conn, dossier.commune_id)
+        # The receipt is the record of a booking: it names the desk the dossier was booked at.
+        commune = _commune(conn, dossier.booked_commune_id)
         audit.record(conn, principal, Read.RECEIPT, [dossier.id])
     pickup, ret = legs.get(Leg.PICKUP), legs.get(Leg.RETURN)
     # The QR leads to the leg the citizen waits for first: the pickup, or the return alone.
     first = pickup or ret
     data = ReceiptData(
         dossier_id=str(dossier.id),
-        commune_name=f"UBND xã {commune.name}",
+        commune_name=f"UBND xã {dossier.commune_name}",
         desk_name=commune.desk_name,
         applicant=_citizen_at_home(dossier, commune),
         procedure_code=dossier.procedure_code,
@@ -289,7 +307,9 @@ def _handover_in(conn: Connection, principal: Principal, handover_id: int) -> di
             "status": r.status,
             "applicant_name": r.applicant_name,
             "hamlet_code": r.hamlet_code,
-            "hamlet_name": r.delivery_hamlet_name if r.leg == Leg.RETURN and r.delivery_hamlet_code else r.hamlet_name,
+            "hamlet_name": (
+                r.delivery_hamlet_name if to_delivery_address(r.leg, r.delivery_hamlet_code) else r.hamlet_name
+            ),
             "procedure_code": r.procedure_code,
             "procedure_name": r.procedure_name,
         }
@@ -343,3 +363,27 @@ def handover_pdf(db: Database, principal: Principal, handover_id: int) -> PdfDoc
         ],
     )
     return PdfDocument(f"handover-{view['handover_id']}.pdf", render_handover(data))
+
+
+class DocumentService:
+    """The documents context: labels, receipts and hand-over records of the caller's commune."""
+
+    def __init__(self, db: Database, public: PublicSection) -> None:
+        self.db = db
+        self.public = public
+
+    def label(self, principal: Principal, raw_number: str, size: str, format: str = "pdf") -> PdfDocument:
+        return label_pdf(self.db, principal, raw_number, size, self.public, format)
+
+    def labels(self, principal: Principal, raw_numbers: Sequence[str], size: str, format: str = "pdf") -> PdfDocument:
+        return labels_pdf(self.db, principal, raw_numbers, size, self.public, format)
+
+    def receipt(self, principal: Principal, dossier_id: int) -> PdfDocument:
+        return receipt_pdf(self.db, principal, dossier_id, self.public)
+
+    def handover(self, principal: Principal, ref: str) -> HandoverView | PdfDocument:
+        """`123`: the hand-over as JSON; `123.pdf`: its signed record."""
+        handover_id, as_pdf = parse_handover_ref(ref)
+        if as_pdf:
+            return handover_pdf(self.db, principal, handover_id)
+        return handover_view(self.db, principal, handover_id)  # type: ignore[return-value]

@@ -34,12 +34,16 @@ from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.db import Database
-from postal_tracker.lifecycle import NEXT_STEP_TEXT_VI, REASONS, Leg, Reason, Status
+from postal_tracker.documents.schemas import PdfDocument
+from postal_tracker.lifecycle import Leg, Status, to_delivery_address
+from postal_tracker.localtime import local_today
+from postal_tracker.manifests.schemas import Manifest
 from postal_tracker.manifests.tour import plan_tour
 from postal_tracker.models import Commune, Dossier, Hamlet, Shipment, table
 from postal_tracker.personal import display_phone
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import reason_view
+from postal_tracker.wording import next_step_text_vi, reason_text_vi
 
 communes = table(Commune)
 dossiers = table(Dossier)
@@ -55,12 +59,6 @@ KINDS: dict[str, tuple[Leg, frozenset[Status]]] = {
         frozenset({Status.COLLECTED, Status.AT_POST_OFFICE, Status.OUT_FOR_DELIVERY, Status.DELIVERY_FAILED}),
     ),
 }
-
-
-@dataclass(frozen=True)
-class PdfFile:
-    filename: str
-    content: bytes
 
 
 @dataclass(frozen=True)
@@ -105,8 +103,7 @@ def _rows(conn: Connection, commune_id: int, day: date, kind: str, rules: RulesS
 
 def _stop(row: Any) -> dict[str, Any]:
     """A stop before ordering: where to go and what to do there."""
-    at_delivery_address = row.leg == Leg.RETURN and row.delivery_hamlet_code and row.delivery_lat is not None
-    if at_delivery_address:
+    if to_delivery_address(row.leg, row.delivery_hamlet_code):
         hamlet_code, hamlet_name, detail = row.delivery_hamlet_code, row.delivery_hamlet_name, row.delivery_detail
         lat, lon, geo_source = row.delivery_lat, row.delivery_lon, row.delivery_geo_source
     else:
@@ -192,7 +189,7 @@ def manifest(
 
 def manifest_pdf(
     db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, rules: RulesSection
-) -> PdfFile:
+) -> PdfDocument:
     """The printable manifest (A4 portrait, a signature column), in route order."""
     plan = _plan(db, principal, day, kind, postman_ref, rules)
     stops = [
@@ -213,7 +210,7 @@ def manifest_pdf(
         date=day, kind=kind, postman_name=plan.postman_name, commune_name=plan.commune_name,
         stops=stops, total_km=plan.view["total_km"],
     )  # fmt: skip
-    return PdfFile(f"manifest-{day.isoformat()}-{kind}.pdf", render_manifest(data))
+    return PdfDocument(f"manifest-{day.isoformat()}-{kind}.pdf", render_manifest(data))
 
 
 def _display_phone(e164: str | None) -> str | None:
@@ -229,5 +226,19 @@ def _next_step_line(reason: str | None) -> str | None:
     """`Người dân vắng nhà → Bưu tá quay lại ở chuyến sau`: why the last attempt failed, what now."""
     if reason is None:
         return None
-    info = REASONS[Reason(reason)]
-    return f"{info.text_vi}: {NEXT_STEP_TEXT_VI[info.next_step]}"
+    return f"{reason_text_vi(reason)}: {next_step_text_vi(reason)}"
+
+
+class ManifestService:
+    """The manifests context: the day's round of a commune's postmen, as JSON or printed."""
+
+    def __init__(self, db: Database, rules: RulesSection) -> None:
+        self.db = db
+        self.rules = rules
+
+    def manifest(self, principal: Principal, day: date | None, kind: str, postman_ref: str | None) -> Manifest:
+        """`day` is local, today by default."""
+        return manifest(self.db, principal, day or local_today(), kind, postman_ref, self.rules)  # type: ignore[return-value]
+
+    def manifest_pdf(self, principal: Principal, day: date | None, kind: str, postman_ref: str | None) -> PdfDocument:
+        return manifest_pdf(self.db, principal, day or local_today(), kind, postman_ref, self.rules)

@@ -29,7 +29,7 @@ from geopy.geocoders import Nominatim
 from sqlalchemy.engine import Connection
 
 from integrations.geocoding import AddressParts, GeocoderSettings, cache_key, geocode, make_geocoder
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, first_writer_wins, utcnow
 from postal_tracker.lifecycle import FINAL_STATUSES
 from postal_tracker.models import Commune, Dossier, GeocodeCacheEntry, Shipment, table
 from postal_tracker.settings import GeocodingSection, SettingsError
@@ -135,12 +135,14 @@ def _cache_entries(conn: Connection, keys: Iterable[str]) -> dict[str, sa.Row]:
 
 def _store(db: Database, key: str, lat: float | None, lon: float | None) -> None:
     values = {"found": lat is not None, "lat": lat, "lon": lon, "created_at": utcnow()}
-    try:
-        with db.write() as conn:
-            if not conn.execute(cache.update().where(cache.c.key == key).values(**values)).rowcount:
-                conn.execute(cache.insert().values(key=key, **values))
-    except sa.exc.IntegrityError:
-        pass  # another process stored an answer for this address at the same moment: keep theirs
+
+    def store(conn: Connection) -> bool:
+        if not conn.execute(cache.update().where(cache.c.key == key).values(**values)).rowcount:
+            conn.execute(cache.insert().values(key=key, **values))
+        return True
+
+    # Another process stored an answer for this address at the same moment: keep theirs.
+    first_writer_wins(db, store, lambda conn: True)
 
 
 def _move_found(db: Database, addresses: list[_Address], entries: dict[str, sa.Row]) -> int:

@@ -5,8 +5,8 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from postal_tracker.accounts.auth import INTEGRATIONS
-from postal_tracker.deps import DB, CurrentUser, Rules
-from postal_tracker.portal import service
+from postal_tracker.deps import CurrentUser
+from postal_tracker.portal.deps import PORTAL, Portal
 from postal_tracker.portal.schemas import (
     PortalDossierBooked,
     PortalDossierRequest,
@@ -22,6 +22,7 @@ class PortalController(Controller):
     path = "/api/v1/integrations/portal"
     tags = ["integrations"]
     guards = [INTEGRATIONS]
+    dependencies = PORTAL
 
     @post(
         "/dossiers",
@@ -29,10 +30,10 @@ class PortalController(Controller):
         sync_to_thread=True,
     )
     def dossiers(
-        self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[PortalDossierRequest]
+        self, portal: Portal, user: CurrentUser, data: JSONBody[PortalDossierRequest]
     ) -> Response[PortalDossierBooked]:
         """Book the pickup of a dossier submitted on the portal (idempotent on `portal_dossier_no`)."""
-        created, answer = service.book_dossier(db, user, data, rules)
+        created, answer = portal.book_dossier(user, data)
         return Response(answer, status_code=201 if created else 200)
 
     @post(
@@ -41,8 +42,8 @@ class PortalController(Controller):
         sync_to_thread=True,
     )
     def results(
-        self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[PortalResultRequest]
+        self, portal: Portal, user: CurrentUser, data: JSONBody[PortalResultRequest]
     ) -> Response[PortalResultBooked]:
         """The result is ready at the desk: book its return (a return-only dossier if unknown here)."""
-        created, answer = service.book_result(db, user, data, rules)
+        created, answer = portal.book_result(user, data)
         return Response(answer, status_code=201 if created else 200)

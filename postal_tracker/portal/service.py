@@ -18,11 +18,16 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.booking import service as booking
 from postal_tracker.booking.schemas import ReturnRequest
-from postal_tracker.db import Database
+from postal_tracker.db import Database, first_writer_wins
 from postal_tracker.errors import Conflict, InvalidInput
 from postal_tracker.lifecycle import Leg
 from postal_tracker.models import Dossier, Shipment, table
-from postal_tracker.portal.schemas import PortalDossierRequest, PortalResultRequest
+from postal_tracker.portal.schemas import (
+    PortalDossierBooked,
+    PortalDossierRequest,
+    PortalResultBooked,
+    PortalResultRequest,
+)
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import shipment_view
 
@@ -55,13 +60,9 @@ def _booking(conn: Connection, commune_id: int, number: str, book: Callable[[], 
 
 
 def _once(db: Database, attempt: Callable[[Connection], tuple[bool, dict]]) -> tuple[bool, dict]:
-    try:
-        with db.write() as conn:
-            return attempt(conn)
-    except (sa.exc.IntegrityError, _Raced):
-        # The same number booked at the same moment by a retry: answer what the other call made.
-        with db.write() as conn:
-            return attempt(conn)
+    # The same number booked at the same moment by a retry: the attempt again answers what the
+    # other call made.
+    return first_writer_wins(db, attempt, attempt, lost=(_Raced,))
 
 
 def book_dossier(
@@ -129,3 +130,17 @@ def book_result(
         return True, {"dossier_id": existing.id, **answer, "return_only": False, "duplicate": False}
 
     return _once(db, attempt)
+
+
+class PortalService:
+    """The portal context: bookings from the provincial portal, idempotent on its dossier number."""
+
+    def __init__(self, db: Database, rules: RulesSection) -> None:
+        self.db = db
+        self.rules = rules
+
+    def book_dossier(self, principal: Principal, req: PortalDossierRequest) -> tuple[bool, PortalDossierBooked]:
+        return book_dossier(self.db, principal, req, self.rules)  # type: ignore[return-value]
+
+    def book_result(self, principal: Principal, req: PortalResultRequest) -> tuple[bool, PortalResultBooked]:
+        return book_result(self.db, principal, req, self.rules)  # type: ignore[return-value]

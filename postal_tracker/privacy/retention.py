@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.db import Database, utcnow
 from postal_tracker.lifecycle import FINAL_STATUSES, Leg
 from postal_tracker.models import Complaint, Dossier, Hamlet, OutboxMessage, ScanRecord, Shipment, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import EventRecord as EventModel
 from postal_tracker.personal import without_personal_data
 
 dossiers = table(Dossier)

@@ -14,6 +14,8 @@ class HamletView(TypedDict):
     lat: float
     lon: float
     default_postman_id: int | None
+    active: bool
+    """False: deactivated, takes no new bookings (listed with `?include_inactive=true`)."""
 
 
 class ProcedureView(TypedDict):

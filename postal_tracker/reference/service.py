@@ -8,26 +8,27 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.postmen import find_postman
+from postal_tracker.accounts.principal import Principal
+from postal_tracker.communes.schemas import NewHamlet
+from postal_tracker.communes.service import add_hamlet, scope_commune
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import Hamlet, Procedure, table
-from postal_tracker.reference.schemas import BookingChoices, HamletView, ProcedureView
+from postal_tracker.reference.schemas import HamletView, ProcedureView
 
 hamlets = table(Hamlet)
 procedures = table(Procedure)
 
 
-def _hamlet_view(row: sa.Row) -> HamletView:
-    return {"code": row.code, "name": row.name, "lat": row.lat, "lon": row.lon,
-            "default_postman_id": row.default_postman_id}  # fmt: skip
+_HAMLET_COLUMNS = (
+    hamlets.c.code, hamlets.c.name, hamlets.c.lat, hamlets.c.lon, hamlets.c.default_postman_id, hamlets.c.active,
+)  # fmt: skip
 
 
-def list_hamlets(conn: Connection, commune_id: int) -> list[HamletView]:
-    """The commune's active hamlets, by name."""
-    rows = conn.execute(
-        sa.select(hamlets).where(hamlets.c.commune_id == commune_id, hamlets.c.active).order_by(hamlets.c.name)
-    )
-    return [_hamlet_view(r) for r in rows]
+def list_hamlets(conn: Connection, commune_id: int, include_inactive: bool = False) -> list[dict]:
+    where = [hamlets.c.commune_id == commune_id] + ([] if include_inactive else [hamlets.c.active])
+    rows = conn.execute(sa.select(*_HAMLET_COLUMNS).where(*where).order_by(hamlets.c.name)).mappings()
+    return [dict(r) for r in rows]
 
 
 def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamlet_code") -> sa.Row:
@@ -39,8 +40,20 @@ def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamle
     return row
 
 
-def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict[str, Any]) -> HamletView:
-    """Change a hamlet, active or not (an inactive one is no longer offered, but still exists)."""
+def hamlet_view(conn: Connection, commune_id: int, code: str) -> dict:
+    row = (
+        conn.execute(sa.select(*_HAMLET_COLUMNS).where(hamlets.c.commune_id == commune_id, hamlets.c.code == code))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"no hamlet {code!r} in this commune")
+    return dict(row)
+
+
+def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -> dict:
+    """Rename, move, (de)activate a hamlet. Dossiers keep the name they were booked under; a
+    deactivated hamlet takes no new bookings, and its parcels under way carry on."""
     where = (hamlets.c.commune_id == commune_id, hamlets.c.code == code)
     if conn.execute(sa.select(hamlets.c.id).where(*where)).first() is None:
         raise NotFound(f"no hamlet {code!r} in this commune")
@@ -48,7 +61,7 @@ def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict[st
         find_postman(conn, commune_id, changes["default_postman_id"], field="default_postman_id")
     if changes:
         conn.execute(hamlets.update().where(*where).values(**changes))
-    return _hamlet_view(conn.execute(sa.select(hamlets).where(*where)).one())
+    return hamlet_view(conn, commune_id, code)
 
 
 def list_procedures(conn: Connection) -> list[ProcedureView]:
@@ -69,19 +82,20 @@ class ReferenceService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def hamlets(self, commune_id: int) -> list[HamletView]:
+    def hamlets(self, actor: Principal, commune: str | None, include_inactive: bool = False) -> list[HamletView]:
+        """The caller's commune's hamlets; the admin names the commune."""
         with self.db.read() as conn:
-            return list_hamlets(conn, commune_id)
+            return list_hamlets(conn, scope_commune(conn, actor, commune), include_inactive)  # type: ignore[return-value]
 
-    def update_hamlet(self, commune_id: int, code: str, changes: dict[str, Any]) -> HamletView:
+    def add_hamlet(self, actor: Principal, hamlet: NewHamlet) -> HamletView:
         with self.db.write() as conn:
-            return update_hamlet(conn, commune_id, code, changes)
+            commune_id = add_hamlet(conn, actor, hamlet, hamlet.commune)
+            return hamlet_view(conn, commune_id, hamlet.code)  # type: ignore[return-value]
+
+    def update_hamlet(self, actor: Principal, commune: str | None, code: str, changes: dict[str, Any]) -> HamletView:
+        with self.db.write() as conn:
+            return update_hamlet(conn, scope_commune(conn, actor, commune), code, changes)  # type: ignore[return-value]
 
     def procedures(self) -> list[ProcedureView]:
         with self.db.read() as conn:
             return list_procedures(conn)
-
-    def booking_choices(self, commune_id: int) -> BookingChoices:
-        """What a booking form offers: the commune's hamlets and the procedures."""
-        with self.db.read() as conn:
-            return {"hamlets": list_hamlets(conn, commune_id), "procedures": list_procedures(conn)}

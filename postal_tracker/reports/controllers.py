@@ -1,50 +1,62 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from litestar import Controller, Response, get
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 
-from postal_tracker.accounts.auth import DESK, SUPERVISORS
-from postal_tracker.deps import DB, CurrentUser
-from postal_tracker.localtime import local_today
-from postal_tracker.reports import documents, quarterly, service
+from postal_tracker.accounts.auth import allow
+from postal_tracker.accounts.principal import Role
+from postal_tracker.deps import CurrentUser
+from postal_tracker.errors import InvalidInput
+from postal_tracker.localtime import OutsideServiceDates
+from postal_tracker.reports.deps import REPORTS, Reports
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport, QuarterlyReport
+
+CommuneQuery = Annotated[
+    str | None,
+    QueryParameter(max_length=32, description="the commune's code: the admin names one; staff read their own"),
+]
 
 
 class ReportController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
+    dependencies = REPORTS
 
-    @get("/daily", guards=[DESK], sync_to_thread=True)
-    def daily(self, db: DB, user: CurrentUser, date: FromQuery[date | None] = None) -> DailyReport:
+    @get("/daily", guards=[allow(Role.CLERK, Role.ADMIN)], sync_to_thread=True)
+    def daily(
+        self, reports: Reports, user: CurrentUser, date: FromQuery[date | None] = None, commune: CommuneQuery = None
+    ) -> DailyReport:
         """The desk's outcome sheet for one local day (default: today): every event, counted by kind."""
-        return service.daily_report(db, user, date or local_today())
+        try:
+            return reports.daily(user, commune, date)
+        except OutsideServiceDates as exc:
+            raise InvalidInput(str(exc), field="date") from None
 
-    @get("/monthly", guards=[SUPERVISORS], sync_to_thread=True)
+    @get("/monthly", guards=[allow(Role.SUPERVISOR, Role.ADMIN)], sync_to_thread=True)
     def monthly(
-        self, db: DB, user: CurrentUser, month: FromQuery[str],
-        format: FromQuery[Literal["json", "csv", "pdf"]] = "json",
+        self, reports: Reports, user: CurrentUser, month: FromQuery[str],
+        format: FromQuery[Literal["json", "csv", "pdf"]] = "json", commune: CommuneQuery = None,
     ) -> Response[MonthlyReport]:  # fmt: skip
-        """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF)."""
-        report = service.monthly_report(db, user.commune_id, month)
-        headers = {}
-        if format != "json":
-            headers["Content-Disposition"] = f'attachment; filename="bao-cao-{report["month"]}.{format}"'
-        return Response(documents.render(report, format), media_type=documents.MEDIA_TYPES[format], headers=headers)
+        """The month's figures in total, by hamlet and by procedure (JSON, CSV or PDF); the admin
+        reads any commune's with `?commune=CODE`."""
+        try:
+            report = reports.monthly_file(user, commune, month, format)
+        except OutsideServiceDates as exc:
+            raise InvalidInput(str(exc), field="month") from None
+        headers = {"Content-Disposition": f'attachment; filename="{report.filename}"'} if format != "json" else {}
+        return Response(report.content, media_type=report.media_type, headers=headers)
 
-    @get("/quarterly", guards=[SUPERVISORS], sync_to_thread=True)
+    @get("/quarterly", guards=[allow(Role.SUPERVISOR, Role.ADMIN)], sync_to_thread=True)
     def quarterly(
-        self, db: DB, user: CurrentUser, quarter: FromQuery[str],
-        format: FromQuery[Literal["json", "csv", "pdf"]] = "json",
+        self, reports: Reports, user: CurrentUser, quarter: FromQuery[str],
+        format: FromQuery[Literal["json", "csv", "pdf"]] = "json", commune: CommuneQuery = None,
     ) -> Response[QuarterlyReport]:  # fmt: skip
         """The quarter's figures of Circular 17/2017 Art. 13 (volume, fees, complaints, lost and
-        damaged items, compensation, on-time share), in total and by commune (JSON, CSV or PDF)."""
-        with db.read() as conn:
-            report = quarterly.quarterly(conn, [user.commune_id], quarter)
-        headers = {}
-        if format != "json":
-            headers["Content-Disposition"] = f'attachment; filename="bao-cao-quy-{report["quarter"]}.{format}"'
-        return Response(documents.render_quarterly(report, format), media_type=documents.MEDIA_TYPES[format],
-                        headers=headers)  # fmt: skip
+        damaged items, compensation, on-time share), in total and by commune (JSON, CSV or PDF);
+        the admin reads every commune's and the province's total, or one with `?commune=CODE`."""
+        report = reports.quarterly_file(user, commune, quarter, format)
+        headers = {"Content-Disposition": f'attachment; filename="{report.filename}"'} if format != "json" else {}
+        return Response(report.content, media_type=report.media_type, headers=headers)

@@ -19,7 +19,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from labels.fonts import FONT_BOLD, FONT_REGULAR, register_fonts
-from postal_tracker.reports.service import REASONS
+from postal_tracker.lifecycle import Reason
+from postal_tracker.wording import reason_text_vi
 
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "pdf": "application/pdf"}
 
@@ -40,10 +41,6 @@ LABELS_VI = {
     "feedback_count": "Số đánh giá",
     "feedback_mean": "Điểm đánh giá TB",
 }
-REASONS_VI = {
-    "not_home": "vắng nhà", "not_ready": "chưa sẵn sàng", "wrong_address": "sai địa chỉ",
-    "refused": "từ chối", "moved": "chuyển đi", "other": "khác",
-}  # fmt: skip
 SCALARS = [k for k in LABELS_VI]
 
 
@@ -58,8 +55,8 @@ def render(report: dict[str, Any], kind: str) -> bytes:
 # --- CSV --------------------------------------------------------------------------------------
 
 CSV_COLUMNS = [
-    "scope", "code", "name", *SCALARS[:7], *[f"failures_{r}" for r in REASONS],
-    *[f"pickup_failures_{r}" for r in REASONS], *SCALARS[7:],
+    "scope", "code", "name", *SCALARS[:7], *[f"failures_{r}" for r in Reason],
+    *[f"pickup_failures_{r}" for r in Reason], *SCALARS[7:],
 ]  # fmt: skip
 
 
@@ -75,7 +72,7 @@ def spreadsheet_safe(value: Any) -> Any:
 
 def _csv_row(scope: str, code: str, name: str, figures: dict[str, Any]) -> list[Any]:
     values = {"scope": scope, "code": code, "name": name, **{k: figures[k] for k in SCALARS}}
-    for reason in REASONS:
+    for reason in Reason:
         values[f"failures_{reason}"] = figures["failures_by_reason"].get(reason, 0)
         values[f"pickup_failures_{reason}"] = figures["pickup_failures_by_reason"].get(reason, 0)
     return [spreadsheet_safe(values[c]) for c in CSV_COLUMNS]
@@ -109,7 +106,7 @@ def _fmt(key: str, value: Any) -> str:
 
 
 def _reasons(figures: dict[str, Any]) -> str:
-    return ", ".join(f"{REASONS_VI[r]}: {n}" for r, n in figures["failures_by_reason"].items()) or "–"
+    return ", ".join(f"{reason_text_vi(r)}: {n}" for r, n in figures["failures_by_reason"].items()) or "–"
 
 
 def _table(data: list[list[Any]], widths: list[float | None] | None = None) -> Table:

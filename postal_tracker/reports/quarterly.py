@@ -31,11 +31,12 @@ from sqlalchemy.engine import Connection
 
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
-from postal_tracker.localtime import local_date, month_bounds
-from postal_tracker.models import Commune, Complaint, Event, Shipment, table
-from postal_tracker.reports.service import on_time
+from postal_tracker.localtime import OutsideServiceDates, local_date, month_bounds
+from postal_tracker.models import Commune, Complaint, EventRecord, Shipment, table
+from postal_tracker.reports.attribution import attributed, counted_for
+from postal_tracker.workdays import on_time
 
-events = table(Event)
+events = table(EventRecord)
 shipments = table(Shipment)
 complaints = table(Complaint)
 communes = table(Commune)
@@ -52,7 +53,7 @@ _ARRIVALS = ("handed_to_desk", "delivered")
 
 
 def parse_quarter(raw: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d{4})-Q([1-4])", (raw or "").strip().upper())
+    match = re.fullmatch(r"([0-9]{4})-Q([1-4])", (raw or "").strip().upper())
     if not match:
         raise InvalidInput("quarter is YYYY-QN, e.g. 2026-Q3", field="quarter")
     return int(match[1]), int(match[2])
@@ -63,7 +64,7 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
     try:
         start, _ = month_bounds(year, 3 * quarter - 2)
         _, end = month_bounds(year, 3 * quarter)
-    except InvalidInput:
+    except OutsideServiceDates:
         raise InvalidInput("a quarter between 2000 and 2100", field="quarter") from None
     return start, end
 
@@ -88,8 +89,8 @@ def _tally(conn: Connection, commune_id: int, start: datetime, end: datetime) ->
     counts: Counter = Counter()
     rows = conn.execute(
         sa.select(events.c.shipment_id, events.c.event, events.c.at, events.c.fee_collected_vnd, shipments.c.due_at)
-        .join(shipments, shipments.c.id == events.c.shipment_id)
-        .where(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
+        .select_from(attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
+        .where(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
     ).all()  # fmt: skip
     for r in rows:
         if r.event in _EVENT_FIGURES:

@@ -38,20 +38,24 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
+from postal_tracker.communes.service import scope_commune
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
-from postal_tracker.localtime import day_bounds, month_bounds
-from postal_tracker.models import Commune, Dossier, Event, Feedback, Hamlet, Shipment, table
+from postal_tracker.localtime import day_bounds, local_today, month_bounds
+from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Hamlet, Shipment, table
+from postal_tracker.reports import documents, quarterly
+from postal_tracker.reports.attribution import attributed, counted_for
+from postal_tracker.reports.schemas import DailyReport, MonthlyReport
+from postal_tracker.workdays import on_time
 
-events = table(Event)
+events = table(EventRecord)
 shipments = table(Shipment)
 dossiers = table(Dossier)
 hamlets = table(Hamlet)
 feedback = table(Feedback)
 communes = table(Commune)
 
-REASONS = [r.value for r in Reason]
 FIGURES = (
     "pickups_booked", "pickups_at_desk", "returns_booked", "delivered", "returned_to_desk", "delivery_failures",
     "failures_by_reason", "pickup_failures", "pickup_failures_by_reason", "first_attempt_delivery_rate",
@@ -74,11 +78,11 @@ def parse_month(raw: str) -> tuple[int, int]:
 # --- daily ------------------------------------------------------------------------------------
 
 
-def daily_report(db: Database, principal: Principal, day: date) -> dict[str, Any]:
+def daily_report(db: Database, principal: Principal, commune_id: int, day: date) -> dict[str, Any]:
     """The outcome sheet; audited for the dossiers whose recipients it names."""
     with db.write() as conn:
-        sheet, named = daily(conn, principal.commune_id, day)
-        audit.record(conn, principal, Read.DAILY_REPORT, named)
+        sheet, named = daily(conn, commune_id, day)
+        audit.record(conn, principal, Read.DAILY_REPORT, named, commune_id=commune_id)
     return sheet
 
 
@@ -90,8 +94,8 @@ def daily(conn: Connection, commune_id: int, day: date) -> tuple[dict[str, Any],
             shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, shipments.c.dossier_id, events.c.event,
             events.c.at, events.c.reason, events.c.recipient_name,
         )
-        .select_from(events.join(shipments, shipments.c.id == events.c.shipment_id))
-        .where(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
+        .select_from(attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
+        .where(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
         .order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
     items, named = [], set()
@@ -154,9 +158,9 @@ def _figures(
         "delivered": len(delivered),
         "returned_to_desk": len(by_event["returned_to_desk"]),
         "delivery_failures": len(by_event["delivery_failed"]),
-        "failures_by_reason": {r: failures[r] for r in REASONS if failures[r]},
+        "failures_by_reason": {r.value: failures[r] for r in Reason if failures[r]},
         "pickup_failures": len(by_event["pickup_failed"]),
-        "pickup_failures_by_reason": {r: pickup_failures[r] for r in REASONS if pickup_failures[r]},
+        "pickup_failures_by_reason": {r.value: pickup_failures[r] for r in Reason if pickup_failures[r]},
         "first_attempt_delivery_rate": _share(sum(e.event == "delivered" for e in firsts), len(firsts)),
         "median_hours_to_desk": _median_hours(to_desk),
         "median_hours_to_delivery": _median_hours(to_delivery),
@@ -167,13 +171,6 @@ def _figures(
     }
 
 
-def on_time(arrivals: Iterable[Any], due_at: dict[int, datetime]) -> tuple[int, int]:
-    """(legs measured, legs on time): arrival events (`handed_to_desk`, `delivered`) by their
-    leg's `due_at`; a leg without one (never taken by the post) is not measured."""
-    timed = [e.at <= due_at[e.shipment_id] for e in arrivals if due_at.get(e.shipment_id) is not None]
-    return len(timed), sum(timed)
-
-
 def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
     rows = conn.execute(sa.select(shipments.c.id, shipments.c.due_at).where(shipments.c.id.in_(shipment_ids)))
     return {r.id: r.due_at for r in rows if r.due_at is not None}
@@ -182,16 +179,15 @@ def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
 def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
     year, number = parse_month(month)
     start, end = month_bounds(year, number)
-    joined = events.join(shipments, shipments.c.id == events.c.shipment_id).join(
-        dossiers, dossiers.c.id == shipments.c.dossier_id
-    )
-    in_month = sa.and_(shipments.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
+    joined = attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
+    in_month = sa.and_(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
     rows = conn.execute(
         sa.select(
             events.c.shipment_id, events.c.id, events.c.event, events.c.at, events.c.reason,
             events.c.fee_collected_vnd, shipments.c.leg, shipments.c.hamlet_code, dossiers.c.procedure_code,
-            dossiers.c.procedure_name,
-        ).select_from(joined).where(in_month)
+            dossiers.c.procedure_name, dossiers.c.hamlet_name, dossiers.c.delivery_hamlet_code,
+            dossiers.c.delivery_hamlet_name,
+        ).select_from(joined).where(in_month).order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
     evs = [
         _Ev(r.shipment_id, r.id, r.event, r.at, r.reason, r.fee_collected_vnd or 0, r.leg, r.hamlet_code,
@@ -218,12 +214,12 @@ def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
         first_attempt[r.shipment_id] = r.id  # the last written is the earliest
     given = conn.execute(
         sa.select(feedback.c.rating, shipments.c.hamlet_code, dossiers.c.procedure_code, dossiers.c.procedure_name)
-        .select_from(
-            feedback.join(shipments, shipments.c.id == feedback.c.shipment_id).join(
-                dossiers, dossiers.c.id == shipments.c.dossier_id
-            )
+        .select_from(attributed(feedback.join(shipments, shipments.c.id == feedback.c.shipment_id)))
+        .where(
+            counted_for(commune_id, feedback.c.created_at),
+            feedback.c.created_at >= start,
+            feedback.c.created_at < end,
         )
-        .where(shipments.c.commune_id == commune_id, feedback.c.created_at >= start, feedback.c.created_at < end)
     ).all()
     procedure_names.update({r.procedure_code: r.procedure_name for r in given})
 
@@ -233,7 +229,13 @@ def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
     known = conn.execute(
         sa.select(hamlets.c.code, hamlets.c.name).where(hamlets.c.commune_id == commune_id).order_by(hamlets.c.id)
     ).all()
-    hamlet_names = {r.code: r.name for r in known}
+    # A hamlet is named as its parcels were booked (the latest booked name in the month wins),
+    # else as it is named now: a renamed or merged-away hamlet keeps its name in past months.
+    booked_names = {
+        r.hamlet_code: r.delivery_hamlet_name if r.leg == "return" and r.delivery_hamlet_code else r.hamlet_name
+        for r in rows
+    }
+    hamlet_names = {r.code: r.name for r in known} | booked_names
     hamlet_codes = list(hamlet_names) + sorted({e.hamlet_code for e in evs} - set(hamlet_names))
     commune = conn.execute(sa.select(communes.c.name).where(communes.c.id == commune_id)).scalar()
     return {
@@ -271,8 +273,6 @@ def monthly_report(db: Database, commune_id: int, month: str) -> dict[str, Any]:
 
 def write_monthly_file(db: Database, commune_id: int, month: str, out: str) -> Path:
     """`postal-tracker report monthly`: the same JSON, CSV or PDF as the API, by extension."""
-    from postal_tracker.reports import documents
-
     path = Path(out)
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("json", "csv", "pdf"):
@@ -280,3 +280,48 @@ def write_monthly_file(db: Database, commune_id: int, month: str, out: str) -> P
     report = monthly_report(db, commune_id, month)
     path.write_bytes(documents.render(report, kind))
     return path
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+class ReportService:
+    """The reports context: the desk's daily sheet and the month's figures, as JSON, CSV or PDF."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def communes_of(self, principal: Principal, commune: str | None, every: bool = False) -> list[int]:
+        """The communes a report covers: the caller's own; the one the admin names, or with
+        `every` (the quarter) every commune when the admin names none."""
+        with self.db.read() as conn:
+            if every and principal.is_admin and commune is None:
+                return quarterly.every_commune(conn)
+            return [scope_commune(conn, principal, commune)]
+
+    def daily(self, principal: Principal, commune: str | None, day: date | None) -> DailyReport:
+        """`day` is local, today by default."""
+        [commune_id] = self.communes_of(principal, commune)
+        return daily_report(self.db, principal, commune_id, day or local_today())  # type: ignore[return-value]
+
+    def monthly(self, commune_id: int, month: str) -> MonthlyReport:
+        return monthly_report(self.db, commune_id, month)  # type: ignore[return-value]
+
+    def monthly_file(self, principal: Principal, commune: str | None, month: str, kind: str) -> ReportFile:
+        """The month's report rendered as `json`, `csv` or `pdf`, named `bao-cao-YYYY-MM.<kind>`."""
+        [commune_id] = self.communes_of(principal, commune)
+        report = monthly_report(self.db, commune_id, month)
+        content = documents.render(report, kind)
+        return ReportFile(f"bao-cao-{report['month']}.{kind}", documents.MEDIA_TYPES[kind], content)
+
+    def quarterly_file(self, principal: Principal, commune: str | None, quarter: str, kind: str) -> ReportFile:
+        """The quarter's report (Circular 17/2017 Art. 13), named `bao-cao-quy-YYYY-Qn.<kind>`."""
+        commune_ids = self.communes_of(principal, commune, every=True)
+        with self.db.read() as conn:
+            report = quarterly.quarterly(conn, commune_ids, quarter)
+        content = documents.render_quarterly(report, kind)
+        return ReportFile(f"bao-cao-quy-{report['quarter']}.{kind}", documents.MEDIA_TYPES[kind], content)

@@ -8,10 +8,9 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from postal_tracker.accounts.auth import DESK, SCANNERS
-from postal_tracker.deps import DB, CurrentUser, IdempotencyKey, Offset, RowId, Rules
+from postal_tracker.deps import CurrentUser, IdempotencyKey, Offset, RowId
 from postal_tracker.errors import PROBLEM_JSON
-from postal_tracker.idempotency import run_once
-from postal_tracker.scanning import service
+from postal_tracker.scanning.deps import SCANS, Scanning
 from postal_tracker.scanning.schemas import (
     BatchAnswer,
     ExceptionResolved,
@@ -46,40 +45,38 @@ class ScanController(Controller):
     path = "/api/v1"
     tags = ["scans"]
     guards = [SCANNERS]
+    dependencies = SCANS
 
     @post("/scans", responses=SCAN_RESPONSES, sync_to_thread=True)
-    def scan(self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[Any]) -> Response[ScanAccepted]:
+    def scan(self, scanning: Scanning, user: CurrentUser, data: JSONBody[Any]) -> Response[ScanAccepted]:
         """Record one hand-over scan; the same `scan_id` again returns the first result."""
-        outcome = service.record_scan(db, user, data, rules)
+        outcome = scanning.scan(user, data)
         media_type = PROBLEM_JSON if outcome.http_status >= 400 else "application/json"
         return Response(outcome.body, status_code=outcome.http_status, media_type=media_type)
 
     @post("/scans/batch", status_code=200, sync_to_thread=True)
-    def batch(self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[ScanBatch]) -> BatchAnswer:
+    def batch(self, scanning: Scanning, user: CurrentUser, data: JSONBody[ScanBatch]) -> BatchAnswer:
         """An offline scanner's queue, applied in order of scan time."""
-        return {"results": service.record_batch(db, user, data.scans, rules)}
+        return scanning.batch(user, data.scans)
 
     @get("/scans/exceptions", guards=[DESK], sync_to_thread=True)
     def exceptions(
-        self, db: DB, user: CurrentUser, resolved: FromQuery[bool] = False,
+        self, scanning: Scanning, user: CurrentUser, resolved: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50, offset: Offset = 0,
     ) -> ScanExceptionPage:  # fmt: skip
         """Refused scans with their reasons, for the desk to resolve."""
-        return service.list_exceptions(db, user, resolved=resolved, limit=limit, offset=offset)
+        return scanning.exceptions(user, resolved=resolved, limit=limit, offset=offset)
 
     @post("/scans/exceptions/{exception_id:int}/resolve", status_code=200, guards=[DESK], sync_to_thread=True)
     def resolve(
-        self, db: DB, user: CurrentUser, exception_id: RowId, data: JSONBody[ResolveRequest]
+        self, scanning: Scanning, user: CurrentUser, exception_id: RowId, data: JSONBody[ResolveRequest]
     ) -> ExceptionResolved:
-        return service.resolve_exception(db, user, exception_id, data.note)
+        return scanning.resolve(user, exception_id, data.note)
 
     @post("/handovers", sync_to_thread=True)
     def handover(
-        self, db: DB, rules: Rules, user: CurrentUser, data: JSONBody[HandoverRequest],
+        self, scanning: Scanning, user: CurrentUser, data: JSONBody[HandoverRequest],
         idempotency_key: IdempotencyKey = None,
     ) -> HandoverRecorded:  # fmt: skip
         """Hand many parcels over between postman and desk at once: all of them, or none."""
-        return run_once(
-            db, user.key, idempotency_key, "handovers", data.model_dump(mode="json"),
-            lambda conn: service.record_handover(conn, user, data, rules),
-        )  # fmt: skip
+        return scanning.handover(user, data, idempotency_key)

@@ -3,11 +3,11 @@
 No `from __future__ import annotations` here: see postal_tracker/shipments/schemas.py.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, NotRequired, TypedDict, get_args
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from postal_tracker.fields import Latitude, Longitude, Text
 from postal_tracker.lifecycle import Event, Reason, Status
@@ -26,11 +26,24 @@ class Location(BaseModel):
     code: Annotated[str, Text(32)] | None = None
 
 
+def _storable(moment: datetime) -> datetime:
+    # Year 1 at +07:00 is before year 1 in UTC: no database column holds it.
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("not a time that can be stored: check the scanner's clock") from None
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_storable)]
+"""A time with its offset (`2026-11-27T10:00:00+07:00`); the service checks its range."""
+
+
 class ScanRequest(BaseModel):
     scan_id: UUID
     tracking_no: Annotated[str, Field(min_length=1, max_length=40)]
     event: ScanEvent
-    at: AwareDatetime
+    at: Moment
     location: Location | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
@@ -53,7 +66,7 @@ class ScanRequest(BaseModel):
 class HandoverRequest(BaseModel):
     direction: Literal["to_desk", "from_desk"]
     tracking_nos: Annotated[list[Annotated[str, Field(max_length=40)]], Field(min_length=1, max_length=500)]
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class ResolveRequest(BaseModel):

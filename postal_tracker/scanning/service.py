@@ -5,6 +5,16 @@ Each scan is one write transaction that (1) recognises a scan it has seen (`scan
 the other and the second is checked against the first one's result, (3) checks the transition
 against `lifecycle.TRANSITIONS`, and (4) writes the event, the new status, the outbox message
 and the scan record together. A refused scan is recorded in the same way, with its reason.
+
+A `scan_id` belongs to the commune whose staff sent it first. The same id sent by another
+commune's staff is neither that scan's duplicate nor applied: it is refused as a 404 that says
+nothing of the first scan, and kept (without the id, which stays unique) for that desk to see.
+
+A scan's `at` is compared with the server's clock only (never with earlier events' times:
+scanner clocks drift): at most `scan_clock_skew` ahead and `scan_max_age` behind it, so that a
+scanner whose clock was reset (1970, 2000, 9999) is refused, scan by scan.
+
+`fee_collected_vnd` goes with `picked_up` or `delivered` only, up to what is still owed.
 """
 
 from __future__ import annotations
@@ -23,9 +33,10 @@ from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import DomainError, InvalidInput, NotFound, TransitionForbidden, problem_of
-from postal_tracker.idempotency import as_sent
+from postal_tracker.idempotency import as_sent, run_once
 from postal_tracker.lifecycle import (
     FAILURE_EVENTS,
+    FEE_EVENTS,
     TAKEN_BY_POST,
     TRANSITIONS,
     Event,
@@ -34,18 +45,24 @@ from postal_tracker.lifecycle import (
     Status,
     allowed_events,
 )
-from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import Dossier, EventRecord, Handover, ScanRecord, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.personal import for_role, scrubbed
-from postal_tracker.scanning.schemas import HandoverRequest, ScanRequest
+from postal_tracker.scanning.schemas import (
+    BatchAnswer,
+    ExceptionResolved,
+    HandoverRecorded,
+    HandoverRequest,
+    ScanExceptionPage,
+    ScanRequest,
+)
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
 from postal_tracker.workdays import next_attempt_on, transit_due_at
 
 scan_records = table(ScanRecord)
 shipments = table(Shipment)
-events = table(EventModel)
+events = table(EventRecord)
 dossiers = table(Dossier)
 handovers = table(Handover)
 
@@ -72,8 +89,7 @@ def validate_scan(raw: Any, now: datetime, rules: RulesSection) -> tuple[ScanReq
         errors = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
         raise InvalidInput("invalid scan: " + ", ".join(e["field"] for e in errors), errors=errors) from None
     tracking_no = parse_tracking_no(scan.tracking_no)
-    if scan.at > now + rules.scan_clock_skew:
-        raise InvalidInput("the scan time is in the future: check the scanner's clock", field="at")
+    check_time(scan.at, now, rules)
     return scan, tracking_no
 
 
@@ -105,11 +121,14 @@ def apply_event(
         raise InvalidInput("reason 'other' needs a note saying what happened", field="note")
     if fields.get("recipient_relationship") == "proxy" and not fields.get("authorization_note"):
         raise InvalidInput("a proxy needs the letter of authorisation's number or date", field="authorization_note")
+    dossier = conn.execute(sa.select(dossiers).where(dossiers.c.id == shipment.dossier_id).with_for_update()).one()
+    fee = fields.get("fee_collected_vnd") or 0
+    if fee:
+        _check_fee(conn, dossier, event, fee)
 
     now = utcnow()
     at = fields.get("at") or now
     attempts = shipment.attempts + (1 if event in FAILURE_EVENTS else 0)
-    fee = fields.get("fee_collected_vnd") or 0
     # The legal clock: J is the day the post takes the leg (the scan's own time, also when an
     # offline scanner syncs it later); a failed delivery below the limit waits for its next day.
     due_at = transit_due_at(at, rules.transit_working_days) if event == TAKEN_BY_POST[leg] else shipment.due_at
@@ -141,67 +160,92 @@ def apply_event(
     }  # fmt: skip
     conn.execute(events.insert().values(**record))
     updated = conn.execute(sa.select(shipments).where(shipments.c.id == shipment.id)).one()
-    dossier = conn.execute(sa.select(dossiers).where(dossiers.c.id == shipment.dossier_id)).one()
     status_changed(conn, updated, dossier, record)
     return updated
 
 
-def _stored(conn: Connection, scan_id: str | None) -> ScanOutcome | None:
-    if scan_id is None:
-        return None
-    row = conn.execute(sa.select(scan_records).where(scan_records.c.scan_id == scan_id)).first()
-    if row is None:
-        return None
-    body = {**row.result, "duplicate": True}
-    return ScanOutcome("duplicate", 200 if row.outcome == "accepted" else row.error_status, body)
+def check_time(at: datetime, now: datetime, rules: RulesSection) -> None:
+    """A scan's or a hand-over's time, against the server's clock only."""
+    if at > now + rules.scan_clock_skew:
+        raise InvalidInput("the scan time is in the future: check the scanner's clock", field="at")
+    if at < now - rules.scan_max_age:
+        raise InvalidInput(
+            f"the scan time is more than {rules.scan_max_age_days} days ago: check the scanner's clock", field="at"
+        )
+
+
+def _check_fee(conn: Connection, dossier: sa.Row, event: Event, fee: int) -> None:
+    """A fee is collected with the dossier (`picked_up`) or, for what is still owed then, with
+    the result (`delivered`); never more than the dossier's fee less what was collected."""
+    if event not in FEE_EVENTS:
+        raise InvalidInput(
+            f"a fee is collected only on picked_up or delivered, not on {event.value}", field="fee_collected_vnd"
+        )
+    collected = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(shipments.c.fee_collected_vnd), 0)).where(
+            shipments.c.dossier_id == dossier.id
+        )
+    ).scalar_one()
+    owed = max(dossier.fee_vnd - collected, 0)
+    if fee > owed:
+        raise InvalidInput(
+            f"{fee} VND is more than the {owed} VND still owed on this dossier", field="fee_collected_vnd",
+            owed_vnd=owed,
+        )  # fmt: skip
 
 
 def record_scan(db: Database, principal: Principal, raw: Any, rules: RulesSection) -> ScanOutcome:
-    scan_id = _scan_id_of(raw)
-    payload = raw if isinstance(raw, dict) else {"body": raw}
-    # The raw scan is kept without clear personal data: the applied event holds it (encrypted).
-    kept = scrubbed(payload)
     try:
         with db.write() as conn:
-            stored = _stored(conn, scan_id)
-            if stored is not None:
-                return stored
-            received_at = utcnow()
-            record = {
-                "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
-                "received_at": received_at, "payload": kept,
-                "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
-                "event": str(payload.get("event"))[:40] if payload.get("event") else None,
-            }  # fmt: skip
-            try:
-                scan, tracking_no = validate_scan(raw, received_at, rules)
-                fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
-                shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
-            except DomainError as exc:
-                problem = {**problem_of(exc), "scan_id": scan_id, "accepted": False, "duplicate": False}
-                # A repeat is kept like any refusal, apart from the refusals the desk resolves.
-                kept_as = "repeat" if problem.get("repeat") else "rejected"
-                conn.execute(scan_records.insert().values(
-                    **record, outcome=kept_as, error_status=exc.status, error_title=exc.title,
-                    error_detail=exc.detail, result=scrubbed(problem),
-                ))  # fmt: skip
-                return ScanOutcome("rejected", exc.status, problem)
-            body = {
-                "scan_id": scan_id, "accepted": True, "duplicate": False,
-                "shipment": shipment_view(conn, shipment, rules),
-            }  # fmt: skip
-            conn.execute(scan_records.insert().values(
-                **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
-                result=scrubbed(as_sent(body)),
-            ))  # fmt: skip
-            return ScanOutcome("accepted", 201, for_role(principal.role, body))
+            return _record_scan(conn, principal, raw, rules)
     except sa.exc.IntegrityError:
-        # The same scan_id arrived twice at the same moment and the other copy committed first.
-        with db.read() as conn:
-            stored = _stored(conn, scan_id)
-        if stored is None:
-            raise
-        return stored
+        # The same scan_id arrived twice at the same moment and the other copy committed first:
+        # now it is seen, and answered as a duplicate (or refused, if another commune's).
+        with db.write() as conn:
+            return _record_scan(conn, principal, raw, rules)
+
+
+def _record_scan(conn: Connection, principal: Principal, raw: Any, rules: RulesSection) -> ScanOutcome:
+    scan_id = _scan_id_of(raw)
+    payload = raw if isinstance(raw, dict) else {"body": raw}
+    received_at = utcnow()
+    # The raw scan is kept without clear personal data: the applied event holds it (encrypted).
+    record = {
+        "scan_id": scan_id, "commune_id": principal.commune_id, "user_id": principal.user_id,
+        "received_at": received_at, "payload": scrubbed(payload),
+        "tracking_no": str(payload.get("tracking_no"))[:40] if payload.get("tracking_no") else None,
+        "event": str(payload.get("event"))[:40] if payload.get("event") else None,
+    }  # fmt: skip
+    seen = None
+    if scan_id is not None:
+        seen = conn.execute(sa.select(scan_records).where(scan_records.c.scan_id == scan_id)).first()
+    if seen is not None and seen.commune_id == principal.commune_id:
+        body = {**seen.result, "duplicate": True}
+        return ScanOutcome("duplicate", 200 if seen.outcome == "accepted" else seen.error_status, body)
+    try:
+        if seen is not None:
+            raise NotFound(f"no scan {scan_id} in this commune: a scan_id is used once, give this scan a new one")
+        scan, tracking_no = validate_scan(raw, received_at, rules)
+        fields = scan.model_dump(exclude={"scan_id", "tracking_no", "event"}, exclude_none=True)
+        shipment = apply_event(conn, principal, tracking_no, Event(scan.event), fields, rules, scan_id=scan_id)
+    except DomainError as exc:
+        problem = {**problem_of(exc), "scan_id": scan_id, "accepted": False, "duplicate": False}
+        # A repeat is kept like any refusal, apart from the refusals the desk resolves.
+        kept_as = "repeat" if problem.get("repeat") else "rejected"
+        conn.execute(scan_records.insert().values(
+            **{**record, "scan_id": None if seen is not None else scan_id}, outcome=kept_as,
+            error_status=exc.status, error_title=exc.title, error_detail=exc.detail, result=scrubbed(problem),
+        ))  # fmt: skip
+        return ScanOutcome("rejected", exc.status, problem)
+    body = {
+        "scan_id": scan_id, "accepted": True, "duplicate": False,
+        "shipment": shipment_view(conn, shipment, rules),
+    }  # fmt: skip
+    conn.execute(scan_records.insert().values(
+        **{**record, "tracking_no": tracking_no}, outcome="accepted", shipment_id=shipment.id,
+        result=scrubbed(as_sent(body)),
+    ))  # fmt: skip
+    return ScanOutcome("accepted", 201, for_role(principal.role, body))
 
 
 _SCAN_TIME = pydantic.TypeAdapter(pydantic.AwareDatetime)
@@ -243,8 +287,7 @@ def record_handover(
     event = Event.HANDED_TO_DESK if req.direction == "to_desk" else Event.COLLECTED_FROM_DESK
     now = utcnow()
     at = req.at or now
-    if at > now + rules.scan_clock_skew:
-        raise InvalidInput("the hand-over time is in the future", field="at")
+    check_time(at, now, rules)
     problems: list[dict[str, Any]] = []
     handover_id = insert_one(
         conn,
@@ -325,3 +368,30 @@ def resolve_exception(db: Database, principal: Principal, exception_id: int, not
     if not done:
         raise NotFound(f"no refused scan {exception_id}")
     return {"id": exception_id, "resolved": True}
+
+
+class ScanService:
+    """The scanning context: scans and hand-overs applied to the status machine, refused scans
+    kept for the desk to resolve."""
+
+    def __init__(self, db: Database, rules: RulesSection) -> None:
+        self.db = db
+        self.rules = rules
+
+    def scan(self, principal: Principal, raw: Any) -> ScanOutcome:
+        return record_scan(self.db, principal, raw, self.rules)
+
+    def batch(self, principal: Principal, scans: list[Any]) -> BatchAnswer:
+        return {"results": record_batch(self.db, principal, scans, self.rules)}  # type: ignore[typeddict-item]
+
+    def handover(self, principal: Principal, req: HandoverRequest, idempotency_key: str | None) -> HandoverRecorded:
+        return run_once(
+            self.db, principal.key, idempotency_key, "handovers", req.model_dump(mode="json"),
+            lambda conn: record_handover(conn, principal, req, self.rules),
+        )  # fmt: skip
+
+    def exceptions(self, principal: Principal, *, resolved: bool, limit: int, offset: int) -> ScanExceptionPage:
+        return list_exceptions(self.db, principal, resolved=resolved, limit=limit, offset=offset)  # type: ignore[return-value]
+
+    def resolve(self, principal: Principal, exception_id: int, note: str | None) -> ExceptionResolved:
+        return resolve_exception(self.db, principal, exception_id, note)  # type: ignore[return-value]

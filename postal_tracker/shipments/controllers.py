@@ -8,10 +8,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel
 
 from postal_tracker.accounts.auth import DESK, STAFF
-from postal_tracker.deps import DB, CurrentUser, Offset, Rules
+from postal_tracker.deps import CurrentUser, Offset
 from postal_tracker.fields import UserId
 from postal_tracker.lifecycle import Leg
-from postal_tracker.shipments import service
+from postal_tracker.shipments.deps import SHIPMENTS, Shipments
 from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
 
 
@@ -24,10 +24,11 @@ class ShipmentController(Controller):
     path = "/api/v1/shipments"
     tags = ["shipments"]
     guards = [STAFF]
+    dependencies = SHIPMENTS
 
     @get("/", sync_to_thread=True)
     def list(
-        self, db: DB, rules: Rules, user: CurrentUser,
+        self, shipments: Shipments, user: CurrentUser,
         status: FromQuery[str | None] = None, leg: FromQuery[Leg | None] = None,
         hamlet: Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
         since: FromQuery[datetime | None] = None, until: FromQuery[datetime | None] = None,
@@ -36,23 +37,18 @@ class ShipmentController(Controller):
     ) -> ShipmentPage:  # fmt: skip
         """Shipments of the commune, the overdue ones first, then the most recently changed (`status`
         may list several, comma-separated; `overdue=true` lists only those past their `due_at`)."""
-        with db.read() as conn:
-            return service.list_shipments(
-                conn, user.commune_id, rules, status=status,
-                leg=leg.value if leg else None, hamlet=hamlet, since=since, until=until,
-                limit=limit, offset=offset, overdue=overdue,
-            )  # fmt: skip
+        return shipments.shipments(
+            user.commune_id, status=status, leg=leg.value if leg else None, hamlet=hamlet, since=since,
+            until=until, overdue=overdue, limit=limit, offset=offset,
+        )  # fmt: skip
 
     @get("/{tracking_no:str}", sync_to_thread=True)
-    def detail(self, db: DB, rules: Rules, user: CurrentUser, tracking_no: FromPath[str]) -> ShipmentView:
-        return service.shipment_detail(db, user, tracking_no, rules)
+    def detail(self, shipments: Shipments, user: CurrentUser, tracking_no: FromPath[str]) -> ShipmentView:
+        return shipments.shipment(user, tracking_no)
 
     @patch("/{tracking_no:str}", guards=[DESK], sync_to_thread=True)
     def assign(
-        self, db: DB, rules: Rules, user: CurrentUser, tracking_no: FromPath[str], data: JSONBody[Assignment]
+        self, shipments: Shipments, user: CurrentUser, tracking_no: FromPath[str], data: JSONBody[Assignment]
     ) -> ShipmentView:
         """Assign the parcel to a postman (desk staff); it then shows on his manifest."""
-        number = service.parse_tracking_no(tracking_no)
-        with db.write() as conn:
-            return service.assign_postman(conn, user.commune_id, number, data.postman_id,
-                                          rules)  # fmt: skip
+        return shipments.assign(user.commune_id, tracking_no, data.postman_id)

@@ -17,23 +17,22 @@ from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
     DESTINATIONS,
     FINAL_STATUSES,
-    NEXT_STEP_TEXT_VI,
     REASONS,
-    STATUS_TEXT_VI,
     InvalidTrackingNumber,
     Leg,
     Reason,
     Status,
     allowed_events,
-    event_text_vi,
     normalize_tracking_no,
 )
-from postal_tracker.models import Dossier, Event, Shipment, table
+from postal_tracker.models import Dossier, EventRecord, Shipment, table
 from postal_tracker.personal import for_role
 from postal_tracker.settings import RulesSection
+from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
+from postal_tracker.wording import STATUS_TEXT_VI, event_text_vi, next_step_text_vi, reason_text_vi
 
 shipments = table(Shipment)
-events = table(Event)
+events = table(EventRecord)
 dossiers = table(Dossier)
 
 
@@ -60,12 +59,11 @@ def find_shipment(conn: Connection, commune_id: int | None, tracking_no: str, *,
 def reason_view(reason: str | None) -> dict[str, Any]:
     if reason is None:
         return {}
-    info = REASONS[Reason(reason)]
     return {
         "reason": reason,
-        "reason_text_vi": info.text_vi,
-        "next_step": info.next_step.value,
-        "next_step_text_vi": NEXT_STEP_TEXT_VI[info.next_step],
+        "reason_text_vi": reason_text_vi(reason),
+        "next_step": REASONS[Reason(reason)].value,
+        "next_step_text_vi": next_step_text_vi(reason),
     }
 
 
@@ -225,3 +223,30 @@ def assign_postman(
         find_postman(conn, commune_id, postman_id)
     conn.execute(shipments.update().where(shipments.c.id == row.id).values(postman_id=postman_id))
     return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), rules)
+
+
+class ShipmentService:
+    """The shipments context: the commune's parcels as the desk and the postmen see them."""
+
+    def __init__(self, db: Database, rules: RulesSection) -> None:
+        self.db = db
+        self.rules = rules
+
+    def shipments(
+        self, commune_id: int, *, status: str | None, leg: str | None, hamlet: str | None,
+        since: datetime | None, until: datetime | None, overdue: bool | None, limit: int, offset: int,
+    ) -> ShipmentPage:  # fmt: skip
+        with self.db.read() as conn:
+            return list_shipments(  # type: ignore[return-value]
+                conn, commune_id, self.rules, status=status, leg=leg, hamlet=hamlet, since=since,
+                until=until, overdue=overdue, limit=limit, offset=offset,
+            )  # fmt: skip
+
+    def shipment(self, principal: Principal, raw_number: str) -> ShipmentView:
+        """One parcel with its events (the read is audited)."""
+        return shipment_detail(self.db, principal, raw_number, self.rules)  # type: ignore[return-value]
+
+    def assign(self, commune_id: int, raw_number: str, postman_id: int | None) -> ShipmentView:
+        number = parse_tracking_no(raw_number)
+        with self.db.write() as conn:
+            return assign_postman(conn, commune_id, number, postman_id, self.rules)  # type: ignore[return-value]

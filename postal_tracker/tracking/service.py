@@ -15,18 +15,18 @@ from sqlalchemy.engine import Connection
 
 from postal_tracker.complaints.schemas import ComplaintFiled, ComplaintKind
 from postal_tracker.complaints.service import complaints_of, file_by_citizen
-from postal_tracker.db import Database, utcnow
+from postal_tracker.db import Database, first_writer_wins, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.idempotency import run_once
-from postal_tracker.lifecycle import STATUS_TEXT_VI, Event, Status, event_text_vi
-from postal_tracker.models import Commune, Dossier, Feedback, Shipment, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.lifecycle import Event, Status, to_delivery_address
+from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Shipment, table
 from postal_tracker.personal import ascii_digits, mask_name, no_parcel_for_these_digits, phone_digits_match
 from postal_tracker.shipments.service import parse_tracking_no
 from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
+from postal_tracker.wording import AT_CITIZEN_HOME_VI, STATUS_TEXT_VI, event_text_vi
 
 shipments = table(Shipment)
-events = table(EventModel)
+events = table(EventRecord)
 dossiers = table(Dossier)
 communes = table(Commune)
 feedback = table(Feedback)
@@ -37,7 +37,7 @@ _AT_DESK = {Event.HANDED_TO_DESK, Event.COLLECTED_FROM_DESK, Event.RETURNED_TO_D
 
 def _place(event: str, commune: sa.Row, hamlet_name: str | None) -> str:
     if event in _AT_CITIZEN:
-        return f"Ấp {hamlet_name}" if hamlet_name else "Tại nhà người dân"
+        return f"Ấp {hamlet_name}" if hamlet_name else AT_CITIZEN_HOME_VI
     if event in _AT_DESK:
         return commune.desk_name
     return commune.post_office_name
@@ -52,11 +52,12 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
         sa.select(
             shipments.c.id, shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.dossier_id,
             shipments.c.due_at, shipments.c.next_attempt_on, dossiers.c.applicant_name, dossiers.c.applicant_phone,
-            dossiers.c.hamlet_name,
-            dossiers.c.delivery_hamlet_name, communes.c.desk_name, communes.c.post_office_name,
+            dossiers.c.hamlet_name, dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name,
+            communes.c.desk_name, communes.c.post_office_name,
         )
         .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
-        .join(communes, communes.c.id == dossiers.c.commune_id)
+        # The offices of the commune it was booked in: a merge changes no name a citizen saw.
+        .join(communes, communes.c.id == dossiers.c.booked_commune_id)
         .where(shipments.c.tracking_no == number)
     ).first()  # fmt: skip
     if parcel is None:
@@ -83,7 +84,9 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
 
 
 def _hamlet_of(dossier: Any, leg: str) -> str:
-    return (dossier.delivery_hamlet_name if leg == "return" else None) or dossier.hamlet_name
+    """The hamlet the leg goes to (lifecycle.to_delivery_address), by its name when booked."""
+    to_delivery = to_delivery_address(leg, dossier.delivery_hamlet_code)
+    return dossier.delivery_hamlet_name if to_delivery else dossier.hamlet_name
 
 
 def _leg_view(conn: Connection, leg: Any, dossier: Any, verified: bool) -> dict[str, Any]:
@@ -118,11 +121,14 @@ def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, 
     (whatever the digits, so that no answer tells whether they were right); feedback already
     given: 409.
     """
-    try:
-        with db.write() as conn:
-            return _give_feedback(conn, raw_number, phone_last4, rating, comment)
-    except sa.exc.IntegrityError:  # the same feedback sent twice at the same moment
-        raise Conflict(ALREADY_GIVEN) from None
+    return first_writer_wins(
+        db, lambda conn: _give_feedback(conn, raw_number, phone_last4, rating, comment), _already_given
+    )
+
+
+def _already_given(conn: Connection) -> dict[str, Any]:
+    # The same feedback sent twice at the same moment: the first one counts.
+    raise Conflict(ALREADY_GIVEN)
 
 
 ALREADY_GIVEN = "feedback on this parcel was already given, thank you"

@@ -19,15 +19,19 @@ from urllib.parse import urlencode
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from postal_tracker.accounts import service as accounts
+from postal_tracker.accounts.deps import ACCOUNTS, Accounts
+from postal_tracker.accounts.lockout import AccountLocked
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.db import utcnow
-from postal_tracker.deps import DB, AppSettings
-from postal_tracker.documents import service as documents
+from postal_tracker.deps import AppSettings
+from postal_tracker.desk.deps import DESK_BOARD, Desk
+from postal_tracker.desk.service import QUARTER_FIGURES, REPORT_FIGURES
 from postal_tracker.documents.controllers import pdf_response
+from postal_tracker.documents.deps import DOCUMENTS, Documents
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from postal_tracker.fields import Text
 from postal_tracker.lifecycle import (
     REASONS,
     S10_PATTERN,
@@ -41,7 +45,6 @@ from postal_tracker.localtime import LOCAL_TZ, local_today
 from postal_tracker.personal import ascii_digits
 from postal_tracker.settings import Settings
 from postal_tracker.tracking.deps import TRACKING, Tracking
-from postal_tracker.web import service
 from postal_tracker.web.i18n import VI, strings
 from postal_tracker.web.session import (
     DESK_ROLES,
@@ -55,6 +58,7 @@ from postal_tracker.web.session import (
     safe_next,
     session_cookie,
 )
+from postal_tracker.wording import AT_CITIZEN_HOME_VI
 
 # Nothing on the pages comes from elsewhere, so the policy can be this strict (no inline
 # scripts or styles either: data for the scripts travels in <script type="application/json">).
@@ -106,7 +110,7 @@ def static_version() -> str:
 
 def render(
     request: Request, settings: Settings, template: str, context: dict[str, Any] | None = None, *,
-    user: Principal | None = None, status_code: int = 200,
+    user: Principal | None = None, status_code: int = 200, headers: dict[str, str] | None = None,
 ) -> Template:  # fmt: skip
     lang, remember = chosen_lang(request)
     other = "en" if lang == "vi" else "vi"
@@ -125,7 +129,7 @@ def render(
             **(context or {}),
         },
         status_code=status_code,
-        headers=PAGE_HEADERS,
+        headers={**PAGE_HEADERS, **(headers or {})},
         cookies=[lang_cookie(lang, settings)] if remember else None,
     )
 
@@ -133,9 +137,10 @@ def render(
 def error_page(request: Request, status: int, kind: int, headers: dict[str, str]) -> Template:
     """A page in the visitor's language for an error on a page's path (see web/errors.py)."""
     settings: Settings = request.app.state.settings
+    user = page_user(request, database_may_fail=True)  # the database may be the very fault reported
     response = render(
         request, settings, "error.html", {"kind": kind, "status": status, "retry_after": headers.get("Retry-After")},
-        user=page_user(request), status_code=status,
+        user=user, status_code=status,
     )  # fmt: skip
     response.headers.update(headers)
     return response
@@ -154,6 +159,7 @@ class PageController(Controller):
 
     opt = {"public": True}
     include_in_schema = False
+    dependencies = {**ACCOUNTS, **DESK_BOARD, **DOCUMENTS}
 
     @get("/", sync_to_thread=False)
     def index(self, request: Request) -> Redirect:
@@ -167,9 +173,9 @@ class PageController(Controller):
             return Redirect(safe_next(next) or home_of(user))
         return render(request, settings, "login.html", {"next": safe_next(next) or "", "username": ""})
 
-    @post("/login", status_code=200, sync_to_thread=True)
-    def login(
-        self, request: Request, db: DB, settings: AppSettings, data: URLEncodedBody[LoginForm]
+    @post("/login", status_code=200)
+    async def login(
+        self, request: Request, accounts: Accounts, settings: AppSettings, data: URLEncodedBody[LoginForm]
     ) -> Response:  # fmt: skip
         """Check the password; set the session cookie and go to the user's page, or show the form again."""
         t = strings(chosen_lang(request)[0])
@@ -180,9 +186,15 @@ class PageController(Controller):
         try:
             if len(username) > 64 or len(data.password) > 256:
                 raise Unauthorized("too long")
-            principal = accounts.authenticate(db, username, data.password)
+            principal = await accounts.sign_in(username, data.password)
         except Unauthorized:
             return render(request, settings, "login.html", {**context, "error": t["login_failed"]})
+        except AccountLocked as locked:
+            error = t["login_locked"].format(minutes=locked.minutes)
+            return render(
+                request, settings, "login.html", {**context, "error": error}, status_code=429,
+                headers=locked.headers,
+            )  # fmt: skip
         cookie = session_cookie(request.app.state.jwt_auth, principal, settings)
         return Redirect(safe_next(data.next) or home_of(principal), status_code=303, cookies=[cookie])
 
@@ -207,7 +219,7 @@ class PageController(Controller):
 
     @get("/desk", sync_to_thread=True)
     def desk(
-        self, request: Request, db: DB, settings: AppSettings, q: FromQuery[str | None] = None,
+        self, request: Request, desk: Desk, settings: AppSettings, q: FromQuery[str | None] = None,
         offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
     ) -> Response:  # fmt: skip
         """The clerk's page: search parcels of any day, book a pickup, print its label and receipt,
@@ -217,16 +229,16 @@ class PageController(Controller):
             return Redirect(login_url(request))
         if user.role not in DESK_ROLES:
             return Redirect(home_of(user))
-        context = {**service.booking_choices(db, user), **self._lists(db, user)}
+        context = {**desk.booking_choices(user), **self._lists(desk, user)}
         if q is not None:
-            context["search"] = service.search(db, user, q, offset=offset)
+            context["search"] = desk.search(user, q, offset=offset)
         return render(request, settings, "desk.html", context, user=user)
 
     @get("/reports", sync_to_thread=True)
     def reports(
-        self, request: Request, db: DB, settings: AppSettings,
-        month: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-\d{2}$")] = None,
-        quarter: Annotated[str | None, QueryParameter(pattern=r"^\d{4}-Q[1-4]$")] = None,
+        self, request: Request, desk: Desk, settings: AppSettings,
+        month: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
+        quarter: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-Q[1-4]$")] = None,
     ) -> Response:  # fmt: skip
         """The supervisor's page: the month's and the quarter's figures, a chart, CSV and PDF."""
         user = page_user(request)
@@ -238,14 +250,14 @@ class PageController(Controller):
         month = month or today.strftime("%Y-%m")
         quarter = quarter or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
         context = {
-            **service.reports(db, user, month, quarter), "month": month, "quarter": quarter,
-            "figures": service.REPORT_FIGURES, "quarter_figures": service.QUARTER_FIGURES,
+            **desk.reports(user, month, quarter), "month": month, "quarter": quarter,
+            "figures": REPORT_FIGURES, "quarter_figures": QUARTER_FIGURES,
         }  # fmt: skip
         return render(request, settings, "reports.html", context, user=user)
 
     @get("/desk/outcomes", sync_to_thread=True)
     def outcomes(
-        self, request: Request, db: DB, settings: AppSettings, date: FromQuery[dt.date | None] = None
+        self, request: Request, desk: Desk, settings: AppSettings, date: FromQuery[dt.date | None] = None
     ) -> Response:  # fmt: skip
         """The outcome sheet of any day (today by default), to read or print."""
         user = page_user(request)
@@ -255,12 +267,12 @@ class PageController(Controller):
             return Redirect(home_of(user))
         today = local_today()
         day = min(date or today, today)
-        context = {"outcomes": service.outcome_sheet(db, user, day), "day": day, "today": today, "hhmm": local_hhmm}
+        context = {"outcomes": desk.outcome_sheet(user, day), "day": day, "today": today, "hhmm": local_hhmm}
         return render(request, settings, "outcomes.html", context, user=user)
 
     @get("/desk/labels.pdf", sync_to_thread=True)
     def label_sheet(
-        self, request: Request, db: DB, settings: AppSettings,
+        self, request: Request, documents: Documents, settings: AppSettings,
         no: Annotated[list[str] | None, QueryParameter(max_items=500)] = None,
     ) -> Response:  # fmt: skip
         """The parcels ticked in a desk list, on A4 sheets (four labels a sheet), in one PDF."""
@@ -271,32 +283,32 @@ class PageController(Controller):
             return Redirect(home_of(user))
         if not no:
             return Redirect("/desk")
-        return pdf_response(documents.labels_pdf(db, user, no, "a4", settings.public))
+        return pdf_response(documents.labels(user, no, "a4"))
 
     @get("/desk/parcels/{tracking_no:str}", sync_to_thread=True)
-    def parcel(self, request: Request, db: DB, settings: AppSettings, tracking_no: FromPath[str]) -> Response:
+    def parcel(self, request: Request, desk: Desk, settings: AppSettings, tracking_no: FromPath[str]) -> Response:
         """One parcel: its timeline, the fee owed, reprints, cancel before pickup."""
         user = page_user(request)
         if user is None:
             return Redirect(login_url(request))
         if user.role not in DESK_ROLES:
             return Redirect(home_of(user))
-        page = service.parcel_page(db, user, tracking_no, settings.rules)
+        page = desk.parcel(user, tracking_no)
         context = {**page, "reasons": [r.value for r in REASONS], "when": local_time, "group": group_tracking_no}
         return render(request, settings, "parcel.html", context, user=user)
 
     @get("/desk/lists", sync_to_thread=True)
-    def desk_lists(self, request: Request, db: DB, settings: AppSettings) -> Response:
+    def desk_lists(self, request: Request, desk: Desk, settings: AppSettings) -> Response:
         """The lists of the desk page alone, for its script to refresh them after a change."""
         user = page_user(request)
         if user is None or user.role not in DESK_ROLES:
             return Response(b"", status_code=401 if user is None else 403, media_type=MediaType.HTML)
-        return render(request, settings, "_desk_lists.html", self._lists(db, user), user=user)
+        return render(request, settings, "_desk_lists.html", self._lists(desk, user), user=user)
 
     @staticmethod
-    def _lists(db: DB, user: Principal) -> dict[str, Any]:
+    def _lists(desk: Desk, user: Principal) -> dict[str, Any]:
         return {
-            **service.desk_lists(db, user, utcnow()), "when": local_time, "hhmm": local_hhmm,
+            **desk.lists(user, utcnow()), "when": local_time, "hhmm": local_hhmm,
             "scan_events": [e.value for e in SCAN_EVENTS],
         }  # fmt: skip
 
@@ -329,6 +341,16 @@ class CitizenForm(BaseModel):
 
 
 COMPLAINT_KINDS = ("late", "lost", "damaged", "staff", "other")
+# The forms' free text passes the API's own check (fields.Text: visible characters only, NFC).
+_COMMENT = TypeAdapter(Annotated[str, Text(1000, 0)])
+_COMPLAINT_TEXT = TypeAdapter(Annotated[str, Text(2000)])
+
+
+def _checked(adapter: TypeAdapter[str], raw: str) -> str | None:
+    try:
+        return adapter.validate_python(raw)
+    except ValidationError:
+        return None
 
 
 def _leg_for_page(view: dict[str, Any], t: Mapping[str, str]) -> dict[str, Any]:
@@ -344,7 +366,7 @@ def _leg_for_page(view: dict[str, Any], t: Mapping[str, str]) -> dict[str, Any]:
             {
                 "at": local_time(e["at"]),
                 "text": t[f"event.{e['event']}"] if english else e["text_vi"],
-                "place": t["at_citizen_home"] if english and e["place"] == VI["at_citizen_home"] else e["place"],
+                "place": t["at_citizen_home"] if english and e["place"] == AT_CITIZEN_HOME_VI else e["place"],
             }
             for e in reversed(view["events"])
         ],
@@ -375,10 +397,13 @@ class TrackPageController(Controller):
         problem = self._digits_problem(data, t)
         if problem is None and data.rating.strip() not in ("1", "2", "3", "4", "5"):
             problem = ("rating", t["feedback_need_rating"], 422)
+        comment = _checked(_COMMENT, data.comment)
+        if problem is None and comment is None:
+            problem = ("comment", t["feedback_invalid"], 422)
         if problem is None:
             try:
                 tracking.give_feedback(data.feedback_no[:60], data.phone_last4.strip(), int(data.rating.strip()),
-                                       data.comment.strip()[:1000] or None)  # fmt: skip
+                                       comment or None)  # fmt: skip
             except (Forbidden, NotFound, InvalidInput):
                 # Which of the number or the digits was wrong is not said (API.md, Complaints).
                 problem = ("phone_last4", t["feedback_wrong"], 422)
@@ -397,10 +422,13 @@ class TrackPageController(Controller):
             problem = ("kind", t["complaint_need_kind"], 422)
         if problem is None and not data.text.strip():
             problem = ("text", t["complaint_need_text"], 422)
-        if problem is None:
+        text = _checked(_COMPLAINT_TEXT, data.text)
+        if problem is None and text is None:
+            problem = ("text", t["complaint_invalid"], 422)
+        if problem is None and text is not None:
             try:
-                filed = tracking.complain(data.view_no[:60], data.phone_last4.strip(), data.kind,
-                                          data.text.strip()[:2000], None)  # fmt: skip
+                filed = tracking.complain(data.view_no[:60], data.phone_last4.strip(), data.kind, text,
+                                          None)  # fmt: skip
             except NotFound:
                 problem = ("phone_last4", t["feedback_wrong"], 422)
             except Conflict:
@@ -412,7 +440,7 @@ class TrackPageController(Controller):
     @staticmethod
     def _digits_problem(data: CitizenForm, t: Mapping[str, str]) -> tuple[str, str, int] | None:
         digits = data.phone_last4.strip()
-        return None if len(digits) == 4 and digits.isdigit() else ("phone_last4", t["track_bad_phone"], 422)
+        return None if len(digits) == 4 and ascii_digits(digits) else ("phone_last4", t["track_bad_phone"], 422)
 
     def _answer(
         self, request: Request, tracking: Tracking, settings: Settings, data: CitizenForm, form: str,

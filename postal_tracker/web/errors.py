@@ -24,10 +24,11 @@ def is_page_path(path: str) -> bool:
 
 
 def retry_after(exc: Exception) -> int:
-    """Seconds until the rate limiter lets this client in again (its `RateLimit-Reset`)."""
+    """Seconds until this client may try again: the error's own `Retry-After` (an account
+    lockout), else the rate limiter's `RateLimit-Reset`."""
     headers = getattr(exc, "headers", None) or {}
     try:
-        return max(1, int(headers.get("RateLimit-Reset", DEFAULT_RETRY_SECONDS)))
+        return max(1, int(headers.get("Retry-After") or headers.get("RateLimit-Reset", DEFAULT_RETRY_SECONDS)))
     except (TypeError, ValueError):
         return DEFAULT_RETRY_SECONDS
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from postal_tracker.lifecycle import NEXT_STEP_TEXT_VI, REASONS, STATUS_TEXT_VI, NextStep
+from postal_tracker.lifecycle import REASONS, NextStep
+from postal_tracker.wording import (
+    AT_CITIZEN_HOME_VI,
+    EVENT_LABEL_VI,
+    NEXT_STEP_TEXT_VI,
+    REASON_TEXT_VI,
+    STATUS_TEXT_VI,
+)
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -31,6 +38,7 @@ VI: dict[str, str] = {
     "password": "Mật khẩu",
     "login_button": "Đăng nhập",
     "login_failed": "Sai tên đăng nhập hoặc mật khẩu. Vui lòng thử lại.",
+    "login_locked": "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau {minutes} phút.",
     "login_missing": "Vui lòng nhập tên đăng nhập và mật khẩu.",
     "login_citizen_hint": "Người dân không cần đăng nhập: tra cứu hồ sơ tại trang Tra cứu.",
     # track
@@ -50,7 +58,7 @@ VI: dict[str, str] = {
     "leg_return": "Chiều về: phát kết quả tận nhà",
     "applicant": "Người nộp",
     "hamlet": "Ấp",
-    "at_citizen_home": "Tại nhà người dân",
+    "at_citizen_home": AT_CITIZEN_HOME_VI,
     # scan
     "scan_title": "Quét mã bưu gửi",
     "todays_route": "Lộ trình hôm nay",
@@ -175,19 +183,9 @@ VI: dict[str, str] = {
     "leg.pickup": "Thu gom",
     "leg.return": "Trả kết quả",
     # events, as the postman chooses them
-    "event.picked_up": "Đã nhận hồ sơ tại nhà dân",
-    "event.pickup_failed": "Thu gom không thành công",
-    "event.arrived_post_office": "Đến Bưu điện văn hóa xã",
-    "event.handed_to_desk": "Giao hồ sơ cho Bộ phận Một cửa",
-    "event.collected_from_desk": "Nhận kết quả tại Bộ phận Một cửa",
-    "event.out_for_delivery": "Mang kết quả đi phát",
-    "event.delivered": "Phát thành công",
-    "event.delivery_failed": "Phát không thành công",
-    "event.returned_to_desk": "Trả kết quả lại Bộ phận Một cửa",
-    "event.cancelled": "Hủy",
-    "event.booked": "Đã đăng ký gửi qua bưu điện",
+    **{f"event.{event.value}": text for event, text in EVENT_LABEL_VI.items()},
     **{f"status.{status.value}": text for status, text in STATUS_TEXT_VI.items()},
-    **{f"reason.{reason.value}": info.text_vi for reason, info in REASONS.items()},
+    **{f"reason.{reason.value}": text for reason, text in REASON_TEXT_VI.items()},
     # the citizen: the return leg, feedback
     "return_leg_title": "Chuyển trả kết quả",
     "return_pending": "Hồ sơ đã đến Bộ phận Một cửa. Khi có kết quả, bưu điện sẽ chuyển trả về địa chỉ của bạn.",
@@ -377,7 +375,7 @@ VI: dict[str, str] = {
     "problem.500": "Máy chủ gặp sự cố, vui lòng thử lại sau.",
     "problem.other": "Không thực hiện được (mã {status}).",
     "err_return_exists": "Hồ sơ này đã được đăng ký chuyển trả kết quả, hoặc chưa đến Bộ phận Một cửa.",
-    **{f"next_after.{reason.value}": NEXT_STEP_TEXT_VI[info.next_step] for reason, info in REASONS.items()},
+    **{f"next_after.{reason.value}": NEXT_STEP_TEXT_VI[step] for reason, step in REASONS.items()},
 }
 
 # What follows a failed attempt (`next_after.<reason>`): the Vietnamese comes from `lifecycle`.
@@ -404,6 +402,7 @@ EN: dict[str, str] = {
     "password": "Password",
     "login_button": "Sign in",
     "login_failed": "Wrong username or password. Please try again.",
+    "login_locked": "This account is locked after too many wrong passwords. Please try again in {minutes} minute(s).",
     "login_missing": "Please enter your username and password.",
     "login_citizen_hint": "Citizens need no account: check your dossier on the Track page.",
     "track_title": "Track a dossier sent by post",
@@ -758,7 +757,7 @@ EN: dict[str, str] = {
     "problem.500": "The server had a problem; please try again later.",
     "problem.other": "Could not do it (code {status}).",
     "err_return_exists": "This dossier's return is already booked, or it has not reached the desk yet.",
-    **{f"next_after.{reason.value}": _NEXT_STEP_EN[info.next_step] for reason, info in REASONS.items()},
+    **{f"next_after.{reason.value}": _NEXT_STEP_EN[step] for reason, step in REASONS.items()},
 }
 
 STRINGS: Mapping[str, Mapping[str, str]] = {"vi": VI, "en": EN}

@@ -14,7 +14,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException
 from litestar.security.jwt import JWTCookieAuth
 
-from postal_tracker.accounts.auth import TOKEN_COOKIE, issue_token
+from postal_tracker.accounts.auth import TOKEN_COOKIE, issue_token, principal_for_claims
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.settings import Settings
 from postal_tracker.web.i18n import DEFAULT_LANG, LANGS
@@ -30,7 +30,7 @@ def secure_cookies(settings: Settings) -> bool:
     return settings.public.base_url.startswith("https://")
 
 
-def page_user(request: Request) -> Principal | None:
+def page_user(request: Request, *, database_may_fail: bool = False) -> Principal | None:
     """The staff member whose valid session cookie came with this request, if any."""
     raw = request.cookies.get(TOKEN_COOKIE)
     if not raw:
@@ -38,13 +38,10 @@ def page_user(request: Request) -> Principal | None:
     auth: JWTCookieAuth = request.app.state.jwt_auth
     try:
         token = auth.token_cls.decode(raw.split(" ")[-1], secret=auth.token_secret, algorithm=auth.algorithm)
-        # The same reading of the token as accounts.auth.principal_from_token.
-        principal = Principal(
-            int(token.sub), token.extras["name"], Role(token.extras["role"]), token.extras["commune_id"]
-        )
     except (NotAuthorizedException, KeyError, ValueError, TypeError):
         return None
-    return None if principal.role is Role.INTEGRATION else principal
+    # The same reading of the token as the API's (accounts.auth.principal_from_token).
+    return principal_for_claims(request.app.state.db, token, database_may_fail=database_may_fail)
 
 
 def home_of(principal: Principal) -> str:

@@ -6,25 +6,33 @@ import pytest
 
 from tests.builders import pickup_body, scan_body, valid_number
 
-ROLES = ["clerk", "postal", "supervisor", "integration"]
+ROLES = ["clerk", "postal", "supervisor", "integration", "admin"]
 
 # (method, path, body, roles allowed)
 ENDPOINTS = [
-    ("GET", "/api/v1/hamlets", None, {"clerk", "postal", "supervisor", "integration"}),
-    ("GET", "/api/v1/procedures", None, {"clerk", "postal", "supervisor", "integration"}),
-    ("PATCH", "/api/v1/hamlets/PLANG", {"name": "Phước Lăng"}, {"supervisor"}),
+    ("GET", "/api/v1/hamlets", None, {"clerk", "postal", "supervisor", "integration", "admin"}),
+    ("GET", "/api/v1/procedures", None, {"clerk", "postal", "supervisor", "integration", "admin"}),
+    ("PATCH", "/api/v1/hamlets/PLANG", {"name": "Phước Lăng"}, {"supervisor", "admin"}),
+    ("POST", "/api/v1/hamlets", {"code": "NEW", "name": "Ấp Mới", "lat": 10.5, "lon": 107.2}, {"supervisor", "admin"}),
+    ("GET", "/api/v1/communes", None, {"clerk", "postal", "supervisor", "integration", "admin"}),
+    ("POST", "/api/v1/communes", {"code": "x"}, {"admin"}),
+    ("GET", "/api/v1/communes/nowhere", None, {"clerk", "postal", "supervisor", "integration", "admin"}),
+    ("PATCH", "/api/v1/communes/nowhere", {"name": "X"}, {"admin"}),
+    ("POST", "/api/v1/communes/nowhere/merge", {"into": "elsewhere"}, {"admin"}),
     ("POST", "/api/v1/pickups", "pickup", {"clerk", "supervisor", "integration"}),
     ("GET", "/api/v1/shipments", None, {"clerk", "postal", "supervisor"}),
     ("POST", "/api/v1/scans", "scan", {"clerk", "postal", "supervisor"}),
     ("GET", "/api/v1/scans/exceptions", None, {"clerk", "supervisor"}),
-    ("GET", "/api/v1/users", None, {"supervisor"}),
+    ("GET", "/api/v1/users", None, {"supervisor", "admin"}),
+    ("POST", "/api/v1/users", {"username": "u"}, {"supervisor", "admin"}),
+    ("PATCH", "/api/v1/users/2147483647", {"active": True}, {"supervisor", "admin"}),
     ("GET", "/api/v1/manifests?kind=pickup", None, {"clerk", "postal", "supervisor"}),
     ("GET", "/api/v1/postmen", None, {"clerk", "postal", "supervisor"}),
     ("POST", "/api/v1/labels", {"tracking_nos": ["RR123456785VN"], "size": "a6"},
      {"clerk", "postal", "supervisor", "integration"}),
-    ("GET", "/api/v1/reports/daily", None, {"clerk", "supervisor"}),
-    ("GET", "/api/v1/reports/monthly?month=2026-10", None, {"supervisor"}),
-    ("GET", "/api/v1/reports/quarterly?quarter=2026-Q3", None, {"supervisor"}),
+    ("GET", "/api/v1/reports/daily", None, {"clerk", "supervisor", "admin"}),
+    ("GET", "/api/v1/reports/monthly?month=2026-10", None, {"supervisor", "admin"}),
+    ("GET", "/api/v1/reports/quarterly?quarter=2026-Q3", None, {"supervisor", "admin"}),
     ("GET", "/api/v1/webhooks/deliveries", None, {"clerk", "supervisor"}),
     ("GET", "/api/v1/audit", None, {"supervisor"}),
     ("GET", "/api/v1/complaints", None, {"clerk", "supervisor"}),
@@ -85,9 +93,10 @@ def test_supervisor_adds_users_to_their_commune(world):
         headers=headers,
     )
     assert created.status_code == 201, created.text
-    names = [u["username"] for u in world.client.get("/api/v1/users", headers=headers).json()]
+    names = [u["username"] for u in world.client.get("/api/v1/users", headers=headers).json()["items"]]
     assert f"new-{world.code}" in names
-    assert all("password" not in key for u in world.client.get("/api/v1/users", headers=headers).json() for key in u)
+    page = world.client.get("/api/v1/users", headers=headers).json()
+    assert all("password" not in key for u in page["items"] for key in u)
 
 
 def test_sign_in_attempts_are_rate_limited_per_address(settings, database):

@@ -118,7 +118,8 @@ def stage(world) -> Scene:
             "tracking_no": [a_pickup, a_return["tracking_no"], b_pickup, c["shipment"]["tracking_no"]],
             "dossier_id": [str(a["dossier_id"]), str(b["dossier_id"]), str(c["dossier_id"])],
             "handover_ref": [str(handover.json()["handover_id"]), f"{handover.json()['handover_id']}.pdf"],
-            "code": ["PLANG"],
+            "code": ["PLANG", world.code],
+            "user_id": [str(world.user_ids["clerk"])],
             "complaint_id": [str(complaint.json()["complaint_id"])],
             "delivery_id": [str(d["id"]) for d in deliveries[:3]] or ["1"],
             "exception_id": [str(r["id"]) for r in refusals],
@@ -219,7 +220,9 @@ def test_every_answer_that_shows_personal_data_is_audited(world, database):
 
 def test_the_audit_answers_who_read_which_dossier_when_and_what(world):
     clerk, supervisor = world.headers("clerk"), world.headers("supervisor")
-    booked = world.client.post("/api/v1/pickups", json=pickup_body(), headers=clerk).json()
+    # A portal dossier booked at the desk: the key may read it (a key reaches only the portal's).
+    body = pickup_body(portal_dossier_no=f"000.00.26.H04-{world.code}")
+    booked = world.client.post("/api/v1/pickups", json=body, headers=clerk).json()
     dossier_id, number = booked["dossier_id"], booked["shipment"]["tracking_no"]
     assert world.client.get(f"/api/v1/dossiers/{dossier_id}", headers=clerk).status_code == 200
     assert world.client.get(f"/api/v1/shipments/{number}", headers=world.headers("postal")).status_code == 200

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from postal_tracker.booking.schemas import PickupRequest
 from postal_tracker.booking.service import book_pickup
 from postal_tracker.idempotency import run_once
-from postal_tracker.models import Event, Shipment, table
+from postal_tracker.models import EventRecord, Shipment, table
 from postal_tracker.scanning.service import record_scan
 from postal_tracker.settings import RulesSection
 from tests.builders import pickup_body, scan_body
@@ -39,7 +39,7 @@ def _book(database, world):
 
 
 def _events(database, number):
-    shipments, events = table(Shipment), table(Event)
+    shipments, events = table(Shipment), table(EventRecord)
     with database.read() as conn:
         return list(
             conn.execute(

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from postal_tracker import migrate
 from postal_tracker.db import Database
 from postal_tracker.demo import load_demo
-from postal_tracker.models import Event, Shipment, table
+from postal_tracker.models import EventRecord, Shipment, table
 from tests.builders import settings_from
 
 
@@ -17,7 +17,7 @@ def test_demo_events_carry_a_reason_only_when_failed_and_a_recipient_only_when_d
     migrate.upgrade(db)
     lines = list(load_demo(db, settings_from(DATABASE_URL=url, JWT_SECRET="demo-test-" + "z" * 40)))
     assert any("last step: delivered" in line for line in lines)
-    events, shipments = table(Event), table(Shipment)
+    events, shipments = table(EventRecord), table(Shipment)
     with db.read() as conn:
         rows = conn.execute(
             sa.select(events.c.event, events.c.reason, events.c.recipient_name)

@@ -242,7 +242,7 @@ def test_every_answer_of_a_walk_through_the_api_fits_its_schema(world):
 
     # Booking: a pickup with a delivery address, a failed attempt, the desk, the return leg
     booked = call("POST", "/api/v1/pickups", status=201, json=pickup_body(
-        delivery_address={"hamlet_code": "PBINH", "detail": "Số 9"}, note="gọi trước",
+        delivery_address={"hamlet_code": "PBINH", "detail": "Số 9"}, note="gọi trước", fee_vnd=10_000,
     ), headers={**world.headers("clerk"), "Idempotency-Key": str(uuid.uuid4())})  # fmt: skip
     number, dossier_id = booked["shipment"]["tracking_no"], booked["dossier_id"]
     failed = call("POST", "/api/v1/scans", status=201, role="postal",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,9 @@ def scan(world, body, role="postal"):
 
 def delivered_with_proof(world) -> tuple[int, str]:
     clerk = world.headers("clerk")
-    body = pickup_body(applicant={"full_name": "Võ Thị Mật", "phone": "0912000111", "id_number": APPLICANT_ID})
+    # A portal dossier (with its number), so that the key may read it too: keys reach only the portal's.
+    body = pickup_body(applicant={"full_name": "Võ Thị Mật", "phone": "0912000111", "id_number": APPLICANT_ID},
+                       portal_dossier_no=f"000.00.26.H04-{uuid.uuid4().hex[:12]}")  # fmt: skip
     booked = world.client.post("/api/v1/returns", json=body, headers=clerk).json()
     number = booked["shipment"]["tracking_no"]
     for event in ("collected_from_desk", "out_for_delivery"):
@@ -133,7 +136,8 @@ def test_rotation_the_new_key_first_reads_what_the_old_key_wrote(tmp_path):
     with db.write() as conn:
         commune_id = conn.exec_driver_sql("SELECT id FROM communes").scalar()
         conn.execute(dossiers.insert().values(
-            commune_id=commune_id, procedure_code="p", procedure_name="p", applicant_name="A", applicant_phone="+84",
+            commune_id=commune_id, booked_commune_id=commune_id, commune_name="c", procedure_code="p",
+            procedure_name="p", applicant_name="A", applicant_phone="+84",
             applicant_id_number=APPLICANT_ID, hamlet_code="h", hamlet_name="h", address_detail="d", lat=0, lon=0,
             geo_source="hamlet", documents=[],
         ))  # fmt: skip

@@ -52,7 +52,7 @@ def scenario(world, database):
     Complaints: one about A filed 15/9 (back-dated: lost, due 22/9), resolved now with 100.000 đ
     (late); now: B damaged (resolved now, no compensation: on time) and C late (open).
     """
-    a, b, c, d = (book(world) for _ in range(4))
+    a, b, c, d = (book(world, fee_vnd=fee) for fee in (50_000, 30_000, 20_000, 0))  # the fees collected below
     an, bn, cn, dn = (x["shipment"]["tracking_no"] for x in (a, b, c, d))
     scan(world, an, "picked_up", "2026-07-10 09:00", fee_collected_vnd=50_000)
     scan(world, an, "handed_to_desk", "2026-07-13 16:00")

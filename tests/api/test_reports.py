@@ -31,14 +31,14 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from postal_tracker.localtime import local_today
-from postal_tracker.models import Event, Feedback, Shipment, table
+from postal_tracker.models import EventRecord, Feedback, Shipment, table
 from tests import builders
 from tests.builders import pickup_body
 from tests.conftest import make_world
 
 ICT = ZoneInfo("Asia/Ho_Chi_Minh")
 BIRTH, MARRIAGE = "1.001193", "1.000894"
-events, shipments, feedback = table(Event), table(Shipment), table(Feedback)
+events, shipments, feedback = table(EventRecord), table(Shipment), table(Feedback)
 
 
 def local(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -54,8 +54,8 @@ def booked_at(database, number: str, at: datetime) -> None:
         conn.execute(shipments.update().where(shipments.c.id == shipment_id).values(created_at=at))
 
 
-def pickup(world, database, hamlet: str, procedure: str, at: datetime) -> tuple[str, int]:
-    body = pickup_body(address={"hamlet_code": hamlet, "detail": "Số 1"}, procedure_code=procedure)
+def pickup(world, database, hamlet: str, procedure: str, at: datetime, fee_vnd: int = 0) -> tuple[str, int]:
+    body = pickup_body(address={"hamlet_code": hamlet, "detail": "Số 1"}, procedure_code=procedure, fee_vnd=fee_vnd)
     answer = world.client.post("/api/v1/pickups", json=body, headers=world.headers("clerk"))
     assert answer.status_code == 201, answer.text
     number = answer.json()["shipment"]["tracking_no"]
@@ -85,7 +85,7 @@ def feedback_on(database, number: str, rating: int, at: datetime) -> None:
 def march(database, client):
     """The month of the table above, in a commune of its own, built once for the module."""
     world = make_world(database, client)
-    a, a_dossier = pickup(world, database, "PLANG", BIRTH, local(3, 1, 0, 30))
+    a, a_dossier = pickup(world, database, "PLANG", BIRTH, local(3, 1, 0, 30), fee_vnd=20_000)
     scan(world, a, "picked_up", local(3, 3, 9), fee_collected_vnd=20_000)
     scan(world, a, "handed_to_desk", local(3, 3, 15))
     a_back = back(world, database, a_dossier, local(3, 5, 8))
@@ -94,7 +94,7 @@ def march(database, client):
     scan(world, a_back, "delivered", local(3, 5, 11))
     feedback_on(database, a_back, 5, local(3, 6, 9))
 
-    b, b_dossier = pickup(world, database, "PBINH", MARRIAGE, local(2, 28, 23))
+    b, b_dossier = pickup(world, database, "PBINH", MARRIAGE, local(2, 28, 23), fee_vnd=15_000)
     scan(world, b, "picked_up", local(3, 2, 8), fee_collected_vnd=15_000)
     scan(world, b, "handed_to_desk", local(3, 4, 10))
     b_back = back(world, database, b_dossier, local(3, 10, 8))

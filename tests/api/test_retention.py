@@ -14,7 +14,7 @@ from postal_tracker.cli import main
 from postal_tracker.db import Database
 from postal_tracker.localtime import local_date
 from postal_tracker.models import Dossier, ScanRecord, Shipment, table
-from postal_tracker.models import Event as EventModel
+from postal_tracker.models import EventRecord as EventModel
 from postal_tracker.privacy.retention import apply_retention, initials
 from tests.builders import pickup_body, scan_body
 

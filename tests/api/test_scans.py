@@ -33,7 +33,7 @@ def test_a_full_round_trip_of_both_legs(world):
 
 
 def test_the_same_scan_twice_is_applied_once(world):
-    number = book(world)["shipment"]["tracking_no"]
+    number = book(world, fee_vnd=20000)["shipment"]["tracking_no"]
     body = scan_body(number, "picked_up", fee_collected_vnd=20000)
     first = scan(world, body)
     again = scan(world, body)

@@ -341,12 +341,17 @@ def test_the_log_provider_logs_neither_the_phone_nor_the_text(caplog: pytest.Log
     text = render("picked_up", None, tracking_url=URL)
     with caplog.at_level(logging.DEBUG):
         result = provider.send(PHONE, text)
-    assert result.ok and result.provider_message_id
+    assert result.ok and result.logged and result.provider_message_id
     assert len(caplog.records) == 1
-    assert mask_phone(PHONE) in caplog.text
+    assert "logged, not sent" in caplog.text
+    assert mask_phone(PHONE) not in caplog.text and PHONE[-4:] not in caplog.text
     assert_no_personal_data(caplog.text, text)
-    assert [(m.phone_e164, m.text, m.message_id) for m in provider.sent] == [(PHONE, text, result.provider_message_id)]
-    assert PHONE not in repr(provider.sent)
+    # It keeps what would have gone out, without the phone number, and only the last few.
+    assert [(m.message_id, m.text) for m in provider.recent] == [(result.provider_message_id, text)]
+    assert not any(PHONE in repr(value) or PHONE[-4:] in repr(value) for value in vars(provider).values())
+    for _ in range(150):
+        provider.send(PHONE, text)
+    assert len(provider.recent) == 100
 
 
 def test_the_log_provider_refuses_a_phone_not_in_e164(caplog: pytest.LogCaptureFixture) -> None:
@@ -354,7 +359,7 @@ def test_the_log_provider_refuses_a_phone_not_in_e164(caplog: pytest.LogCaptureF
     with caplog.at_level(logging.DEBUG):
         result = provider.send("0912345678", "Xin chao")
     assert not result.ok and result.error == "invalid_phone"
-    assert provider.sent == []
+    assert list(provider.recent) == []
     assert "0912345678" not in caplog.text
 
 

@@ -1,4 +1,5 @@
-"""What the pages read that the JSON API doesn't give in one call.
+"""The staff pages' boards: what the desk and supervisor pages show that the JSON API doesn't
+give in one call.
 
 The desk lists need the citizen's name next to each parcel (the shipments list carries none),
 so they are read here, for the clerk's own commune only, and rendered on the server. The day's
@@ -45,11 +46,12 @@ def booking_choices(db: Database, principal: Principal) -> BookingChoices:
 
 
 def _hamlet_name() -> sa.ColumnElement[str]:
-    """The hamlet of a leg as the dossier was booked (hamlets get renamed and merged)."""
+    """The hamlet a leg goes to, as the dossier was booked (hamlets get renamed and merged): the
+    SQL form of `lifecycle.to_delivery_address`, for lists read in one query."""
     return sa.case(
         (
-            shipments.c.leg == Leg.RETURN.value,
-            sa.func.coalesce(dossiers.c.delivery_hamlet_name, dossiers.c.hamlet_name),
+            sa.and_(shipments.c.leg == Leg.RETURN.value, dossiers.c.delivery_hamlet_code.is_not(None)),
+            dossiers.c.delivery_hamlet_name,
         ),
         else_=dossiers.c.hamlet_name,
     )
@@ -229,3 +231,29 @@ def reports(db: Database, principal: Principal, month: str, quarter: str) -> dic
         for r in rows
     ]  # fmt: skip
     return {"monthly": monthly_figures, "quarterly": quarter_figures, "bars": bars}
+
+
+class DeskService:
+    """The desk context: what the desk and supervisor pages show, for the caller's own commune."""
+
+    def __init__(self, db: Database, rules: RulesSection) -> None:
+        self.db = db
+        self.rules = rules
+
+    def booking_choices(self, principal: Principal) -> BookingChoices:
+        return booking_choices(self.db, principal)
+
+    def lists(self, principal: Principal, now: datetime) -> dict[str, Any]:
+        return desk_lists(self.db, principal, now)
+
+    def outcome_sheet(self, principal: Principal, day: date) -> dict[str, Any]:
+        return outcome_sheet(self.db, principal, day)
+
+    def search(self, principal: Principal, q: str, *, offset: int = 0) -> dict[str, Any]:
+        return search(self.db, principal, q, offset=offset)
+
+    def parcel(self, principal: Principal, raw_number: str) -> dict[str, Any]:
+        return parcel_page(self.db, principal, raw_number, self.rules)
+
+    def reports(self, principal: Principal, month: str, quarter: str) -> dict[str, Any]:
+        return reports(self.db, principal, month, quarter)
