@@ -25,6 +25,7 @@ from postal_tracker.app import create_app
 from postal_tracker.db import Database
 from postal_tracker.models import Commune, table
 from tests.builders import free_port, settings_from
+from tests.conftest import TEST_DATA_KEY, _postgres_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -60,12 +61,11 @@ class Server:
         return issue_token(self.app.state.jwt_auth, self.users[role])
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Iterator[Server]:
+def _serve(url: str) -> Iterator[Server]:
+    """The app under uvicorn in a thread, on the database at `url`, with one user per staff role."""
     import uvicorn
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'pages.db'}"
-    db = Database(url)
+    db = Database(url, (TEST_DATA_KEY,))
     migrate.upgrade(db)
     with db.read() as conn:
         commune_id = conn.execute(sa.select(table(Commune).c.id).order_by(table(Commune).c.id)).scalar_one()
@@ -76,7 +76,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = settings_from(
-        DATABASE_URL=url, JWT_SECRET="browser-tests-" + "y" * 40, PUBLIC_BASE_URL=base,
+        DATABASE_URL=url, JWT_SECRET="browser-tests-" + "y" * 40, DATA_KEY=TEST_DATA_KEY, PUBLIC_BASE_URL=base,
         PUBLIC_RATE_LIMIT=10_000, DELIVERY_WORKER=0, LOG_LEVEL="WARNING",
     )  # fmt: skip
     app = create_app(settings, db)
@@ -92,6 +92,19 @@ def server(tmp_path_factory) -> Iterator[Server]:
     yield Server(base, app, db, users)
     uv.should_exit = True
     thread.join(timeout=10)
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[Server]:
+    yield from _serve(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'pages.db'}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """The same server on PostgreSQL (a database of its own), for the flows that must run on both."""
+    for url in _postgres_database():
+        yield from _serve(url)
 
 
 @pytest.fixture(scope="session")
