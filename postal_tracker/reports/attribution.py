@@ -1,4 +1,4 @@
-"""Which commune an event counts for, across merges (one rule for the monthly and quarterly
+"""Which commune an event counts for, across merges (one rule for the daily, monthly and quarterly
 reports): see `counted_for`."""
 
 from __future__ import annotations
@@ -9,22 +9,53 @@ from postal_tracker.models import Commune, Dossier, Shipment, table
 
 shipments = table(Shipment)
 dossiers = table(Dossier)
-booked_communes = table(Commune).alias("booked_communes")
+communes = table(Commune)
+
+
+def _lineage() -> sa.CTE:
+    """For every commune `start_id`, the communes it went into, merge after merge (`start_id`
+    itself first): `commune_id` held what `start_id` held from `entered_at` (null: always) until
+    `left_at` (its own merge; null: still open). Tam Phước into Tam An, then Tam An into Phú
+    Mỹ gives (TP, TP, -, m1), (TP, TA, m1, m2), (TP, PM, m2, -)."""
+    first = sa.select(
+        communes.c.id.label("start_id"), communes.c.id.label("commune_id"),
+        sa.cast(sa.null(), communes.c.merged_at.type).label("entered_at"), communes.c.merged_at.label("left_at"),
+        communes.c.merged_into_id.label("next_id"),
+    ).cte("lineage", recursive=True)  # fmt: skip
+    step = communes.alias("step")
+    return first.union_all(
+        sa.select(first.c.start_id, step.c.id, first.c.left_at, step.c.merged_at, step.c.merged_into_id).where(
+            step.c.id == first.c.next_id
+        )
+    )
+
+
+lineage = _lineage()
+path = lineage.alias("path")
+"""The communes a parcel's dossier went through, from the one it was booked under."""
+reach = lineage.alias("reach")
+"""Ties `path` to the commune handling the parcel now: a closed dossier stays where it closed,
+so the communes its old commune was merged into later never held it."""
 
 
 def counted_for(commune_id: int, at: sa.ColumnElement) -> sa.ColumnElement[bool]:
-    """Whether what happened at `at` to a parcel counts in this commune's figures: the commune it
-    was booked under until that commune was merged away, the commune handling it from then on.
-    So months before a merge report under the old commune, as they did before it. (A query using
-    this joins `shipments`, `dossiers` and `booked_communes`: see `attributed`.)"""
-    owner = sa.case((at < booked_communes.c.merged_at, dossiers.c.booked_commune_id), else_=shipments.c.commune_id)
-    # The first two terms let the database use its indexes; the last one decides.
-    either = sa.or_(shipments.c.commune_id == commune_id, dossiers.c.booked_commune_id == commune_id)
-    return sa.and_(either, owner == commune_id)
+    """Whether what happened at `at` to a parcel counts in this commune's figures: the commune
+    that held the parcel's dossier at that instant. That is the commune it was booked under
+    until that commune was merged away, then the one it was merged into until that one's own
+    merge, and so on up to the commune handling it now. So months before a merge report under
+    the old commune, as they did before it, and after two merges (A into B, then B into C) the
+    weeks between them report under B. (A query using this selects from `attributed(...)`.)"""
+    return sa.and_(
+        path.c.commune_id == commune_id,
+        sa.or_(path.c.entered_at.is_(None), at >= path.c.entered_at),
+        sa.or_(path.c.commune_id == shipments.c.commune_id, at < path.c.left_at),
+    )
 
 
 def attributed(start: sa.FromClause) -> sa.FromClause:
-    """`start` (events or feedback, joined to shipments) with what `counted_for` reads."""
-    return start.join(dossiers, dossiers.c.id == shipments.c.dossier_id).join(
-        booked_communes, booked_communes.c.id == dossiers.c.booked_commune_id
+    """`start` (events, feedback or complaints, joined to shipments) with what `counted_for` reads."""
+    return (
+        start.join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+        .join(path, path.c.start_id == dossiers.c.booked_commune_id)
+        .join(reach, sa.and_(reach.c.start_id == path.c.commune_id, reach.c.commune_id == shipments.c.commune_id))
     )

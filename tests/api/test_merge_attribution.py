@@ -1,0 +1,59 @@
+"""Whose figures a parcel's history counts in, across merges (one rule: reports/attribution.py):
+each event, feedback and complaint counts for the commune that held the dossier at its instant,
+also after a chain of merges (Tam Phước into Tam An, then Tam An into Phú Mỹ)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from postal_tracker.localtime import LOCAL_TZ, local_today
+from tests.api.province import TAM_AN_HAMLETS, TAM_PHUOC_HAMLETS, new_commune
+from tests.builders import book, scan
+
+TODAY = local_today()
+
+
+def days_ago(n: int) -> datetime:
+    return datetime.combine(TODAY - timedelta(days=n), time(9, 0), LOCAL_TZ)
+
+
+def merge(world, source, into, on=None) -> None:
+    body = {"into": into.code, **({"on": on.isoformat()} if on else {})}
+    answer = world.client.post(f"/api/v1/communes/{source.code}/merge", json=body, headers=world.headers("admin"))
+    assert answer.status_code == 200, answer.text
+
+
+def daily_events(world, commune, day) -> list[tuple[str, str]]:
+    answer = world.client.get("/api/v1/reports/daily", params={"date": day.isoformat(), "commune": commune.code},
+                              headers=world.headers("admin"))  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return [(i["tracking_no"], i["event"]) for i in answer.json()["items"]]
+
+
+def test_after_two_merges_each_commune_reports_the_days_it_held_the_parcel(world, database):
+    tam_phuoc = new_commune(world, database, "Tam Phước", TAM_PHUOC_HAMLETS)
+    tam_an = new_commune(world, database, "Tam An", TAM_AN_HAMLETS)
+    phu_my = new_commune(world, database, "Phú Mỹ", [])
+    booked = book(tam_phuoc, address={"hamlet_code": "PLANG", "detail": "Số 2, đường Phước Lăng"})
+    number = booked["shipment"]["tracking_no"]
+    scan(tam_phuoc, number, "picked_up", at=days_ago(12).isoformat())  # Tam Phước's own
+    merge(world, tam_phuoc, tam_an, on=TODAY - timedelta(days=10))
+    scan(tam_an, number, "handed_to_desk", at=days_ago(7).isoformat())  # at Tam An's desk, between the merges
+    merge(world, tam_an, phu_my, on=TODAY - timedelta(days=5))
+    # Still awaiting its result by post, the dossier went on to Phú Mỹ, which books the return.
+    answer = world.client.post(f"/api/v1/dossiers/{booked['dossier_id']}/return", headers=phu_my.headers("clerk"))
+    assert answer.status_code == 201, answer.text
+    result = answer.json()["shipment"]["tracking_no"]
+
+    where = {
+        (commune.name, n): daily_events(world, commune, TODAY - timedelta(days=n))
+        for commune in (tam_phuoc, tam_an, phu_my)
+        for n in (12, 7, 0)
+    }
+    assert where == {
+        ("Tam Phước", 12): [(number, "picked_up")], ("Tam Phước", 7): [], ("Tam Phước", 0): [],
+        ("Tam An", 12): [], ("Tam An", 7): [(number, "handed_to_desk")], ("Tam An", 0): [],
+        ("Phú Mỹ", 12): [], ("Phú Mỹ", 7): [], ("Phú Mỹ", 0): [(number, "booked"), (result, "booked")],
+    }  # fmt: skip
+    # (The pickup was booked today, after both merges took effect: it is today's, Phú Mỹ's.)
+
