@@ -5,9 +5,11 @@ Definitions (each counts what happened in the quarter):
 - `dossiers_picked_up`, `results_delivered`, `results_returned_to_desk`: `picked_up`,
   `delivered` and `returned_to_desk` events.
 - `fees_collected_vnd`: fees recorded on the quarter's scans.
-- `complaints_received`: complaints filed in the quarter; `lost` and `damaged` are those of
-  that kind among them (the items reported lost or damaged).
-- `complaints_resolved`: complaints resolved in the quarter, whenever filed;
+- `complaints_received`: complaints filed in the quarter, counted for the commune that held the
+  dossier when each was filed (across merges, as events are: `attribution.counted_for`);
+  `lost` and `damaged` are those of that kind among them (the items reported lost or damaged).
+- `complaints_resolved`: complaints resolved in the quarter, whenever filed, by the commune
+  that resolved them (an open complaint moves with a merge, a resolved one stays);
   `complaints_resolved_on_time`: those resolved by their `due_on` (local day).
 - `compensations`, `compensation_vnd`: complaints resolved in the quarter with a compensation
   above 0, and its sum.
@@ -99,18 +101,24 @@ def _tally(conn: Connection, commune_id: int, start: datetime, end: datetime) ->
     arrivals = [r for r in rows if r.event in _ARRIVALS]
     measured, arrived_on_time = on_time(arrivals, {r.shipment_id: r.due_at for r in arrivals})
 
-    mine = complaints.c.commune_id == commune_id
+    # A complaint is received by the commune that held the dossier when it was filed (as events
+    # count); it is resolved by the one that holds the complaint (only open ones move in a merge).
     for kind, n in conn.execute(
         sa.select(complaints.c.kind, sa.func.count())
-        .where(mine, complaints.c.created_at >= start, complaints.c.created_at < end)
+        .select_from(attributed(complaints.join(shipments, shipments.c.id == complaints.c.shipment_id)))
+        .where(
+            counted_for(commune_id, complaints.c.created_at),
+            complaints.c.created_at >= start,
+            complaints.c.created_at < end,
+        )
         .group_by(complaints.c.kind)
-    ):  # fmt: skip
+    ):
         counts["complaints_received"] += n
         if kind in ("lost", "damaged"):
             counts[kind] += n
     for resolved in conn.execute(
         sa.select(complaints.c.resolved_at, complaints.c.due_on, complaints.c.compensation_vnd)
-        .where(mine, complaints.c.resolved_at >= start, complaints.c.resolved_at < end)
+        .where(complaints.c.commune_id == commune_id, complaints.c.resolved_at >= start, complaints.c.resolved_at < end)
     ):  # fmt: skip
         counts["complaints_resolved"] += 1
         counts["complaints_resolved_on_time"] += local_date(resolved.resolved_at) <= resolved.due_on

@@ -11,6 +11,7 @@ from tests.api.province import TAM_AN_HAMLETS, TAM_PHUOC_HAMLETS, new_commune
 from tests.builders import book, scan
 
 TODAY = local_today()
+QUARTER = f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}"
 
 
 def days_ago(n: int) -> datetime:
@@ -28,6 +29,13 @@ def daily_events(world, commune, day) -> list[tuple[str, str]]:
                               headers=world.headers("admin"))  # fmt: skip
     assert answer.status_code == 200, answer.text
     return [(i["tracking_no"], i["event"]) for i in answer.json()["items"]]
+
+
+def quarter_figures(world, commune) -> dict:
+    answer = world.client.get("/api/v1/reports/quarterly", params={"quarter": QUARTER, "commune": commune.code},
+                              headers=world.headers("admin"))  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return answer.json()["totals"]
 
 
 def test_after_two_merges_each_commune_reports_the_days_it_held_the_parcel(world, database):
@@ -57,3 +65,25 @@ def test_after_two_merges_each_commune_reports_the_days_it_held_the_parcel(world
     }  # fmt: skip
     # (The pickup was booked today, after both merges took effect: it is today's, Phú Mỹ's.)
 
+
+def test_a_complaint_counts_for_the_commune_that_held_the_dossier_when_it_was_filed(world, database):
+    tam_phuoc = new_commune(world, database, "Tam Phước", TAM_PHUOC_HAMLETS)
+    tam_an = new_commune(world, database, "Tam An", TAM_AN_HAMLETS)
+    number = book(tam_phuoc)["shipment"]["tracking_no"]
+
+    def complain(commune, kind) -> int:
+        body = {"tracking_no": number, "kind": kind, "text": "Chưa thấy bưu tá đến lấy hồ sơ"}
+        answer = world.client.post("/api/v1/complaints", json=body, headers=commune.headers("clerk"))
+        assert answer.status_code == 201, answer.text
+        return answer.json()["complaint_id"]
+
+    before = complain(tam_phuoc, "late")
+    merge(world, tam_phuoc, tam_an)  # now: the open dossier and its open complaint move to Tam An
+    complain(tam_an, "lost")
+    body = {"status": "resolved", "resolution": "Đã lấy hồ sơ", "compensation_vnd": 0}
+    resolved = world.client.patch(f"/api/v1/complaints/{before}", json=body, headers=tam_an.headers("clerk"))
+    assert resolved.status_code == 200, resolved.text
+
+    old, new = quarter_figures(world, tam_phuoc), quarter_figures(world, tam_an)
+    assert (old["complaints_received"], old["lost"], old["complaints_resolved"]) == (1, 0, 0)
+    assert (new["complaints_received"], new["lost"], new["complaints_resolved"]) == (1, 1, 1)
