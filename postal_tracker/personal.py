@@ -119,6 +119,11 @@ def ids_masked(answer: Any) -> Any:
     return _walk(answer, lambda k, v: mask_id_number(v) if k in ID_NUMBER_KEYS else v)
 
 
+def names_masked(answer: Any) -> Any:
+    """The answer with every recipient's name masked (`Nguyễn T. H.`)."""
+    return _walk(answer, lambda k, v: mask_name(v) if k in NAME_KEYS else v)
+
+
 def for_role(role: str, answer: Any) -> Any:
     """An answer about dossiers as this role may see it: ID numbers in full to clerks and
     supervisors, the last 4 characters to everyone else (postmen, integration keys, admins)."""

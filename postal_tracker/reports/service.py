@@ -44,6 +44,7 @@ from postal_tracker.errors import InvalidInput
 from postal_tracker.lifecycle import Reason
 from postal_tracker.localtime import day_bounds, local_today, month_bounds
 from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Hamlet, Shipment, table
+from postal_tracker.personal import names_masked
 from postal_tracker.reports import documents, quarterly
 from postal_tracker.reports.attribution import attributed, counted_for
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport
@@ -79,9 +80,12 @@ def parse_month(raw: str) -> tuple[int, int]:
 
 
 def daily_report(db: Database, principal: Principal, commune_id: int, day: date) -> dict[str, Any]:
-    """The outcome sheet; audited for the dossiers whose recipients it names."""
+    """The outcome sheet; audited for the dossiers whose recipients it names. The province's
+    admin reads the day's figures, not who received what: recipients' names masked for it."""
     with db.write() as conn:
         sheet, named = daily(conn, commune_id, day)
+        if principal.is_admin:
+            return names_masked(sheet)
         audit.record(conn, principal, Read.DAILY_REPORT, named, commune_id=commune_id)
     return sheet
 

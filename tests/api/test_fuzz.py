@@ -24,7 +24,7 @@ from tests.builders import pickup_body, scan_body, settings_from
 from tests.conftest import TEST_JWT_SECRET, make_world
 
 EXAMPLES = int(os.environ.get("POSTAL_TRACKER_TEST_FUZZ_EXAMPLES", "6"))
-PRINCIPALS = ("anonymous", "clerk", "postal", "supervisor", "integration")
+PRINCIPALS = ("anonymous", "clerk", "postal", "supervisor", "admin", "integration")
 
 
 def test_no_generated_request_gets_a_server_error(tmp_path):
