@@ -7,9 +7,14 @@ last of its legs' final events happened (`at`) more than `POSTAL_TRACKER_RETENTI
 What goes: names become initials (`Nguyễn Thị Hằng` -> `N. T. H.`, the applicant's and the
 recipients'), phones, ID numbers, addresses (the detail lines, and the coordinates, which fall
 back to the hamlet's centre), notes, signatures, photos, the letters of authorisation, the SMS
-numbers and the names in sent webhook bodies, the texts of resolved complaints, and what the
-raw scans kept of them. What stays: the dossier, its legs, events, numbers, hamlets,
-procedures, fees and feedback ratings, so every report adds up the same before and after.
+numbers and the names in sent webhook bodies, feedback comments, complaints' texts and
+resolutions, and what the raw scans kept of them. What stays: the dossier, its legs, events,
+numbers, hamlets, procedures, fees, feedback ratings and complaints' kinds, dates and
+compensations, so every report (the quarterly one included) adds up the same before and after.
+
+A complaint keeps its dossier: while one is open the dossier is still being handled (Circular
+17/2017 Art. 8: the desk answers it, and may compensate), so it is not due, and its retention
+counts from the complaint's resolution when that came after the last final event.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from postal_tracker.db import Database, utcnow
 from postal_tracker.lifecycle import FINAL_STATUSES, Leg
-from postal_tracker.models import Complaint, Dossier, Hamlet, OutboxMessage, ScanRecord, Shipment, table
+from postal_tracker.models import Complaint, Dossier, Feedback, Hamlet, OutboxMessage, ScanRecord, Shipment, table
 from postal_tracker.models import EventRecord as EventModel
 from postal_tracker.personal import without_personal_data
 
@@ -35,6 +40,7 @@ hamlets = table(Hamlet)
 scan_records = table(ScanRecord)
 outbox = table(OutboxMessage)
 complaints = table(Complaint)
+feedback = table(Feedback)
 
 FINAL = [s.value for s in FINAL_STATUSES]
 
@@ -54,7 +60,8 @@ def initials(full_name: str | None) -> str | None:
 
 
 def due_dossiers(conn: Connection, cutoff: datetime) -> list[int]:
-    """Closed dossiers whose last final event is older than `cutoff`, not anonymized yet."""
+    """Closed dossiers without an open complaint, whose last final event (or last complaint's
+    resolution, when later) is older than `cutoff`, not anonymized yet."""
     leg = shipments.alias("leg")
     unfinished = sa.exists().where(leg.c.dossier_id == dossiers.c.id, leg.c.status.not_in(FINAL))
     return_leg = sa.exists().where(leg.c.dossier_id == dossiers.c.id, leg.c.leg == Leg.RETURN.value)
@@ -64,6 +71,15 @@ def due_dossiers(conn: Connection, cutoff: datetime) -> list[int]:
         .where(shipments.c.dossier_id == dossiers.c.id, events.c.status.in_(FINAL))
         .scalar_subquery()
     )
+    of_dossier = complaints.join(shipments, shipments.c.id == complaints.c.shipment_id)
+    complaint_open = (
+        sa.exists().select_from(of_dossier)
+        .where(shipments.c.dossier_id == dossiers.c.id, complaints.c.status == "open")
+    )  # fmt: skip
+    resolved_since = (
+        sa.exists().select_from(of_dossier)
+        .where(shipments.c.dossier_id == dossiers.c.id, complaints.c.resolved_at >= cutoff)
+    )  # fmt: skip
     query = (
         sa.select(dossiers.c.id)
         .where(
@@ -72,6 +88,8 @@ def due_dossiers(conn: Connection, cutoff: datetime) -> list[int]:
             ~unfinished,
             sa.or_(dossiers.c.return_by_post.is_(False), return_leg),
             last_final < cutoff,
+            ~complaint_open,
+            ~resolved_since,
         )
         .order_by(dossiers.c.id)
     )
@@ -126,11 +144,8 @@ def _anonymize(conn: Connection, dossier_ids: list[int], now: datetime) -> None:
                 recipient=None, payload=_without_personal_json(message.payload)
             )
         )  # fmt: skip
-    conn.execute(
-        complaints.update()
-        .where(complaints.c.shipment_id.in_(legs), complaints.c.status == "resolved")
-        .values(text="", resolution=None)
-    )
+    conn.execute(complaints.update().where(complaints.c.shipment_id.in_(legs)).values(text="", resolution=None))
+    conn.execute(feedback.update().where(feedback.c.shipment_id.in_(legs)).values(comment=None))
 
 
 def _without_personal_json(payload: str) -> str:

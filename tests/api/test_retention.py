@@ -13,12 +13,13 @@ from postal_tracker import migrate
 from postal_tracker.cli import main
 from postal_tracker.db import Database
 from postal_tracker.localtime import local_date
-from postal_tracker.models import Dossier, ScanRecord, Shipment, table
+from postal_tracker.models import Complaint, Dossier, Feedback, ScanRecord, Shipment, table
 from postal_tracker.models import EventRecord as EventModel
 from postal_tracker.privacy.retention import apply_retention, initials
 from tests.builders import pickup_body, scan_body
 
 dossiers, shipments, events, scan_records = table(Dossier), table(Shipment), table(EventModel), table(ScanRecord)
+complaints, feedback = table(Complaint), table(Feedback)
 SIGNATURE = base64.b64encode(b"\x89PNG\r\n\x1a\n signature").decode()
 
 
@@ -124,3 +125,55 @@ def test_the_command_says_what_it_would_do_and_refuses_without_a_retention_setti
     assert "dry run: would remove the personal data of 0 dossiers closed before" in capsys.readouterr().out
     main(["retention", "apply"])
     assert "removed the personal data of 0 dossiers" in capsys.readouterr().out
+
+
+def complain(world, number: str) -> int:
+    body = {"tracking_no": number, "kind": "damaged", "text": "Bì thư rách, chị Hằng ở số 12 tổ 3 gọi 0912345678"}
+    answer = world.client.post("/api/v1/complaints", json=body, headers=world.headers("clerk"))
+    assert answer.status_code == 201, answer.text
+    return answer.json()["complaint_id"]
+
+
+def resolve(world, database, complaint_id: int, days_ago: int) -> None:
+    body = {"status": "resolved", "resolution": "Đã xin lỗi chị Hằng và bồi thường", "compensation_vnd": 20_000}
+    answer = world.client.patch(f"/api/v1/complaints/{complaint_id}", json=body, headers=world.headers("clerk"))
+    assert answer.status_code == 200, answer.text
+    with database.write() as conn:  # resolved `days_ago`, as it would have been then
+        at = datetime.now(UTC) - timedelta(days=days_ago)
+        conn.execute(complaints.update().where(complaints.c.id == complaint_id).values(resolved_at=at))
+
+
+def test_feedback_comments_and_complaints_go_too_and_an_open_complaint_keeps_its_dossier(world, database):
+    answered = stage(world, 40, "Nguyễn Thị Hằng")  # a comment and a complaint resolved long ago
+    given = world.client.post(
+        f"/api/v1/track/{answered['numbers'][1]}/feedback",
+        json={"phone_last4": "5678", "rating": 2, "comment": "Anh bưu tá Tuấn đến muộn, nhà tôi ở số 12"},
+    )
+    assert given.status_code == 201, given.text
+    resolve(world, database, complain(world, answered["numbers"][1]), days_ago=35)
+    still_open = stage(world, 40, "Lê Văn Khiếu")  # a complaint not answered yet
+    open_complaint = complain(world, still_open["numbers"][0])
+    lately = stage(world, 40, "Trần Thị Gần")  # a complaint resolved 10 days ago: counted from then
+    resolve(world, database, complain(world, lately["numbers"][1]), days_ago=10)
+    quarter = f"{local_date(datetime.now(UTC)).year}-Q{(local_date(datetime.now(UTC)).month - 1) // 3 + 1}"
+    figures = world.client.get(f"/api/v1/reports/quarterly?quarter={quarter}", headers=world.headers("supervisor"))
+
+    due = apply_retention(database, 30, dry_run=False).dossier_ids
+    assert answered["dossier_id"] in due and not {still_open["dossier_id"], lately["dossier_id"]} & set(due)
+    with database.read() as conn:
+        legs = sa.select(shipments.c.id).where(shipments.c.dossier_id == answered["dossier_id"])
+        comment = conn.execute(sa.select(feedback).where(feedback.c.shipment_id.in_(legs))).one()
+        complaint = conn.execute(sa.select(complaints).where(complaints.c.shipment_id.in_(legs))).one()
+        kept = conn.execute(sa.select(complaints).where(complaints.c.id == open_complaint)).one()
+    assert (comment.comment, comment.rating) == (None, 2)
+    assert (complaint.text, complaint.resolution) == ("", None)
+    assert (complaint.kind, complaint.status, complaint.compensation_vnd) == ("damaged", "resolved", 20_000)
+    assert kept.text.startswith("Bì thư rách") and kept.status == "open"
+    after = world.client.get(f"/api/v1/reports/quarterly?quarter={quarter}", headers=world.headers("supervisor"))
+    assert after.json() == figures.json()  # the law's figures add up the same
+
+    # Once answered (long enough ago), the dossier that waited goes too.
+    resolve(world, database, open_complaint, days_ago=31)
+    assert still_open["dossier_id"] in apply_retention(database, 30, dry_run=False).dossier_ids
+    with database.read() as conn:
+        assert conn.execute(sa.select(complaints.c.text).where(complaints.c.id == open_complaint)).scalar_one() == ""
