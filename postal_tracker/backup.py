@@ -4,21 +4,28 @@ A backup is one gzipped tar file, readable by its owner only (it holds the secre
 
 - `database.sqlite`: on SQLite, a consistent copy taken with SQLite's online backup API while
   the service runs (writers wait a moment; nothing acknowledged is missed or half-copied);
+- `database.pgdump`: on PostgreSQL, `pg_dump --format=custom` of the database (one snapshot
+  transaction: consistent while the service runs), made with the client tools on the PATH
+  (Debian: postgresql-client, of the server's major version or newer);
 - `secrets.env`: `POSTAL_TRACKER_JWT_SECRET=...` and `POSTAL_TRACKER_DATA_KEY=...`, the secrets
   the data needs: without the JWT secret the staff tokens are refused, without the data key the
   ID numbers, signatures and photos are lost.
 
-On PostgreSQL the database itself is backed up with `pg_dump` (the commands are printed); the
-file holds the secrets alone. `restore` writes the database where `POSTAL_TRACKER_DATABASE_URL`
-names it, with its secrets beside it (`<db>.jwt-secret`, `<db>.data-key`, 0600), and refuses a
-database that already has tables, or secret files that are not the backup's.
+`restore` writes the database where `POSTAL_TRACKER_DATABASE_URL` names it and refuses one that
+already has tables (nothing is changed). On SQLite the secrets go beside the file
+(`<db>.jwt-secret`, `<db>.data-key`, 0600; it refuses secret files that are not the backup's);
+on PostgreSQL, where the service takes its secrets from the environment only, it says to start
+the service with the backup's. The password of a PostgreSQL URL reaches `pg_dump` and
+`pg_restore` through `PGPASSWORD`, never their command line (which every user can see).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import shutil
 import sqlite3
+import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -31,6 +38,7 @@ from postal_tracker.db import Database, owner_only_sqlite_file
 from postal_tracker.settings import DATA_KEY_SUFFIX, JWT_SECRET_SUFFIX, Settings, SettingsError
 
 DATABASE_MEMBER = "database.sqlite"
+PG_DUMP_MEMBER = "database.pgdump"
 SECRETS_MEMBER = "secrets.env"
 JWT_VARIABLE = "POSTAL_TRACKER_JWT_SECRET"
 DATA_KEY_VARIABLE = "POSTAL_TRACKER_DATA_KEY"
@@ -73,20 +81,39 @@ def backup(settings: Settings, out: Path) -> list[str]:
     """Write the backup file; the lines to tell the operator."""
     settings = settings.with_secrets()
     secrets = Secrets(settings.auth.jwt_secret, settings.personal.data_key)
+    database = _sqlite_copy(settings) if settings.is_sqlite else _pg_dump(settings.database.url)
     with os.fdopen(_owner_only(out), "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
         _add(archive, SECRETS_MEMBER, secrets.as_env().encode())
-        if settings.is_sqlite:
-            _add(archive, DATABASE_MEMBER, _sqlite_copy(settings))
-    if settings.is_sqlite:
-        return [f"backup written to {out} (the database and its secrets; keep it as safe as the secrets)"]
-    url = sa.make_url(settings.database.url).set(drivername="postgresql").render_as_string(hide_password=False)
-    return [
-        f"secrets written to {out}; the PostgreSQL database itself is backed up with pg_dump:",
-        f"  pg_dump --format=custom --file=postal-tracker.dump '{url}'",
-        "restore it into an empty database, then start the service with the secrets of this file:",
-        "  pg_restore --no-owner --dbname='postgresql://...' postal-tracker.dump",
-        f"  tar -xzOf {out} {SECRETS_MEMBER}   # POSTAL_TRACKER_JWT_SECRET and POSTAL_TRACKER_DATA_KEY",
-    ]
+        _add(archive, DATABASE_MEMBER if settings.is_sqlite else PG_DUMP_MEMBER, database)
+    return [f"backup written to {out} (the database and its secrets; keep it as safe as the secrets)"]
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(f"{name} is not on the PATH: install PostgreSQL's client tools (Debian: postgresql-client)")
+    return found
+
+
+def _pg_connection(url: str) -> tuple[str, dict[str, str]]:
+    """A libpq URL without its password, and the environment that gives the password."""
+    parsed = sa.make_url(url)
+    env = {**os.environ, **({"PGPASSWORD": parsed.password} if parsed.password else {})}
+    libpq = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    return libpq, env
+
+
+def _run(command: list[str], env: dict[str, str]) -> bytes:
+    done = subprocess.run(command, env=env, capture_output=True, check=False)
+    if done.returncode != 0:
+        tool = Path(command[0]).name
+        raise BackupError(f"{tool} failed: {done.stderr.decode(errors='replace').strip()[:2000]}")
+    return done.stdout
+
+
+def _pg_dump(url: str) -> bytes:
+    libpq, env = _pg_connection(url)
+    return _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--dbname={libpq}"], env)
 
 
 def _sqlite_copy(settings: Settings) -> bytes:
@@ -116,11 +143,13 @@ def restore(settings: Settings, backup_file: Path) -> list[str]:
         if SECRETS_MEMBER not in members:
             raise BackupError(f"{backup_file} is not a postal-tracker backup (no {SECRETS_MEMBER})")
         secrets = Secrets.from_env(members[SECRETS_MEMBER].read().decode())  # type: ignore[union-attr]
-        database = members[DATABASE_MEMBER].read() if DATABASE_MEMBER in members else None  # type: ignore[union-attr]
-    if not settings.is_sqlite:
-        return _restore_postgresql(settings, secrets)
+        wanted = DATABASE_MEMBER if settings.is_sqlite else PG_DUMP_MEMBER
+        database = members[wanted].read() if wanted in members else None  # type: ignore[union-attr]
     if database is None:
-        raise BackupError(f"{backup_file} holds no SQLite database (a PostgreSQL backup's secrets alone?)")
+        kind = "a SQLite" if settings.is_sqlite else "a PostgreSQL"
+        raise BackupError(f"{backup_file} holds no {wanted}: it is not {kind} database's backup (nothing was changed)")
+    if not settings.is_sqlite:
+        return _restore_postgresql(settings, secrets, database)
     target_path = settings.database.sqlite_path()
     if target_path is None:
         raise BackupError("POSTAL_TRACKER_DATABASE_URL must name a SQLite file to restore into")
@@ -141,16 +170,20 @@ def restore(settings: Settings, backup_file: Path) -> list[str]:
     for suffix, value in ((JWT_SECRET_SUFFIX, secrets.jwt_secret), (DATA_KEY_SUFFIX, ",".join(secrets.data_key))):
         with os.fdopen(_owner_only(Path(target_path + suffix)), "w") as out:
             out.write(value)
-    db = Database(settings.database.url, secrets.data_key)
-    try:
-        migrate.upgrade(db)  # a backup from an older version is brought up to date
-    finally:
-        db.dispose()
+    _upgrade(settings.database.url, secrets)
     return [f"restored into {target}, with its secrets beside it ({target.name}{JWT_SECRET_SUFFIX}, "
             f"{target.name}{DATA_KEY_SUFFIX})"]  # fmt: skip
 
 
-def _restore_postgresql(settings: Settings, secrets: Secrets) -> list[str]:
+def _upgrade(url: str, secrets: Secrets) -> None:
+    db = Database(url, secrets.data_key)
+    try:
+        migrate.upgrade(db)  # a backup from an older version is brought up to date
+    finally:
+        db.dispose()
+
+
+def _restore_postgresql(settings: Settings, secrets: Secrets, dump: bytes) -> list[str]:
     try:
         db = Database(settings.database.url, secrets.data_key)
     except SettingsError as exc:
@@ -160,8 +193,16 @@ def _restore_postgresql(settings: Settings, secrets: Secrets) -> list[str]:
             raise BackupError("the PostgreSQL database is not empty: restore into a new database (nothing was changed)")
     finally:
         db.dispose()
-    return [
-        "the PostgreSQL database is empty; restore the pg_dump file into it:",
-        "  pg_restore --no-owner --dbname='<POSTAL_TRACKER_DATABASE_URL without +psycopg>' postal-tracker.dump",
-        f"then start the service with {JWT_VARIABLE} and {DATA_KEY_VARIABLE} set from the backup's {SECRETS_MEMBER}",
-    ]
+    libpq, env = _pg_connection(settings.database.url)
+    with tempfile.TemporaryDirectory() as folder:  # 0700: the dump is nobody else's either
+        dump_file = Path(folder) / PG_DUMP_MEMBER
+        dump_file.write_bytes(dump)
+        # One transaction: a restore that fails half-way leaves the database empty, as it was.
+        _run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+              f"--dbname={libpq}", str(dump_file)], env)  # fmt: skip
+    _upgrade(settings.database.url, secrets)
+    lines = ["restored into the PostgreSQL database; start the service with the backup's secrets:",
+             f"  {JWT_VARIABLE} and {DATA_KEY_VARIABLE} from `tar -xzOf BACKUP {SECRETS_MEMBER}`"]  # fmt: skip
+    if settings.personal.data_key and settings.personal.data_key[0] not in secrets.data_key:
+        lines.append(f"  (the {DATA_KEY_VARIABLE} set now is not the backup's: the ID numbers need the backup's)")
+    return lines

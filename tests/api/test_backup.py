@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import tarfile
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -15,10 +16,11 @@ from postal_tracker import migrate
 from postal_tracker.accounts.auth import issue_token
 from postal_tracker.accounts.service import Principal, Role, create_user
 from postal_tracker.app import create_app
+from postal_tracker.backup import Secrets
 from postal_tracker.cli import main
 from postal_tracker.db import Database
 from postal_tracker.models import Commune, ScanRecord, table
-from tests.builders import pickup_body, scan_body, settings_from
+from tests.builders import book, pickup_body, scan, scan_body, settings_from
 
 
 @pytest.fixture
@@ -111,23 +113,79 @@ def test_restore_refuses_secret_files_that_are_not_the_backups(tmp_path, clean_e
     assert not (tmp_path / "b.db").exists() or (tmp_path / "b.db").stat().st_size == 0
 
 
-def test_on_postgresql_backup_keeps_the_secrets_and_says_how_to_use_pg_dump(
-    database, database_url, tmp_path, clean_env, capsys
+def all_scans(database: Database) -> int:
+    with database.read() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table(ScanRecord))).scalar_one()
+
+
+@pytest.fixture
+def empty_postgres_database(database_url):
+    """A new, empty PostgreSQL database beside the suite's, dropped afterwards."""
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    name = f"pt_restore_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield database_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_on_postgresql_a_backup_restores_into_a_new_database_with_its_tokens_and_id_numbers(
+    database, database_url, world, tmp_path, clean_env, capsys, request
 ):
-    if database_url.startswith("sqlite"):
-        pytest.skip("the PostgreSQL half")
+    if database.is_sqlite:
+        pytest.skip("the PostgreSQL round trip (SQLite's is the first test of this file)")
     from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET
+
+    applicant = {"full_name": "Đặng Thị Sao Lưu", "phone": "0912345678", "id_number": "079177766655"}
+    booked = book(world, applicant=applicant)
+    number = booked["shipment"]["tracking_no"]
+    scan(world, number, "picked_up")
+    token = world.headers("clerk")  # issued before the backup
+    scans = all_scans(database)
 
     clean_env.setenv("POSTAL_TRACKER_DATABASE_URL", database_url)
     clean_env.setenv("POSTAL_TRACKER_JWT_SECRET", TEST_JWT_SECRET)
     clean_env.setenv("POSTAL_TRACKER_DATA_KEY", TEST_DATA_KEY)
     out = tmp_path / "pg.backup"
     main(["backup", "--out", str(out)])
-    said = capsys.readouterr().out
-    assert "pg_dump --format=custom" in said and "pg_restore" in said
+    assert "backup written to" in capsys.readouterr().out
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with tarfile.open(out) as archive:
-        secrets = archive.extractfile("secrets.env").read().decode()
-    assert f"POSTAL_TRACKER_JWT_SECRET={TEST_JWT_SECRET}" in secrets and TEST_DATA_KEY in secrets
+        assert sorted(archive.getnames()) == ["database.pgdump", "secrets.env"]
+        secrets = Secrets.from_env(archive.extractfile("secrets.env").read().decode())
+    assert secrets == Secrets(TEST_JWT_SECRET, (TEST_DATA_KEY,))
     with pytest.raises(SystemExit):  # the suite's database has tables: not a place to restore into
         main(["restore", str(out)])
     assert "not empty" in capsys.readouterr().err
+
+    fresh = request.getfixturevalue("empty_postgres_database")
+    for name in ("POSTAL_TRACKER_JWT_SECRET", "POSTAL_TRACKER_DATA_KEY"):  # restore needs only the backup's
+        clean_env.delenv(name)
+    clean_env.setenv("POSTAL_TRACKER_DATABASE_URL", fresh)
+    main(["restore", str(out)])
+    assert "restored into the PostgreSQL database" in capsys.readouterr().out
+    restored_db = Database(fresh, secrets.data_key)
+    try:
+        assert all_scans(restored_db) == scans
+        with restored_db.read() as conn:  # still encrypted at rest in the restored database
+            stored = conn.exec_driver_sql("SELECT applicant_id_number FROM dossiers WHERE id = %(id)s",
+                                          {"id": booked["dossier_id"]}).scalar_one()  # fmt: skip
+        assert "079177766655" not in str(stored)
+        restored_settings = settings_from(DATABASE_URL=fresh, JWT_SECRET=secrets.jwt_secret,
+                                          DATA_KEY=",".join(secrets.data_key), DELIVERY_WORKER=0)  # fmt: skip
+        with TestClient(app=create_app(restored_settings, restored_db)) as restored:
+            answer = restored.get(f"/api/v1/shipments/{number}", headers=token)
+            assert answer.status_code == 200 and answer.json()["status"] == "picked_up"
+            assert restored.get(f"/api/v1/track/{number}").status_code == 200
+            dossier = restored.get(f"/api/v1/dossiers/{booked['dossier_id']}", headers=token).json()
+            assert dossier["applicant"]["id_number"] == "079177766655"  # decrypted with the restored key
+        with pytest.raises(SystemExit):  # restored once: not empty any more, refused, unchanged
+            main(["restore", str(out)])
+        assert "not empty" in capsys.readouterr().err
+        assert all_scans(restored_db) == scans
+    finally:
+        restored_db.dispose()
