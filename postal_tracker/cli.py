@@ -352,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     retention_apply.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
     retention_apply.set_defaults(func=cmd_retention_apply)
 
-    backup = sub.add_parser("backup", help="the database (SQLite) and its secrets in one file")
+    backup = sub.add_parser("backup", help="the database (SQLite copy or pg_dump) and its secrets in one file")
     backup.add_argument("--out", required=True, help="the backup file to write (mode 0600)")
     backup.set_defaults(func=cmd_backup)
     restore = sub.add_parser("restore", help="restore a backup into an empty POSTAL_TRACKER_DATABASE_URL")
