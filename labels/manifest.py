@@ -38,6 +38,7 @@ class ManifestStop:
     fee_vnd: int | None  # to collect at this stop
     leg_km: float  # from the previous stop
     next_step: str | None  # e.g. what to do after an earlier failed attempt
+    booked_commune_name: str | None = None  # the commune its label names, when not the manifest's
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def render_manifest(data: ManifestData) -> bytes:
     note = ParagraphStyle("note", parent=SMALL, leftIndent=4)
     rows = []
     for stop in data.stops:
-        address = [para(f"{stop.hamlet_name} · +{format_km(stop.leg_km)}", CELL, bold=True), para(stop.address, CELL)]
+        hamlet = stop.hamlet_name + (f", xã {stop.booked_commune_name}" if stop.booked_commune_name else "")
+        address = [para(f"{hamlet} · +{format_km(stop.leg_km)}", CELL, bold=True), para(stop.address, CELL)]
         if stop.next_step:
             address.append(para(f"→ {stop.next_step}", note))
         rows.append(

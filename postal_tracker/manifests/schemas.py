@@ -33,6 +33,9 @@ class ManifestStop(TypedDict):
     lat: float
     lon: float
     geo_source: Literal["given", "geocoded", "hamlet"] | None
+    booked_commune_name: str
+    """The commune the dossier was booked under, as its label prints it (after a merge, the
+    old commune's name: the parcel of a Tam Phước dossier still says Tam Phước)."""
     name: str
     phone: str
     note: str | None

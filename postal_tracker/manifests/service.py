@@ -76,7 +76,8 @@ def _rows(conn: Connection, commune_id: int, day: date, kind: str, rules: RulesS
             shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.attempts,
             shipments.c.last_reason, shipments.c.scheduled_date, shipments.c.next_attempt_on, shipments.c.hamlet_code,
             shipments.c.fee_collected_vnd, postman.label("postman_id"),
-            dossiers.c.id.label("dossier_id"), dossiers.c.applicant_name, dossiers.c.applicant_phone,
+            dossiers.c.id.label("dossier_id"), dossiers.c.commune_name, dossiers.c.applicant_name,
+            dossiers.c.applicant_phone,
             dossiers.c.hamlet_code.label("home_hamlet_code"), dossiers.c.hamlet_name, dossiers.c.address_detail,
             dossiers.c.lat, dossiers.c.lon, dossiers.c.geo_source, dossiers.c.fee_vnd, dossiers.c.note,
             dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name, dossiers.c.delivery_detail,
@@ -123,6 +124,7 @@ def _stop(row: Any) -> dict[str, Any]:
         "lat": lat,
         "lon": lon,
         "geo_source": geo_source,
+        "booked_commune_name": row.commune_name,
         "name": row.applicant_name,
         "phone": row.applicant_phone,
         "note": row.note,
@@ -203,6 +205,8 @@ def manifest_pdf(
             fee_vnd=s["fee_to_collect_vnd"] or None,
             leg_km=s["leg_km"],
             next_step=_next_step_line(s.get("reason")),
+            # Only where it is not the manifest's own: a parcel a merge (or a rename) brought.
+            booked_commune_name=None if s["booked_commune_name"] == plan.commune_name else s["booked_commune_name"],
         )
         for s in plan.view["stops"]
     ]

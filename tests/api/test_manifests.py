@@ -348,3 +348,26 @@ def test_a_hamlets_default_postman_must_be_a_postman_of_the_commune(world):
         "/api/v1/hamlets/PLANG", json={"default_postman_id": world.user_ids["postal"]}, headers=headers
     )
     assert accepted.status_code == 200 and accepted.json()["default_postman_id"] == world.user_ids["postal"]
+
+
+def test_a_parcel_a_merge_brought_shows_the_commune_it_was_booked_under(world, database):
+    from tests.api.province import TAM_AN_HAMLETS, TAM_PHUOC_HAMLETS, new_commune
+
+    tam_phuoc = new_commune(world, database, "Tam Phước", TAM_PHUOC_HAMLETS)
+    tam_an = new_commune(world, database, "Tam An", TAM_AN_HAMLETS)
+    moved = number_of(book(tam_phuoc, address={"hamlet_code": "PLANG", "detail": "Số 2, đường Phước Lăng"}))
+    merged = world.client.post(f"/api/v1/communes/{tam_phuoc.code}/merge", json={"into": tam_an.code},
+                               headers=world.headers("admin"))  # fmt: skip
+    assert merged.status_code == 200, merged.text
+    own = number_of(book(tam_an, address={"hamlet_code": "ANNHUT", "detail": "Số 3"}))
+
+    stops = {s["tracking_no"]: s for s in get_manifest(tam_an, "clerk", kind="pickup")["stops"]}
+    assert stops.keys() == {moved, own}
+    assert (stops[moved]["booked_commune_name"], stops[moved]["hamlet_name"]) == ("Tam Phước", "Phước Lăng")
+    assert stops[own]["booked_commune_name"] == "Tam An"
+    answer = tam_an.client.get("/api/v1/manifests", headers=tam_an.headers("clerk"),
+                               params={"date": TODAY.isoformat(), "kind": "pickup", "format": "pdf"})  # fmt: skip
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/pdf")
+    text = " ".join(" ".join(page_texts(answer.content)).split())
+    assert "Phước Lăng, xã Tam Phước" in text  # the moved parcel's label says Tam Phước
+    assert "xã Tam An" not in text  # a parcel of the manifest's own commune needs no such line
