@@ -303,6 +303,8 @@ VI: dict[str, str] = {
     "cancel_button": "Hủy bưu gửi này",
     "err_cancel_late": "Không hủy được: bưu tá đã nhận hồ sơ.",
     "overdue": "Quá hạn",
+    "due_by": "Hạn theo quy định: {when}",
+    "next_attempt_from": "Phát lại từ ngày {day}",
     # the postman's phone: stops, fee, proof of delivery
     "event_help": "Chọn một lần cho cả loạt bưu gửi; trang nhớ lựa chọn này.",
     "fee_collected": "Phí đã thu (đồng)",
@@ -685,6 +687,8 @@ EN: dict[str, str] = {
     "cancel_button": "Cancel this parcel",
     "err_cancel_late": "Cannot cancel: the postman has picked the dossier up.",
     "overdue": "Overdue",
+    "due_by": "Due by {when}",
+    "next_attempt_from": "Next attempt from {day}",
     # the postman's phone: stops, fee, proof of delivery
     "event_help": "Choose once for a run of parcels; the page remembers it.",
     "fee_collected": "Fee collected (VND)",

@@ -209,3 +209,26 @@ def test_the_citizen_sees_the_deadline_and_the_next_attempt(world):
     assert public["next_attempt_on"] == "2026-09-04"
     booked = book(world)["shipment"]["tracking_no"]
     assert world.client.get(f"/api/v1/track/{booked}").json()["due_at"] is None
+
+
+def test_the_desk_parcel_page_shows_the_deadline_the_overdue_mark_and_the_next_attempt(world):
+    from postal_tracker.accounts.auth import TOKEN_COOKIE
+
+    number = return_leg(world, "2026-08-27 08:00")
+    scan(world, number, "out_for_delivery", "2026-08-28 08:00")
+    scan(world, number, "delivery_failed", "2026-08-28 10:00")
+    on_time = book(world)["shipment"]["tracking_no"]  # not taken yet: no deadline to show
+    world.client.cookies.set(TOKEN_COOKIE, world.headers("clerk")["Authorization"].removeprefix("Bearer "))
+    try:
+        page = world.client.get(f"/desk/parcels/{number}")
+        fresh = world.client.get(f"/desk/parcels/{on_time}")
+    finally:
+        world.client.cookies.clear()
+    assert page.status_code == 200 and fresh.status_code == 200
+
+    def deadline(text: str, leg: str) -> str:
+        return text.split(f'id="leg-{leg}"', 1)[1].split('data-testid="leg-deadline">', 1)[1].split("</p>", 1)[0]
+
+    assert deadline(page.text, number) == "Hạn theo quy định: 23:59 28/08/2026 · Phát lại từ ngày 04/09/2026"
+    assert "Quá hạn" in page.text  # 28/8 is long past and the result is not delivered
+    assert 'data-testid="leg-deadline"' not in fresh.text.split(f'id="leg-{on_time}"', 1)[1]
