@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from postal_tracker.accounts.service import Principal, Role
 from postal_tracker.audit.schemas import AuditEntryView, AuditPage
+from postal_tracker.communes.service import scope_commune
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import InvalidInput
 from postal_tracker.models import AuditEntry, table
@@ -66,15 +67,17 @@ def record(
 
 
 def list_entries(
-    db: Database, principal: Principal, *, dossier_id: int | None, user: str | None,
+    db: Database, principal: Principal, commune: str | None, *, dossier_id: int | None, user: str | None,
     since: datetime | None, until: datetime | None, limit: int, offset: int,
 ) -> AuditPage:  # fmt: skip
-    """The caller's commune's entries, the latest first. `user` is a user id or a username
-    (an integration key's reads are found by its name)."""
+    """A commune's entries, the latest first: the supervisor's own, the one the admin names.
+    `user` is a user id or a username (an integration key's reads are found by its name)."""
     for name, moment in (("since", since), ("until", until)):
         if moment is not None and moment.tzinfo is None:
             raise InvalidInput("give the time with its offset, e.g. 2026-11-01T00:00:00+07:00", field=name)
-    conditions = [audit_log.c.commune_id == principal.commune_id]
+    with db.read() as conn:
+        commune_id = scope_commune(conn, principal, commune)
+    conditions = [audit_log.c.commune_id == commune_id]
     if dossier_id is not None:
         conditions.append(audit_log.c.dossier_id == dossier_id)
     if user:
@@ -108,9 +111,8 @@ class AuditService:
         self.db = db
 
     def entries(
-        self, principal: Principal, *, dossier_id: int | None, user: str | None, since: datetime | None,
-        until: datetime | None, limit: int, offset: int,
+        self, principal: Principal, commune: str | None, *, dossier_id: int | None, user: str | None,
+        since: datetime | None, until: datetime | None, limit: int, offset: int,
     ) -> AuditPage:  # fmt: skip
-        return list_entries(
-            self.db, principal, dossier_id=dossier_id, user=user, since=since, until=until, limit=limit, offset=offset
-        )
+        return list_entries(self.db, principal, commune, dossier_id=dossier_id, user=user, since=since,
+                            until=until, limit=limit, offset=offset)  # fmt: skip

@@ -274,3 +274,26 @@ def test_bad_audit_filters_are_422_naming_the_field(world, params, field):
     answer = world.client.get("/api/v1/audit", params=params, headers=world.headers("supervisor"))
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == field
+
+
+def test_the_province_admin_reads_the_audit_of_the_commune_it_names(world, database, client):
+    from tests.conftest import make_world
+
+    other = make_world(database, client)
+    booked = world.client.post("/api/v1/pickups", json=pickup_body(), headers=world.headers("clerk")).json()
+    world.client.get(f"/api/v1/dossiers/{booked['dossier_id']}", headers=world.headers("clerk"))
+    admin = world.headers("admin")
+    page = world.client.get("/api/v1/audit", params={"commune": world.code, "dossier_id": booked["dossier_id"]},
+                            headers=admin).json()  # fmt: skip
+    assert [(e["what"], e["username"]) for e in page["items"]] == [("dossier", world.usernames["clerk"])]
+    theirs = world.client.get("/api/v1/audit", params={"commune": other.code, "dossier_id": booked["dossier_id"]},
+                              headers=admin).json()  # fmt: skip
+    assert theirs["total"] == 0
+    unnamed = world.client.get("/api/v1/audit", headers=admin)
+    assert unnamed.status_code == 422 and unnamed.json()["errors"][0]["field"] == "commune"
+    assert world.client.get("/api/v1/audit", params={"commune": "no-such"}, headers=admin).status_code == 422
+    # A supervisor reads their own commune's, named or not, and no other.
+    mine = world.client.get("/api/v1/audit", params={"commune": world.code}, headers=world.headers("supervisor"))
+    assert mine.status_code == 200 and mine.json()["total"] >= 1
+    assert other.client.get("/api/v1/audit", params={"commune": world.code},
+                            headers=other.headers("supervisor")).status_code == 403  # fmt: skip

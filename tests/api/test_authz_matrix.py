@@ -296,7 +296,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/reports/quarterly"): Rule(MANAGERS, scoped=True, other=403, call=get(
         "/api/v1/reports/quarterly", quarter="2026-Q4", commune=CODE_OF_A)),
     # Audit (who read whose personal data)
-    ("GET", "/api/v1/audit"): Rule(SUPERVISOR, get("/api/v1/audit")),
+    ("GET", "/api/v1/audit"): Rule(SUPERVISOR | ADMIN, lambda d, who: Call(
+        "GET", "/api/v1/audit", params={"commune": d.a.code} if who == "admin" else None)),
     # Complaints
     ("POST", "/api/v1/complaints"): Rule(DESK, scoped=True, call=lambda d, who: Call(
         "POST", "/api/v1/complaints", json={"tracking_no": d.number(), "kind": "late", "text": "Chậm"})),
