@@ -149,25 +149,22 @@ def _codes_with_forwarded_addresses(server: ServeProcess, addresses: list[str]) 
 
 
 @pytest.fixture
-def sqlite_env(tmp_path) -> dict[str, str]:
-    from postal_tracker import migrate
-    from postal_tracker.db import Database
-
-    url = f"sqlite:///{tmp_path / 'proxies.db'}"
-    db = Database(url)
-    migrate.upgrade(db)
-    db.dispose()
-    return {"POSTAL_TRACKER_DATABASE_URL": url, "POSTAL_TRACKER_PUBLIC_RATE_LIMIT": "2"}
+def one_instance_env(database, database_url) -> dict[str, str]:
+    """One `serve` on the suite's database (SQLite or PostgreSQL), its limits in its own memory."""
+    return {
+        "POSTAL_TRACKER_DATABASE_URL": database_url, "POSTAL_TRACKER_JWT_SECRET": TEST_JWT_SECRET,
+        "POSTAL_TRACKER_DATA_KEY": TEST_DATA_KEY, "POSTAL_TRACKER_PUBLIC_RATE_LIMIT": "2",
+    }  # fmt: skip
 
 
-def test_without_trusted_proxies_a_local_client_cannot_pick_its_address(sqlite_env):
-    with ServeProcess(sqlite_env, "--no-worker") as server:
+def test_without_trusted_proxies_a_local_client_cannot_pick_its_address(one_instance_env):
+    with ServeProcess(one_instance_env, "--no-worker") as server:
         codes = _codes_with_forwarded_addresses(server, ["10.0.0.1", "10.0.0.2", "10.0.0.3"])
     assert codes == [404, 404, 429]
 
 
-def test_a_trusted_proxy_names_the_client(sqlite_env):
-    env = {**sqlite_env, "POSTAL_TRACKER_TRUSTED_PROXIES": "127.0.0.0/8, 10.9.9.9"}
+def test_a_trusted_proxy_names_the_client(one_instance_env):
+    env = {**one_instance_env, "POSTAL_TRACKER_TRUSTED_PROXIES": "127.0.0.0/8, 10.9.9.9"}
     with ServeProcess(env, "--no-worker") as server:
         # Each client address its own limit; one client over its limit is refused.
         assert _codes_with_forwarded_addresses(server, ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [404] * 3
