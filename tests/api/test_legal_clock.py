@@ -232,3 +232,44 @@ def test_the_desk_parcel_page_shows_the_deadline_the_overdue_mark_and_the_next_a
     assert deadline(page.text, number) == "Hạn theo quy định: 23:59 28/08/2026 · Phát lại từ ngày 04/09/2026"
     assert "Quá hạn" in page.text  # 28/8 is long past and the result is not delivered
     assert 'data-testid="leg-deadline"' not in fresh.text.split(f'id="leg-{on_time}"', 1)[1]
+
+
+def test_the_desk_page_lists_overdue_parcels_first_and_marks_them(world):
+    from postal_tracker.accounts.auth import TOKEN_COOKIE
+
+    fresh = book(world)["shipment"]["tracking_no"]
+    late = book(world)["shipment"]["tracking_no"]
+    scan(world, late, "picked_up", "2026-02-13 15:00")
+    newest = book(world)["shipment"]["tracking_no"]  # the latest change of all, yet after the late one
+    world.client.cookies.set(TOKEN_COOKIE, world.headers("clerk")["Authorization"].removeprefix("Bearer "))
+    try:
+        desk = world.client.get("/desk")
+    finally:
+        world.client.cookies.clear()
+    assert desk.status_code == 200
+    listed = desk.text.split('data-testid="today-list"', 1)[1]
+    assert listed.index(late) < listed.index(newest) and listed.index(late) < listed.index(fresh)
+    row = listed[listed.index(late) :].split("</tr>", 1)[0]
+    assert 'data-testid="overdue"' in row and "Quá hạn" in row
+    assert 'data-testid="overdue"' not in listed[listed.index(newest) :].split("</tr>", 1)[0]
+
+
+def test_the_transit_and_re_attempt_days_are_settings(database):
+    from litestar.testing import TestClient
+
+    from postal_tracker.app import create_app
+    from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET, make_world
+
+    settings = builders.settings_from(
+        DATABASE_URL=database.engine.url.render_as_string(hide_password=False), JWT_SECRET=TEST_JWT_SECRET,
+        DATA_KEY=TEST_DATA_KEY, DELIVERY_WORKER=0, TRANSIT_WORKING_DAYS=2, REATTEMPT_WORKING_DAYS=3,
+    )  # fmt: skip
+    with TestClient(app=create_app(settings, database)) as client:
+        world = make_world(database, client)
+        taken = scan(world, book(world)["shipment"]["tracking_no"], "picked_up", "2026-11-02 09:00")  # a Monday
+        assert instant(taken["due_at"]) == datetime(2026, 11, 4, 23, 59, 59, tzinfo=LOCAL_TZ)  # J + 2: Wednesday
+        number = return_leg(world, "2026-11-09 08:00")
+        scan(world, number, "out_for_delivery", "2026-11-09 09:00")
+        failed = scan(world, number, "delivery_failed", "2026-11-09 10:00")
+        assert instant(failed["due_at"]) == datetime(2026, 11, 11, 23, 59, 59, tzinfo=LOCAL_TZ)
+        assert failed["next_attempt_on"] == "2026-11-12"  # 3 working days after Monday: Thursday

@@ -166,3 +166,25 @@ def test_only_supervisors_read_it(world):
     assert quarterly(world, "2026-Q3", role="clerk").status_code == 403
     assert quarterly(world, "2026-Q3", role="postal").status_code == 403
     assert world.client.get("/api/v1/reports/quarterly?quarter=2026-Q3").status_code == 401
+
+
+def test_the_province_admin_gets_every_commune_and_their_total(scenario, database, client):
+    from tests.conftest import make_world
+
+    other = make_world(database, client)
+    other_no = book(other, fee_vnd=10_000)["shipment"]["tracking_no"]
+    scan(other, other_no, "picked_up", "2026-08-05 09:00", fee_collected_vnd=10_000)
+    admin = scenario.headers("admin")
+    province = scenario.client.get("/api/v1/reports/quarterly", params={"quarter": "2026-Q3"}, headers=admin).json()
+    by_code = {c["commune_code"]: c for c in province["by_commune"]}
+    assert province["commune"] is None and {scenario.code, other.code} <= by_code.keys()
+    assert {k: by_code[scenario.code][k] for k in Q3_2026} == Q3_2026
+    assert (by_code[other.code]["dossiers_picked_up"], by_code[other.code]["fees_collected_vnd"]) == (1, 10_000)
+    for key in ("dossiers_picked_up", "fees_collected_vnd", "complaints_received", "lost", "compensation_vnd"):
+        assert province["totals"][key] == sum(c[key] for c in province["by_commune"]), key
+    named = scenario.client.get("/api/v1/reports/quarterly", params={"quarter": "2026-Q3", "commune": other.code},
+                                headers=admin).json()  # fmt: skip
+    assert [c["commune_code"] for c in named["by_commune"]] == [other.code] and named["totals"]["lost"] == 0
+    csv_rows = scenario.client.get("/api/v1/reports/quarterly", params={"quarter": "2026-Q3", "format": "csv"},
+                                   headers=admin).content.decode("utf-8-sig")  # fmt: skip
+    assert scenario.code in csv_rows and other.code in csv_rows
