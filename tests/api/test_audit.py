@@ -297,3 +297,35 @@ def test_the_province_admin_reads_the_audit_of_the_commune_it_names(world, datab
     assert mine.status_code == 200 and mine.json()["total"] >= 1
     assert other.client.get("/api/v1/audit", params={"commune": world.code},
                             headers=other.headers("supervisor")).status_code == 403  # fmt: skip
+
+
+def test_a_read_whose_audit_entry_cannot_be_written_is_not_answered(world, database):
+    body = pickup_body(applicant={"full_name": "Hồ Thị Kín", "phone": "0912345678", "id_number": "079166655544"})
+    booked = world.client.post("/api/v1/pickups", json=body, headers=world.headers("clerk")).json()
+    # The database refuses this commune's audit entries (as a full disk or a lost table would).
+    if database.is_sqlite:
+        create = [f"CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.commune_id = {world.commune_id} "
+                  "BEGIN SELECT RAISE(ABORT, 'audit refused'); END"]  # fmt: skip
+        drop = ["DROP TRIGGER refuse_audit"]
+    else:
+        create = [
+            "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$ "
+            "LANGUAGE plpgsql",
+            f"CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW "
+            f"WHEN (NEW.commune_id = {world.commune_id}) EXECUTE FUNCTION refuse_audit()",
+        ]
+        drop = ["DROP TRIGGER refuse_audit ON audit_log", "DROP FUNCTION refuse_audit()"]
+    with database.write() as conn:
+        for statement in create:
+            conn.exec_driver_sql(statement)
+    try:
+        number = booked["shipment"]["tracking_no"]
+        for url in (f"/api/v1/dossiers/{booked['dossier_id']}", f"/api/v1/shipments/{number}"):
+            answer = world.client.get(url, headers=world.headers("clerk"))
+            assert answer.status_code >= 500 and "Hồ Thị Kín" not in answer.text and "079166655544" not in answer.text
+    finally:
+        with database.write() as conn:
+            for statement in drop:
+                conn.exec_driver_sql(statement)
+    answer = world.client.get(f"/api/v1/dossiers/{booked['dossier_id']}", headers=world.headers("clerk"))
+    assert answer.status_code == 200 and answer.json()["applicant"]["full_name"] == "Hồ Thị Kín"
