@@ -123,6 +123,21 @@ def test_one_public_rate_limit_across_both_instances(two_instances):
         assert refused.status_code == 429
 
 
+def test_one_sign_in_rate_limit_across_both_instances(database, database_url, redis_env):
+    env = {
+        "POSTAL_TRACKER_DATABASE_URL": database_url, "POSTAL_TRACKER_JWT_SECRET": TEST_JWT_SECRET,
+        "POSTAL_TRACKER_DATA_KEY": TEST_DATA_KEY, "POSTAL_TRACKER_SIGN_IN_RATE_LIMIT": "3", **redis_env,
+    }  # fmt: skip
+    with ServeProcess(env, "--no-worker") as first, ServeProcess(env, "--no-worker") as second:
+        # Another name each time, so that no account's lockout answers first: only the address's limit.
+        codes = [
+            httpx.post(f"{server.url}/api/v1/auth/token", timeout=30,
+                       json={"username": f"nobody-{i}", "password": "x" * 12}).status_code
+            for i, server in enumerate([first, second, first, second, first, second])
+        ]
+    assert codes == [401, 401, 401, 429, 429, 429], codes
+
+
 def test_the_lockout_counts_wrong_passwords_on_every_instance(database, client, two_instances):
     first, second = two_instances
     world = make_world(database, client)
