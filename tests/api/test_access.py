@@ -34,7 +34,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/reports/monthly?month=2026-10", None, {"supervisor", "admin"}),
     ("GET", "/api/v1/reports/quarterly?quarter=2026-Q3", None, {"supervisor", "admin"}),
     ("GET", "/api/v1/webhooks/deliveries", None, {"clerk", "supervisor"}),
-    ("GET", "/api/v1/audit", None, {"supervisor"}),
+    ("GET", "/api/v1/audit", None, {"supervisor", "admin"}),
     ("GET", "/api/v1/complaints", None, {"clerk", "supervisor"}),
     ("POST", "/api/v1/complaints", {"tracking_no": "RR123456785VN", "kind": "late", "text": "Chậm"},
      {"clerk", "supervisor"}),

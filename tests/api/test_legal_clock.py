@@ -220,10 +220,10 @@ def test_the_desk_parcel_page_shows_the_deadline_the_overdue_mark_and_the_next_a
     on_time = book(world)["shipment"]["tracking_no"]  # not taken yet: no deadline to show
     world.client.cookies.set(TOKEN_COOKIE, world.headers("clerk")["Authorization"].removeprefix("Bearer "))
     try:
-        page = world.client.get(f"/desk/parcels/{number}")
-        fresh = world.client.get(f"/desk/parcels/{on_time}")
+        page = world.client.get(f"/desk/parcels/{number}", params={"lang": "vi"})
+        fresh = world.client.get(f"/desk/parcels/{on_time}", params={"lang": "vi"})
     finally:
-        world.client.cookies.clear()
+        world.client.cookies.delete(TOKEN_COOKIE)
     assert page.status_code == 200 and fresh.status_code == 200
 
     def deadline(text: str, leg: str) -> str:
@@ -243,9 +243,9 @@ def test_the_desk_page_lists_overdue_parcels_first_and_marks_them(world):
     newest = book(world)["shipment"]["tracking_no"]  # the latest change of all, yet after the late one
     world.client.cookies.set(TOKEN_COOKIE, world.headers("clerk")["Authorization"].removeprefix("Bearer "))
     try:
-        desk = world.client.get("/desk")
+        desk = world.client.get("/desk", params={"lang": "vi"})
     finally:
-        world.client.cookies.clear()
+        world.client.cookies.delete(TOKEN_COOKIE)
     assert desk.status_code == 200
     listed = desk.text.split('data-testid="today-list"', 1)[1]
     assert listed.index(late) < listed.index(newest) and listed.index(late) < listed.index(fresh)
