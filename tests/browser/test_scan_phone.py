@@ -275,3 +275,41 @@ def test_without_a_signature_the_delivery_says_so(new_context):
     expect(page.get_by_test_id("scan-result")).to_have_attribute("data-outcome", "accepted")
     last = clerk.request.get(f"/api/v1/shipments/{number}").json()["events"][-1]
     assert last["event"] == "delivered" and not last.get("has_signature")
+
+
+def test_offline_a_result_still_owing_its_fee_is_delivered_with_it(new_context):
+    clerk = new_context("clerk")
+    body = {
+        "applicant": {"full_name": "Huỳnh Thị Thu Trang", "phone": "0912345678"},
+        "address": {"hamlet_code": "PTRINH", "detail": "Tổ 2"},
+        "procedure_code": "1.001193",
+        "fee_vnd": 30000,
+    }
+    answer = clerk.request.post("/api/v1/returns", data=body)  # applied at the desk: nothing paid yet
+    assert answer.status == 201, answer.text()
+    number = answer.json()["shipment"]["tracking_no"]
+    context = new_context("postal", service_workers="allow")
+    scan(context, number, "collected_from_desk")
+    scan(context, number, "out_for_delivery")
+    page = context.new_page()
+    page.goto("/scan")
+    assert page.evaluate(CONTROLLED).endswith("/sw.js")
+    stop = page.get_by_test_id("stops").locator(f"[data-testid=stop][data-tracking-no={number}]")
+    expect(stop).to_contain_text("Thu 30.000 đ")
+
+    context.set_offline(True)
+    page.reload()
+    page.select_option("[name=event]", "delivered")
+    stop.locator(".pick-stop").click()
+    fee = page.locator("[name=fee_collected_vnd]")
+    expect(fee).to_be_visible()
+    expect(fee).to_have_value("30000")  # from the stops kept on the phone: what is still owed
+    page.fill("[name=recipient_name]", "Huỳnh Thị Thu Trang")
+    page.press("[name=tracking_no]", "Enter")
+    expect(page.get_by_test_id("scan-result")).to_have_attribute("data-outcome", "queued")
+    context.set_offline(False)
+    page.click("#sync")
+    expect(page.get_by_test_id("queue-count")).to_have_text("0")
+    shipment = clerk.request.get(f"/api/v1/shipments/{number}").json()
+    assert shipment["status"] == "delivered" and shipment["fee_collected_vnd"] == 30000
+    assert shipment["fee_owed_vnd"] == 0
