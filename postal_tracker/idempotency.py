@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from litestar.serialization import decode_json, encode_json
@@ -22,6 +22,7 @@ from postal_tracker.errors import InvalidInput
 from postal_tracker.models import IdempotencyRecord, table
 
 records = table(IdempotencyRecord)
+T = TypeVar("T")
 
 
 def _fingerprint(route: str, body: Any) -> str:
@@ -39,9 +40,12 @@ def _stored(conn: Connection, principal: str, key: str, fingerprint: str) -> Any
 
 
 def run_once(
-    db: Database, principal: str, key: str | None, route: str, body: Any, create: Callable[[Connection], Any]
-) -> Any:
-    """Run `create` in a write transaction, once per (principal, key); return its JSON-able answer."""
+    db: Database, principal: str, key: str | None, route: str, body: Any, create: Callable[[Connection], T]
+) -> T:
+    """Run `create` in a write transaction, once per (principal, key); return its JSON-able answer.
+
+    With a key the answer is the stored JSON (datetimes as ISO strings), which is what the
+    client receives either way: the type names the shape, not the Python values in it."""
     if not key:
         with db.write() as conn:
             return create(conn)
@@ -49,7 +53,7 @@ def run_once(
         raise InvalidInput("Idempotency-Key is at most 255 characters", field="Idempotency-Key")
     fingerprint = _fingerprint(route, body)
 
-    def create_once(conn: Connection) -> Any:
+    def create_once(conn: Connection) -> T:
         stored = _stored(conn, principal, key, fingerprint)
         if stored is not None:
             return stored

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import unicodedata
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 
@@ -20,6 +20,8 @@ from postal_tracker.errors import InvalidInput, NotFound
 # format characters (Cf: the bidi overrides and isolates U+202A-202E and U+2066-2069 that make
 # a name print reversed, zero-width spaces and joiners U+200B-200D, U+2060, the BOM U+FEFF),
 # surrogates (Cs) and private-use characters (Co). Tab and line breaks are folded into spaces.
+T = TypeVar("T")
+
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
 _FOLDED_WHITESPACE = frozenset("\t\n\r")
 
@@ -114,12 +116,13 @@ def _walk(value: Any, change: Callable[[str, Any], Any]) -> Any:
     return value
 
 
-def ids_masked(answer: Any) -> Any:
+def ids_masked(answer: T) -> T:
     """The answer with every ID number down to its last 4 characters (for whoever may not see more)."""
-    return _walk(answer, lambda k, v: mask_id_number(v) if k in ID_NUMBER_KEYS else v)
+    masked: T = _walk(answer, lambda k, v: mask_id_number(v) if k in ID_NUMBER_KEYS else v)
+    return masked
 
 
-def for_role(role: str, answer: Any) -> Any:
+def for_role(role: str, answer: T) -> T:
     """An answer about dossiers as this role may see it: ID numbers in full to clerks and
     supervisors, the last 4 characters to everyone else (postmen, integration keys, admins)."""
     return answer if role in FULL_ID_NUMBER_ROLES else ids_masked(answer)

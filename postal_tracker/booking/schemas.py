@@ -76,6 +76,10 @@ class ReturnOnlyBooked(TypedDict):
     receipt_url: str
 
 
+GeoSource = Literal["given", "geocoded", "hamlet"]
+"""Where an address's coordinates come from: the clerk, the geocoder (cached) or the hamlet's centre."""
+
+
 class ProcedureRef(TypedDict):
     code: str
     name: str
@@ -96,7 +100,7 @@ class AddressView(TypedDict):
     detail: str
     lat: float | None
     lon: float | None
-    geo_source: Literal["given", "geocoded", "hamlet"] | None
+    geo_source: GeoSource | None
 
 
 class DocumentView(TypedDict):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -14,7 +15,9 @@ from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.booking.schemas import (
     Address,
+    DossierLegs,
     DossierView,
+    GeoSource,
     PickupBooked,
     PickupRequest,
     ReturnBooked,
@@ -50,7 +53,18 @@ def key_scope(principal: Principal) -> list[sa.ColumnElement[bool]]:
     return [sa.or_(dossiers.c.source == "portal", dossiers.c.portal_dossier_no.is_not(None))]
 
 
-def locate(conn: Connection, commune_id: int, address: Address, field: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Place:
+    """Where an address is: its hamlet, its coordinates and where they come from."""
+
+    hamlet: sa.Row
+    """The hamlet's row (code, name, centre)."""
+    lat: float | None
+    lon: float | None
+    geo_source: GeoSource
+
+
+def locate(conn: Connection, commune_id: int, address: Address, field: str) -> Place:
     """Coordinates of an address: as given by the clerk, else as the geocoder already found them
     (cache), else the hamlet's centre. Never asks the geocoder: the background pass does that
     after the booking has committed (places/service.py)."""
@@ -58,11 +72,11 @@ def locate(conn: Connection, commune_id: int, address: Address, field: str) -> d
     if (address.lat is None) != (address.lon is None):
         raise InvalidInput("give both lat and lon, or neither", field=f"{field}.lat")
     if address.lat is not None:
-        return {"hamlet": hamlet, "lat": address.lat, "lon": address.lon, "geo_source": "given"}
+        return Place(hamlet, address.lat, address.lon, "given")
     found = cached_coordinates(conn, commune_id, address.detail, hamlet.name)
     if found is not None:
-        return {"hamlet": hamlet, "lat": found[0], "lon": found[1], "geo_source": "geocoded"}
-    return {"hamlet": hamlet, "lat": hamlet.lat, "lon": hamlet.lon, "geo_source": "hamlet"}
+        return Place(hamlet, found[0], found[1], "geocoded")
+    return Place(hamlet, hamlet.lat, hamlet.lon, "hamlet")
 
 
 def _new_dossier(conn: Connection, principal: Principal, req: ReturnRequest, **extra: Any) -> tuple[int, dict]:
@@ -80,12 +94,12 @@ def _new_dossier(conn: Connection, principal: Principal, req: ReturnRequest, **e
         "applicant_name": req.applicant.full_name,
         "applicant_phone": req.applicant.phone,
         "applicant_id_number": req.applicant.id_number,
-        "hamlet_code": place["hamlet"].code,
-        "hamlet_name": place["hamlet"].name,
+        "hamlet_code": place.hamlet.code,
+        "hamlet_name": place.hamlet.name,
         "address_detail": req.address.detail,
-        "lat": place["lat"],
-        "lon": place["lon"],
-        "geo_source": place["geo_source"],
+        "lat": place.lat,
+        "lon": place.lon,
+        "geo_source": place.geo_source,
         "fee_vnd": procedure.fee_vnd if req.fee_vnd is None else req.fee_vnd,
         "note": req.note,
         "sms_opt_out": req.sms_opt_out,
@@ -153,7 +167,7 @@ def _dossier_row(conn: Connection, dossier_id: int) -> sa.Row:
     return conn.execute(sa.select(dossiers).where(dossiers.c.id == dossier_id)).one()
 
 
-def book_pickup(conn: Connection, principal: Principal, req: PickupRequest, rules: RulesSection) -> dict[str, Any]:
+def book_pickup(conn: Connection, principal: Principal, req: PickupRequest, rules: RulesSection) -> PickupBooked:
     extra: dict[str, Any] = {
         "return_by_post": req.return_by_post,
         "requested_date": req.requested_date,
@@ -162,9 +176,9 @@ def book_pickup(conn: Connection, principal: Principal, req: PickupRequest, rule
     if req.delivery_address is not None:
         place = locate(conn, principal.commune_id, req.delivery_address, "delivery_address")
         extra.update(
-            delivery_hamlet_code=place["hamlet"].code, delivery_hamlet_name=place["hamlet"].name,
-            delivery_detail=req.delivery_address.detail, delivery_lat=place["lat"], delivery_lon=place["lon"],
-            delivery_geo_source=place["geo_source"],
+            delivery_hamlet_code=place.hamlet.code, delivery_hamlet_name=place.hamlet.name,
+            delivery_detail=req.delivery_address.detail, delivery_lat=place.lat, delivery_lon=place.lon,
+            delivery_geo_source=place.geo_source,
         )  # fmt: skip
     dossier_id, _ = _new_dossier(conn, principal, req, **extra)
     dossier = _dossier_row(conn, dossier_id)
@@ -180,7 +194,7 @@ def book_pickup(conn: Connection, principal: Principal, req: PickupRequest, rule
     }
 
 
-def book_return(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
+def book_return(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> ReturnBooked:
     """The result is ready at the desk: book its way back to the citizen."""
     dossier = conn.execute(
         sa.select(dossiers).where(
@@ -210,13 +224,15 @@ def book_return(conn: Connection, principal: Principal, dossier_id: int, rules: 
     return {"shipment": shipment_view(conn, shipment, rules)}
 
 
-def book_return_only(conn: Connection, principal: Principal, req: ReturnRequest, rules: RulesSection) -> dict[str, Any]:
+def book_return_only(
+    conn: Connection, principal: Principal, req: ReturnRequest, rules: RulesSection
+) -> ReturnOnlyBooked:
     dossier_id, _ = _new_dossier(conn, principal, req, return_by_post=True)
     answer = book_return(conn, principal, dossier_id, rules)
     return {"dossier_id": dossier_id, **answer, "receipt_url": f"/api/v1/dossiers/{dossier_id}/receipt.pdf"}
 
 
-def dossier_view(db: Database, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
+def dossier_view(db: Database, principal: Principal, dossier_id: int, rules: RulesSection) -> DossierView:
     """A dossier with both legs; the read is audited (it shows the applicant's personal data)."""
     with db.write() as conn:
         view = _dossier_view(conn, principal, dossier_id, rules)
@@ -224,7 +240,7 @@ def dossier_view(db: Database, principal: Principal, dossier_id: int, rules: Rul
     return for_role(principal.role, view)
 
 
-def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> dict[str, Any]:
+def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules: RulesSection) -> DossierView:
     dossier = conn.execute(
         sa.select(dossiers).where(
             dossiers.c.id == dossier_id, dossiers.c.commune_id == principal.commune_id, *key_scope(principal)
@@ -233,7 +249,7 @@ def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules
     if dossier is None:
         raise NotFound(f"no dossier {dossier_id}")
     legs = conn.execute(sa.select(shipments).where(shipments.c.dossier_id == dossier_id).order_by(shipments.c.id))
-    view = {
+    view: DossierView = {
         "dossier_id": dossier.id,
         "portal_dossier_no": dossier.portal_dossier_no,
         "source": dossier.source,
@@ -260,7 +276,8 @@ def _dossier_view(conn: Connection, principal: Principal, dossier_id: int, rules
         "sms_opt_out": dossier.sms_opt_out,
         "created_at": dossier.created_at,
         "receipt_url": f"/api/v1/dossiers/{dossier.id}/receipt.pdf",
-        "legs": {row.leg: shipment_view(conn, row, rules) for row in legs},
+        # Keyed by each leg's name, `pickup` and `return`: the two keys of DossierLegs.
+        "legs": cast(DossierLegs, {row.leg: shipment_view(conn, row, rules) for row in legs}),
     }
     if dossier.delivery_hamlet_code:
         view["delivery_address"] = {
@@ -313,4 +330,4 @@ class BookingService:
         )  # fmt: skip
 
     def dossier(self, principal: Principal, dossier_id: int) -> DossierView:
-        return dossier_view(self.db, principal, dossier_id, self.rules)  # type: ignore[return-value]
+        return dossier_view(self.db, principal, dossier_id, self.rules)

@@ -35,7 +35,7 @@ from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.booking.service import key_scope
 from postal_tracker.db import MAX_ID, Database
-from postal_tracker.documents.schemas import ZPL, HandoverView, PdfDocument
+from postal_tracker.documents.schemas import ZPL, HandoverItem, HandoverView, LabelFormat, LabelSize, PdfDocument
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.lifecycle import Leg, to_delivery_address
 from postal_tracker.localtime import local_date
@@ -153,8 +153,12 @@ def _parse_all(raw_numbers: Sequence[str]) -> list[str]:
 
 
 def labels_pdf(
-    db: Database, principal: Principal, raw_numbers: Sequence[str], size: str, public: PublicSection,
-    format: str = "pdf",
+    db: Database,
+    principal: Principal,
+    raw_numbers: Sequence[str],
+    size: LabelSize,
+    public: PublicSection,
+    format: LabelFormat = "pdf",
 ) -> PdfDocument:
     """Every label in one PDF or ZPL document, in the order asked (a number asked twice is
     printed twice).
@@ -167,21 +171,32 @@ def labels_pdf(
 
 
 def label_pdf(
-    db: Database, principal: Principal, raw_number: str, size: str, public: PublicSection, format: str = "pdf"
+    db: Database,
+    principal: Principal,
+    raw_number: str,
+    size: LabelSize,
+    public: PublicSection,
+    format: LabelFormat = "pdf",
 ) -> PdfDocument:
     number = parse_tracking_no(raw_number)
     return _labels(db, principal, [number], size, public, format, f"label-{number}")
 
 
 def _labels(
-    db: Database, principal: Principal, numbers: list[str], size: str, public: PublicSection, format: str, name: str
+    db: Database,
+    principal: Principal,
+    numbers: list[str],
+    size: LabelSize,
+    public: PublicSection,
+    format: LabelFormat,
+    name: str,
 ) -> PdfDocument:
     if format == "zpl" and size != "a6":
         raise InvalidInput("ZPL labels are 100 x 150 mm thermal labels: size must be a6", field="size")
     labels = _label_data_of(db, principal, numbers, public)
     if format == "zpl":
         return PdfDocument(f"{name}.zpl", render_zpl(labels), ZPL)
-    return PdfDocument(f"{name}.pdf", render_labels(labels, size))  # type: ignore[arg-type]
+    return PdfDocument(f"{name}.pdf", render_labels(labels, size))
 
 
 def _label_data_of(db: Database, principal: Principal, numbers: list[str], public: PublicSection) -> list[LabelData]:
@@ -192,7 +207,8 @@ def _label_data_of(db: Database, principal: Principal, numbers: list[str], publi
             sa.select(*_LABEL_COLUMNS)
             .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
             .where(
-                shipments.c.commune_id == principal.commune_id, shipments.c.tracking_no.in_(set(numbers)),
+                shipments.c.commune_id == principal.commune_id,
+                shipments.c.tracking_no.in_(set(numbers)),
                 *key_scope(principal),
             )
         ).all()
@@ -267,15 +283,16 @@ def parse_handover_ref(ref: str) -> tuple[int, bool]:
     return int(match.group(1)), bool(match.group(2))
 
 
-def _handover(db: Database, principal: Principal, handover_id: int) -> dict[str, Any]:
-    """A hand-over and its parcels; the read is audited (it names the applicants)."""
+def _handover(db: Database, principal: Principal, handover_id: int) -> tuple[HandoverView, str]:
+    """A hand-over and its parcels, and its commune's name; the read is audited (it names the
+    applicants)."""
     with db.write() as conn:
-        view = _handover_in(conn, principal, handover_id)
+        view, commune_name = _handover_in(conn, principal, handover_id)
         audit.record(conn, principal, Read.HANDOVER, [item["dossier_id"] for item in view["items"]])
-    return view
+    return view, commune_name
 
 
-def _handover_in(conn: Connection, principal: Principal, handover_id: int) -> dict[str, Any]:
+def _handover_in(conn: Connection, principal: Principal, handover_id: int) -> tuple[HandoverView, str]:
     handover = conn.execute(
         sa.select(handovers).where(handovers.c.id == handover_id, handovers.c.commune_id == principal.commune_id)
     ).first()
@@ -297,7 +314,7 @@ def _handover_in(conn: Connection, principal: Principal, handover_id: int) -> di
         .where(events.c.handover_id == handover_id)
         .order_by(events.c.id)
     )  # fmt: skip
-    items = [
+    items: list[HandoverItem] = [
         {
             "tracking_no": r.tracking_no,
             "leg": r.leg,
@@ -325,12 +342,11 @@ def _handover_in(conn: Connection, principal: Principal, handover_id: int) -> di
     elif recorder is not None:
         desk = f"{desk} ({recorder_name})"
     from_party, to_party = (post, desk) if handover.direction == "to_desk" else (desk, post)
-    return {
+    view: HandoverView = {
         "handover_id": handover.id,
         "direction": handover.direction,
         "at": handover.at,
         "count": len(items),
-        "commune_name": commune.name,
         "from_party": from_party,
         "to_party": to_party,
         "recorded_by": {"user_id": handover.user_id, "full_name": recorder_name} if recorder else None,
@@ -338,23 +354,23 @@ def _handover_in(conn: Connection, principal: Principal, handover_id: int) -> di
         "pdf_url": f"/api/v1/handovers/{handover.id}.pdf",
         "items": items,
     }
+    return view, commune.name
 
 
-def handover_view(db: Database, principal: Principal, handover_id: int) -> dict[str, Any]:
+def handover_view(db: Database, principal: Principal, handover_id: int) -> HandoverView:
     """A hand-over with its parcels, for the desk to check before signing."""
-    view = _handover(db, principal, handover_id)
-    view.pop("commune_name")
+    view, _ = _handover(db, principal, handover_id)
     return view
 
 
 def handover_pdf(db: Database, principal: Principal, handover_id: int) -> PdfDocument:
     """The hand-over record (biên bản giao nhận) both sides sign."""
-    view = _handover(db, principal, handover_id)
+    view, commune_name = _handover(db, principal, handover_id)
     data = HandoverData(
         handover_id=str(view["handover_id"]),
         direction=view["direction"],
         at=view["at"],
-        commune_name=f"xã {view['commune_name']}",
+        commune_name=f"xã {commune_name}",
         from_party=view["from_party"],
         to_party=view["to_party"],
         lines=[
@@ -372,10 +388,12 @@ class DocumentService:
         self.db = db
         self.public = public
 
-    def label(self, principal: Principal, raw_number: str, size: str, format: str = "pdf") -> PdfDocument:
+    def label(self, principal: Principal, raw_number: str, size: LabelSize, format: LabelFormat = "pdf") -> PdfDocument:
         return label_pdf(self.db, principal, raw_number, size, self.public, format)
 
-    def labels(self, principal: Principal, raw_numbers: Sequence[str], size: str, format: str = "pdf") -> PdfDocument:
+    def labels(
+        self, principal: Principal, raw_numbers: Sequence[str], size: LabelSize, format: LabelFormat = "pdf"
+    ) -> PdfDocument:
         return labels_pdf(self.db, principal, raw_numbers, size, self.public, format)
 
     def receipt(self, principal: Principal, dossier_id: int) -> PdfDocument:
@@ -386,4 +404,4 @@ class DocumentService:
         handover_id, as_pdf = parse_handover_ref(ref)
         if as_pdf:
             return handover_pdf(self.db, principal, handover_id)
-        return handover_view(self.db, principal, handover_id)  # type: ignore[return-value]
+        return handover_view(self.db, principal, handover_id)

@@ -33,5 +33,5 @@ class ManifestController(Controller):
         """The day's stops as a short round from the post office and back; `format=pdf` prints it."""
         # (Parameters carry their query names, so that validation errors name what the client sent.)
         if format == "pdf":
-            return pdf_response(manifests.manifest_pdf(user, date, kind, postman))  # type: ignore[return-value]
+            return pdf_response(manifests.manifest_pdf(user, date, kind, postman))
         return Response(manifests.manifest(user, date, kind, postman))

@@ -10,7 +10,7 @@ winner's booking.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -31,6 +31,7 @@ from postal_tracker.portal.schemas import (
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.service import shipment_view
 
+T = TypeVar("T")
 dossiers = table(Dossier)
 shipments = table(Shipment)
 
@@ -50,7 +51,7 @@ class _Raced(Exception):
     """Another call booked this number after we looked (PostgreSQL, READ COMMITTED)."""
 
 
-def _booking(conn: Connection, commune_id: int, number: str, book: Callable[[], dict]) -> dict:
+def _booking(conn: Connection, commune_id: int, number: str, book: Callable[[], T]) -> T:
     try:
         return book()
     except Conflict:
@@ -59,7 +60,7 @@ def _booking(conn: Connection, commune_id: int, number: str, book: Callable[[], 
         raise
 
 
-def _once(db: Database, attempt: Callable[[Connection], tuple[bool, dict]]) -> tuple[bool, dict]:
+def _once(db: Database, attempt: Callable[[Connection], tuple[bool, T]]) -> tuple[bool, T]:
     # The same number booked at the same moment by a retry: the attempt again answers what the
     # other call made.
     return first_writer_wins(db, attempt, attempt, lost=(_Raced,))
@@ -67,10 +68,10 @@ def _once(db: Database, attempt: Callable[[Connection], tuple[bool, dict]]) -> t
 
 def book_dossier(
     db: Database, principal: Principal, req: PortalDossierRequest, rules: RulesSection
-) -> tuple[bool, dict[str, Any]]:
+) -> tuple[bool, PortalDossierBooked]:
     """`(created, answer)`: the pickup booked now, or the one booked for this number before."""
 
-    def attempt(conn: Connection) -> tuple[bool, dict]:
+    def attempt(conn: Connection) -> tuple[bool, PortalDossierBooked]:
         existing = _dossier(conn, principal.commune_id, req.portal_dossier_no)
         if existing is None:
             answer = _booking(
@@ -97,10 +98,10 @@ def book_dossier(
 
 def book_result(
     db: Database, principal: Principal, req: PortalResultRequest, rules: RulesSection
-) -> tuple[bool, dict[str, Any]]:
+) -> tuple[bool, PortalResultBooked]:
     """The result is ready: book the return leg (or a return-only dossier); once per number."""
 
-    def attempt(conn: Connection) -> tuple[bool, dict]:
+    def attempt(conn: Connection) -> tuple[bool, PortalResultBooked]:
         existing = _dossier(conn, principal.commune_id, req.portal_dossier_no)
         if existing is None:
             missing = [f for f in ("applicant", "address", "procedure_code") if getattr(req, f) is None]
@@ -126,8 +127,8 @@ def book_result(
                 "dossier_id": existing.id, "shipment": shipment_view(conn, returned, rules),
                 "return_only": _leg(conn, existing.id, Leg.PICKUP) is None, "duplicate": True,
             }  # fmt: skip
-        answer = booking.book_return(conn, principal, existing.id, rules)
-        return True, {"dossier_id": existing.id, **answer, "return_only": False, "duplicate": False}
+        leg = booking.book_return(conn, principal, existing.id, rules)
+        return True, {"dossier_id": existing.id, **leg, "return_only": False, "duplicate": False}
 
     return _once(db, attempt)
 
@@ -140,7 +141,7 @@ class PortalService:
         self.rules = rules
 
     def book_dossier(self, principal: Principal, req: PortalDossierRequest) -> tuple[bool, PortalDossierBooked]:
-        return book_dossier(self.db, principal, req, self.rules)  # type: ignore[return-value]
+        return book_dossier(self.db, principal, req, self.rules)
 
     def book_result(self, principal: Principal, req: PortalResultRequest) -> tuple[bool, PortalResultBooked]:
-        return book_result(self.db, principal, req, self.rules)  # type: ignore[return-value]
+        return book_result(self.db, principal, req, self.rules)

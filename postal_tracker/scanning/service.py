@@ -290,7 +290,7 @@ def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Ru
 
 def record_handover(
     conn: Connection, principal: Principal, req: HandoverRequest, rules: RulesSection
-) -> dict[str, Any]:
+) -> HandoverRecorded:
     """Apply `handed_to_desk` / `collected_from_desk` to every parcel, or to none of them
     (in the caller's transaction: raising rolls it all back)."""
     event = Event.HANDED_TO_DESK if req.direction == "to_desk" else Event.COLLECTED_FROM_DESK

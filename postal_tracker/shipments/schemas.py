@@ -51,6 +51,15 @@ class EventView(TypedDict):
     next_step_text_vi: NotRequired[str]
 
 
+class ReasonView(TypedDict, total=False):
+    """Why the last attempt failed and what happens next (with a failed status, else nothing)."""
+
+    reason: Reason
+    reason_text_vi: str
+    next_step: NextStep
+    next_step_text_vi: str
+
+
 class ShipmentSummary(TypedDict):
     """<shipment> without its events, as lists show it. The `reason*`/`next_step*` keys are
     there while the status is `pickup_failed` or `delivery_failed`."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -28,7 +28,7 @@ from postal_tracker.lifecycle import (
 from postal_tracker.models import Dossier, EventRecord, Shipment, table
 from postal_tracker.personal import for_role
 from postal_tracker.settings import RulesSection
-from postal_tracker.shipments.schemas import ShipmentPage, ShipmentView
+from postal_tracker.shipments.schemas import EventView, ReasonView, ShipmentPage, ShipmentSummary, ShipmentView
 from postal_tracker.wording import STATUS_TEXT_VI, event_text_vi, next_step_text_vi, reason_text_vi
 
 shipments = table(Shipment)
@@ -56,19 +56,20 @@ def find_shipment(conn: Connection, commune_id: int | None, tracking_no: str, *,
     return row
 
 
-def reason_view(reason: str | None) -> dict[str, Any]:
-    if reason is None:
+def reason_view(raw: str | None) -> ReasonView:
+    if raw is None:
         return {}
+    reason = Reason(raw)
     return {
         "reason": reason,
         "reason_text_vi": reason_text_vi(reason),
-        "next_step": REASONS[Reason(reason)].value,
+        "next_step": REASONS[reason],
         "next_step_text_vi": next_step_text_vi(reason),
     }
 
 
-def event_view(row: sa.Row) -> dict[str, Any]:
-    view = {
+def event_view(row: sa.Row) -> EventView:
+    view: EventView = {
         "event": row.event,
         "code": row.code,
         "status": row.status,
@@ -92,9 +93,9 @@ def event_view(row: sa.Row) -> dict[str, Any]:
         "fee_collected_vnd": row.fee_collected_vnd,
         "handover_id": row.handover_id,
     }
-    view.update({k: v for k, v in optional.items() if v is not None})
-    view.update(reason_view(row.reason))
-    return view
+    # The optional keys are left out when empty, which mypy cannot follow through the comprehension.
+    present = cast(EventView, {k: v for k, v in optional.items() if v is not None})
+    return {**view, **present, **reason_view(row.reason)}
 
 
 def events_of(conn: Connection, shipment_id: int) -> list[sa.Row]:
@@ -114,10 +115,11 @@ def overdue_condition(now: datetime) -> sa.ColumnElement[bool]:
     )  # fmt: skip
 
 
-def shipment_view(conn: Connection, row: sa.Row, rules: RulesSection, *, with_events: bool = True) -> dict[str, Any]:
+def shipment_summary(row: sa.Row, rules: RulesSection) -> ShipmentSummary:
+    """<shipment> without its events, as lists show it."""
     status = Status(row.status)
     max_attempts = rules.max_delivery_attempts
-    view: dict[str, Any] = {
+    view: ShipmentSummary = {
         "tracking_no": row.tracking_no,
         "leg": row.leg,
         "status": row.status,
@@ -127,7 +129,7 @@ def shipment_view(conn: Connection, row: sa.Row, rules: RulesSection, *, with_ev
         "hamlet_code": row.hamlet_code,
         "attempts": row.attempts,
         "max_attempts": max_attempts,
-        "allowed_events": [e.value for e in allowed_events(Leg(row.leg), status, row.attempts, max_attempts)],
+        "allowed_events": list(allowed_events(Leg(row.leg), status, row.attempts, max_attempts)),
         "postman_id": row.postman_id,
         "scheduled_date": row.scheduled_date,
         "fee_collected_vnd": row.fee_collected_vnd,
@@ -139,14 +141,20 @@ def shipment_view(conn: Connection, row: sa.Row, rules: RulesSection, *, with_ev
         "label_url": f"/api/v1/shipments/{row.tracking_no}/label.pdf",
     }
     if status in (Status.PICKUP_FAILED, Status.DELIVERY_FAILED):
-        view.update(reason_view(row.last_reason))
-    if with_events:
-        view["events"] = [event_view(e) for e in events_of(conn, row.id)]
-        view["fee_owed_vnd"] = fee_owed(conn, row.dossier_id)
+        return {**view, **reason_view(row.last_reason)}
     return view
 
 
-def shipment_detail(db: Database, principal: Principal, raw_number: str, rules: RulesSection) -> dict[str, Any]:
+def shipment_view(conn: Connection, row: sa.Row, rules: RulesSection) -> ShipmentView:
+    """<shipment>: the summary with its events and the dossier's fee still owed."""
+    return {
+        **shipment_summary(row, rules),
+        "events": [event_view(e) for e in events_of(conn, row.id)],
+        "fee_owed_vnd": fee_owed(conn, row.dossier_id),
+    }
+
+
+def shipment_detail(db: Database, principal: Principal, raw_number: str, rules: RulesSection) -> ShipmentView:
     """One parcel with its events; audited, since events carry recipients' names and ID numbers."""
     number = parse_tracking_no(raw_number)
     with db.write() as conn:
@@ -179,7 +187,7 @@ def list_shipments(
     limit: int,
     offset: int,
     overdue: bool | None = None,
-) -> dict[str, Any]:
+) -> ShipmentPage:
     """The commune's shipments, the overdue ones first, then the most recently changed."""
     for name, moment in (("since", since), ("until", until)):
         if moment is not None and moment.tzinfo is None:  # UTC or Vietnam? Refuse rather than guess.
@@ -208,13 +216,13 @@ def list_shipments(
         .order_by(sa.case((late, 0), else_=1), shipments.c.updated_at.desc(), shipments.c.id.desc())
         .limit(limit).offset(offset)
     )  # fmt: skip
-    items = [shipment_view(conn, r, rules, with_events=False) for r in rows]
+    items = [shipment_summary(r, rules) for r in rows]
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 def assign_postman(
     conn: Connection, commune_id: int, tracking_no: str, postman_id: int | None, rules: RulesSection
-) -> dict[str, Any]:
+) -> ShipmentView:
     """Give a parcel to a postman (None: back to its hamlet's default postman, if any)."""
     row = find_shipment(conn, commune_id, tracking_no, for_update=True)
     if Status(row.status) in FINAL_STATUSES:
@@ -237,16 +245,16 @@ class ShipmentService:
         since: datetime | None, until: datetime | None, overdue: bool | None, limit: int, offset: int,
     ) -> ShipmentPage:  # fmt: skip
         with self.db.read() as conn:
-            return list_shipments(  # type: ignore[return-value]
+            return list_shipments(
                 conn, commune_id, self.rules, status=status, leg=leg, hamlet=hamlet, since=since,
                 until=until, overdue=overdue, limit=limit, offset=offset,
             )  # fmt: skip
 
     def shipment(self, principal: Principal, raw_number: str) -> ShipmentView:
         """One parcel with its events (the read is audited)."""
-        return shipment_detail(self.db, principal, raw_number, self.rules)  # type: ignore[return-value]
+        return shipment_detail(self.db, principal, raw_number, self.rules)
 
     def assign(self, commune_id: int, raw_number: str, postman_id: int | None) -> ShipmentView:
         number = parse_tracking_no(raw_number)
         with self.db.write() as conn:
-            return assign_postman(conn, commune_id, number, postman_id, self.rules)  # type: ignore[return-value]
+            return assign_postman(conn, commune_id, number, postman_id, self.rules)

@@ -128,7 +128,8 @@ def new_context(browser, server):
             base_url=server.url, viewport={"width": size[0], "height": size[1]}, locale="vi-VN",
             timezone_id="Asia/Ho_Chi_Minh", **options,
         )  # fmt: skip
-        context.set_default_timeout(5000)
+        # Generous: CI shares two cores with the other test worker; a PDF can take seconds there.
+        context.set_default_timeout(20000)
         if role is not None:
             # Login itself is tested through the form; the other tests start with its cookie.
             context.add_cookies([{"name": TOKEN_COOKIE, "value": server.token(role), "url": server.url}])
