@@ -125,6 +125,11 @@ def seed(
             made[name] += len(rows)
         if progress:
             progress(f"{made['shipments']} shipments, {made['events']} events")
+    if not db.is_sqlite:
+        # Fresh statistics: without them PostgreSQL plans the bulk-loaded tables as if empty
+        # (a tracking lookup was planned at a cost that switched on JIT: 0.7 s instead of 0.2 ms).
+        with db.write() as conn:
+            conn.exec_driver_sql("ANALYZE dossiers, shipments, events")
     return SeedSummary([p.commune_id for p in places], made["dossiers"], made["shipments"], made["events"], start, now)
 
 
