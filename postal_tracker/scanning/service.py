@@ -274,18 +274,34 @@ def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Ru
             return 1, _NO_TIME
 
     results: list[dict[str, Any] | None] = [None] * len(scans)
-    for index, raw in sorted(enumerate(scans), key=scan_time):
-        outcome = record_scan(db, principal, raw, rules)
-        result: dict[str, Any] = {"scan_id": outcome.body.get("scan_id"), "outcome": outcome.outcome}
-        if outcome.http_status < 300:
-            result["status"] = (outcome.body.get("shipment") or {}).get("status")
-        else:
-            result["error"] = {k: outcome.body.get(k) for k in ("status", "title", "detail") if k in outcome.body}
-            for key in ("current_status", "repeat"):
-                if key in outcome.body:
-                    result["error"][key] = outcome.body[key]
-        results[index] = result
+    # One transaction for the batch (one commit, not a thousand), each scan in its own savepoint:
+    # a scan that fails unexpectedly rolls back alone. Answered once the whole batch is durable.
+    with db.write() as conn:
+        for index, raw in sorted(enumerate(scans), key=scan_time):
+            results[index] = _batch_result(_record_in_savepoint(conn, principal, raw, rules))
     return results  # type: ignore[return-value]
+
+
+def _record_in_savepoint(conn: Connection, principal: Principal, raw: Any, rules: RulesSection) -> ScanOutcome:
+    try:
+        with conn.begin_nested():
+            return _record_scan(conn, principal, raw, rules)
+    except sa.exc.IntegrityError:
+        # As in record_scan: the same scan_id committed meanwhile by another request.
+        with conn.begin_nested():
+            return _record_scan(conn, principal, raw, rules)
+
+
+def _batch_result(outcome: ScanOutcome) -> dict[str, Any]:
+    result: dict[str, Any] = {"scan_id": outcome.body.get("scan_id"), "outcome": outcome.outcome}
+    if outcome.http_status < 300:
+        result["status"] = (outcome.body.get("shipment") or {}).get("status")
+    else:
+        result["error"] = {k: outcome.body.get(k) for k in ("status", "title", "detail") if k in outcome.body}
+        for key in ("current_status", "repeat"):
+            if key in outcome.body:
+                result["error"][key] = outcome.body[key]
+    return result
 
 
 def record_handover(
