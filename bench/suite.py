@@ -608,16 +608,17 @@ def print_table(rows: list[Row]) -> None:
         text = f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
         return f"{text} {unit}".strip()
 
-    header = f"| {'workload':<44} | {'db':<10} | {'ours':>13} | {'floor':>13} | {'ratio':>6} | {'goal':<26} | met |"
+    header = (f"| {'workload':<44} | {'db':<10} | {'ours':>14} | {'p99':>7} | {'floor':>13} | {'ratio':>6} "
+              f"| {'goal':<26} | met |")  # fmt: skip
     print(header)
     print("|" + "|".join("-" * (len(part)) for part in header.split("|")[1:-1]) + "|")
     for r in rows:
         floor_unit = "/s" if r.unit in ("req/s", "labels/s") else r.unit
         met = "-" if r.met is None else "yes" if r.met else "NO"
-        extra = f" p99 {r.details['p99_ms']:.0f} ms" if "p99_ms" in r.details else ""
+        p99 = f"{r.details['p99_ms']:.0f} ms" if "p99_ms" in r.details else ""
         print(
-            f"| {r.workload:<44} | {r.database:<10} | {figure(r.value, r.unit):>13} | "
-            f"{figure(r.floor, floor_unit):>13} | {figure(r.ratio):>6} | {r.goal:<26} | {met:<3} |{extra}"
+            f"| {r.workload:<44} | {r.database:<10} | {figure(r.value, r.unit):>14} | {p99:>7} | "
+            f"{figure(r.floor, floor_unit):>13} | {figure(r.ratio):>6} | {r.goal:<26} | {met:<3} |"
         )
     for r in rows:
         if r.met is False and "profile" in r.details:
@@ -643,7 +644,11 @@ def main() -> int:
     parser.add_argument("--redis-url", default=os.environ.get("POSTAL_TRACKER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
     parser.add_argument("--profile", action="store_true", help="py-spy the HTTP rows whose goal is not met")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--show", action="store_true", help="print the table of the last results (--out) again")
     args = parser.parse_args()
+    if args.show:
+        print_table([Row(**row) for row in json.loads(args.out.read_text())["rows"]])
+        return 0
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     sizes = QUICK if args.quick else FULL
