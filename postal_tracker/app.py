@@ -92,11 +92,6 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         rate_limit=("minute", settings.public.sign_in_rate_limit), store=SIGN_IN_LIMITS,
         check_throttle_handler=is_sign_in, middleware_class=CountingRateLimitMiddleware,
     )  # fmt: skip
-    # The sign-in limiter wraps only the controllers that hold the sign-in routes (SIGN_IN_PATHS),
-    # not every request: the hot API paths do not pass through it.
-    signing_in = Router(
-        path="/", route_handlers=[AuthController, PageController], middleware=[sign_in_rate_limit.middleware]
-    )
 
     # The outbox delivery loop runs in a thread of each web process unless `serve --no-worker`
     # (`settings.delivery.worker` off); concurrent loops are safe (see delivery/service.py).
@@ -120,7 +115,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         route_handlers=[
             health,
             ready,
-            signing_in,
+            AuthController,
             UserController,
             PostmanController,
             CommuneController,
@@ -136,6 +131,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             AuditController,
             ComplaintController,
             public,
+            PageController,
             static_files_router(),
         ],
         dependencies={
@@ -145,13 +141,12 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             "user": Provide(current_user, sync_to_thread=False),
         },
         on_app_init=[jwt_auth.on_app_init],
-        middleware=[AccessLogMiddleware()],
+        middleware=[AccessLogMiddleware(), sign_in_rate_limit.middleware],
         stores=make_stores(settings.instances),
         # Problem details on the API, Vietnamese HTML pages on the pages' paths (web/errors.py).
         exception_handlers={Exception: handle_error},
         # Pages, scripts and JSON go gzip-compressed to browsers that ask (phones on 3G).
-        # Not the probes: a load balancer asks them every few seconds and reads a dozen bytes.
-        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, exclude=["^/health$", "^/ready$"]),
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
         template_config=template_config(),
         csrf_config=csrf_config(settings),
         request_max_body_size=settings.public.max_body_bytes,
