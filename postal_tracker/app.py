@@ -146,7 +146,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         # Problem details on the API, Vietnamese HTML pages on the pages' paths (web/errors.py).
         exception_handlers={Exception: handle_error},
         # Pages, scripts and JSON go gzip-compressed to browsers that ask (phones on 3G).
-        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6),
+        # Not the probes: a load balancer asks them every few seconds and reads a dozen bytes.
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, exclude=["^/health$", "^/ready$"]),
         template_config=template_config(),
         csrf_config=csrf_config(settings),
         request_max_body_size=settings.public.max_body_bytes,
