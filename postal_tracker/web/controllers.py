@@ -28,7 +28,7 @@ from postal_tracker.complaints.schemas import ComplaintKind
 from postal_tracker.db import utcnow
 from postal_tracker.deps import AppSettings
 from postal_tracker.desk.deps import DESK_BOARD, Desk
-from postal_tracker.desk.service import QUARTER_FIGURES, REPORT_FIGURES
+from postal_tracker.desk.service import QUARTER_FIGURES, REPORT_FIGURES, DeskList
 from postal_tracker.documents.controllers import pdf_response
 from postal_tracker.documents.deps import DOCUMENTS, Documents
 from postal_tracker.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -299,11 +299,20 @@ class PageController(Controller):
         return render(request, settings, "parcel.html", context, user=user)
 
     @get("/desk/lists", sync_to_thread=True)
-    def desk_lists(self, request: Request, desk: Desk, settings: AppSettings) -> Response:
-        """The lists of the desk page alone, for its script to refresh them after a change."""
+    def desk_lists(
+        self, request: Request, desk: Desk, settings: AppSettings,
+        part: Annotated[DeskList | None, QueryParameter(name="list")] = None,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+    ) -> Response:  # fmt: skip
+        """The lists of the desk page alone, for its script to refresh them after a change; with
+        `list=today|waiting&offset=N`, the next rows of that list alone (its "Xem thêm" button)."""
         user = page_user(request)
         if user is None or user.role not in DESK_ROLES:
             return Response(b"", status_code=401 if user is None else 403, media_type=MediaType.HTML)
+        if part is not None or offset:
+            page = desk.list_page(user, utcnow(), part or "today", offset)
+            context = {**page, "rows": page["items"], "when": local_time}
+            return render(request, settings, "_desk_rows.html", context, user=user)
         return render(request, settings, "_desk_lists.html", self._lists(desk, user), user=user)
 
     @staticmethod

@@ -236,10 +236,55 @@
     refreshLists();
   });
 
+  /** "Xem thêm": the next rows of a day list, appended to it (a row already shown, pushed down
+      by a parcel that moved since, is not repeated). */
+  async function showMore(button) {
+    const list = button.dataset.list;
+    const offset = Number(button.dataset.offset);
+    const response = await fetch(`/desk/lists?list=${encodeURIComponent(list)}&offset=${offset}`, {
+      credentials: "same-origin", headers: { Accept: "text/html" },
+    });
+    if (response.status === 401) return toLogin();
+    if (!response.ok) {
+      message(PT.problemText(response.status), true);
+      button.disabled = false;
+      return;
+    }
+    // Rendered (and escaped) by the server from the same rows as the page; a <template> parses
+    // table rows out of their table.
+    const holder = document.createElement("template");
+    holder.innerHTML = await response.text();
+    const body = lists.querySelector(`[data-list-body="${list}"]`);
+    const shown = new Set(Array.from(body.rows, (row) => row.dataset.no));
+    const rows = Array.from(holder.content.querySelectorAll("tr"));
+    body.append(...rows.filter((row) => !shown.has(row.dataset.no)));
+    body.dataset.more = "loaded";
+    const next = offset + rows.length;
+    const total = Number(button.dataset.total);
+    button.dataset.offset = String(next);
+    button.parentElement.querySelector("[data-more-count]").textContent =
+      t("shown_of", { n: Math.min(next, total), total });
+    const done = !rows.length || next >= total;
+    show(button.parentElement, !done);
+    button.disabled = false;
+    // The button goes away after the last page: focus moves to the first new row, not to nowhere.
+    const first = rows.find((row) => row.isConnected);
+    if (done && first) first.querySelector("a, input, button").focus();
+  }
+
   lists.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     button.disabled = true;
+    if (button.dataset.action === "more") {
+      try {
+        await showMore(button);
+      } catch (e) {
+        message(t("err_network"), true);
+        button.disabled = false;
+      }
+      return;
+    }
     message("");
     try {
       if (button.dataset.action === "book-return") {
@@ -415,7 +460,9 @@
   });
   // Postmen scan all day: keep the lists current while the page is in front of the clerk.
   setInterval(() => {
-    // Not while parcels are ticked for an A4 sheet: a refresh would untick them.
-    if (document.visibilityState === "visible" && !lists.querySelector("input.pick:checked")) refreshLists();
+    // Not while parcels are ticked for an A4 sheet (a refresh would untick them), nor once more
+    // rows were asked for (it would take them away again).
+    const busy = lists.querySelector("input.pick:checked, [data-list-body][data-more]");
+    if (document.visibilityState === "visible" && !busy) refreshLists();
   }, 60000);
 })();

@@ -1,8 +1,76 @@
-/* /desk/parcels/{no}: cancel a booking before pickup (a `cancelled` scan with its reason). */
+/* /desk/parcels/{no}: correct the citizen's contact and address before pickup
+   (PATCH /api/v1/shipments/{no}), and cancel a booking (a `cancelled` scan with its reason). */
 "use strict";
 
 (() => {
   const { t, uuid, nowIso, api, show } = PT;
+  const SAVED_KEY = "pt_parcel_saved";
+  const toLogin = () => {
+    window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;
+  };
+
+  // --- Correction of the contact and address: errors next to their field, what was typed kept. -
+  const edit = document.getElementById("edit-form");
+  const saved = document.getElementById("edit-saved");
+  if (sessionStorage.getItem(SAVED_KEY) === window.location.pathname) {
+    sessionStorage.removeItem(SAVED_KEY);
+    show(saved, true);
+  }
+  if (edit) {
+    const EDIT_FIELDS = ["full_name", "phone", "hamlet_code", "detail", "note"];
+    const editError = document.getElementById("edit-error");
+    const editButton = document.getElementById("edit-button");
+
+    const clearEditErrors = () => {
+      show(editError, false);
+      for (const field of EDIT_FIELDS) {
+        const err = document.getElementById(`edit-err-${field}`);
+        err.textContent = "";
+        show(err, false);
+        edit.elements[field].removeAttribute("aria-invalid");
+      }
+    };
+
+    /** The field's own message next to it; false when the form has no such field. */
+    const markEditField = (path) => {
+      const field = String(path || "").split(".").pop();
+      if (!EDIT_FIELDS.includes(field)) return false;
+      const err = document.getElementById(`edit-err-${field}`);
+      err.textContent = t(`err_${field}`);
+      show(err, true);
+      edit.elements[field].setAttribute("aria-invalid", "true");
+      return true;
+    };
+
+    edit.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearEditErrors();
+      const body = {};
+      for (const field of EDIT_FIELDS) body[field] = edit.elements[field].value.trim();
+      editButton.disabled = true;
+      try {
+        const answer = await api("PATCH", `/api/v1/shipments/${edit.dataset.number}`, body);
+        if (answer.status === 401) return toLogin();
+        if (answer.status === 200) {
+          sessionStorage.setItem(SAVED_KEY, window.location.pathname);
+          window.location.reload();
+          return;
+        }
+        let marked = false;
+        for (const err of (answer.body && answer.body.errors) || []) marked = markEditField(err.field) || marked;
+        editError.textContent = marked ? t("edit_has_errors") : answer.status === 409 ? t("err_edit_late") : PT.problemText(answer.status);
+        show(editError, true);
+        (edit.querySelector("[aria-invalid=true]") || editError).focus();
+      } catch (e) {
+        editError.textContent = t("err_network");
+        show(editError, true);
+      } finally {
+        editButton.disabled = false;
+      }
+    });
+  }
+
+  // --- Cancel before pickup. ----------------------------------------------------------------------
   const form = document.getElementById("cancel-form");
   if (!form) return;
   const error = document.getElementById("cancel-error");
@@ -22,7 +90,7 @@
     try {
       const answer = await api("POST", "/api/v1/scans", scan);
       if (answer.status === 401) {
-        window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;
+        toLogin();
       } else if (answer.status === 201) {
         window.location.reload();
       } else {
