@@ -8,22 +8,18 @@ postman who opens one of these pages gets the Vietnamese 403 page.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 from litestar import Controller, Request, Response, get
-from litestar.params import QueryParameter
 from litestar.response import Redirect
 
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
-from postal_tracker.accounts.principal import Principal, Role
+from postal_tracker.accounts.principal import Role
 from postal_tracker.accounts.service import SUPERVISED_ROLES
 from postal_tracker.communes.deps import COMMUNES, Communes
 from postal_tracker.deps import AppSettings, Offset
 from postal_tracker.reference.deps import REFERENCE, Reference
-from postal_tracker.web.controllers import error_page, render
+from postal_tracker.web.controllers import ALL_COMMUNES, CommuneCode, commune_choice, error_page, render
 from postal_tracker.web.session import login_url, page_user
 
-CommuneCode = Annotated[str | None, QueryParameter(max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 MANAGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
 # The roles a page offers: a supervisor manages clerks and postmen; the admin also supervisors
@@ -34,7 +30,6 @@ ROLE_CHOICES = {
 }
 assert set(ROLE_CHOICES[Role.SUPERVISOR]) == set(SUPERVISED_ROLES)
 USERS_A_PAGE = 100
-ALL_COMMUNES = 500
 
 
 def forbidden(request: Request) -> Response:
@@ -61,7 +56,7 @@ class AdminPageController(Controller):
             return Redirect(login_url(request))
         if user.role not in MANAGERS:
             return forbidden(request)
-        context = self._commune_choice(communes, user, commune)
+        context = commune_choice(communes, user, commune)
         listed = accounts.users(user, limit=USERS_A_PAGE, offset=offset, commune=context["commune"])
         context |= {"users": listed, "roles": ROLE_CHOICES[user.role]}
         return render(request, settings, "admin_users.html", context, user=user)
@@ -77,7 +72,7 @@ class AdminPageController(Controller):
             return Redirect(login_url(request))
         if user.role not in MANAGERS:
             return forbidden(request)
-        context = self._commune_choice(communes, user, commune)
+        context = commune_choice(communes, user, commune)
         context["hamlets"] = reference.hamlets(user, context["commune"], include_inactive=True)
         return render(request, settings, "admin_hamlets.html", context, user=user)
 
@@ -92,13 +87,3 @@ class AdminPageController(Controller):
         listed = communes.communes(user, limit=ALL_COMMUNES, offset=0)
         return render(request, settings, "admin_communes.html", {"communes": listed["items"]}, user=user)
 
-    @staticmethod
-    def _commune_choice(communes: Communes, user: Principal, asked: str | None) -> dict[str, Any]:
-        """For the admin, the communes to pick from and the one picked (`?commune=`, else the
-        first one still open); a supervisor's pages are about their own commune."""
-        if not user.is_admin:
-            return {"commune": None, "communes": []}
-        items = communes.communes(user, limit=ALL_COMMUNES, offset=0)["items"]
-        open_codes = [c["code"] for c in items if c["merged_into"] is None]
-        chosen = asked or (open_codes[0] if open_codes else None)
-        return {"commune": chosen, "communes": items}

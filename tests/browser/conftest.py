@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,3 +140,13 @@ def new_context(browser, server):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def admin(server) -> str:
+    """A province admin (no commune) beside the conftest's staff, as `new_context("admin")`."""
+    if "admin" not in server.users:
+        name = f"admin-{uuid.uuid4().hex[:6]}"
+        user_id = create_user(server.db, None, name, "admin", PASSWORD, "Quản trị tỉnh")
+        server.users["admin"] = Principal(user_id, name, Role.ADMIN, None)
+    return server.users["admin"].name
