@@ -49,7 +49,7 @@ from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryPage
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import DeliveryAttempt, OutboxMessage, table
 from postal_tracker.outbox import SMS, WEBHOOK
-from postal_tracker.settings import Settings, SettingsError, SmsSection
+from postal_tracker.settings import PublicSection, Settings, SettingsError, SmsSection
 from postal_tracker.shipments.service import parse_tracking_no
 
 log = logging.getLogger("postal_tracker.delivery")
@@ -99,7 +99,8 @@ class DeliveryConfig:
     lease_s: float = 25.0
     batch_size: int = 20
     poll_s: float = 1.0
-    public_base_url: str = "http://127.0.0.1:8000"
+    public: PublicSection = field(default_factory=PublicSection)
+    """Where the citizen's tracking page is (the link in each SMS)."""
     sms: SmsSettings = field(default_factory=lambda: SmsSettings(unaccented=False))
 
     @classmethod
@@ -112,7 +113,7 @@ class DeliveryConfig:
             "max_delay_s": delivery.webhook_max_delay_seconds,
             "dead_after": timedelta(hours=delivery.outbox_dead_after_hours),
             "sms_dead_after": timedelta(hours=settings.sms.max_age_hours),
-            "public_base_url": settings.public.base_url.rstrip("/"),
+            "public": settings.public,
             "sms": sms_settings_from(settings.sms),
         }
         values.update(overrides)
@@ -218,7 +219,7 @@ def sms_text(config: DeliveryConfig, payload: dict[str, Any]) -> str:
         procedure_name=payload.get("procedure_name") or "",
         at=datetime.fromisoformat(payload["at"]),
         reason=payload.get("reason"),
-        tracking_url=f"{config.public_base_url}/track?no={payload['tracking_no']}",
+        tracking_url=config.public.tracking_url(payload["tracking_no"]),
         unaccented=config.sms.unaccented,
         next_step=payload.get("next_step"),
         next_attempt_on=date.fromisoformat(payload["next_attempt_on"]) if payload.get("next_attempt_on") else None,
