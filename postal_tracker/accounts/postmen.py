@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.schemas import PostmanView
 from postal_tracker.errors import InvalidInput
 from postal_tracker.models import User, table
 from postal_tracker.personal import ascii_digits
@@ -19,7 +20,7 @@ users = table(User)
 POSTAL = "postal"
 
 
-def postman_view(row: Any) -> dict[str, Any]:
+def postman_view(row: Any) -> PostmanView:
     return {"id": row.id, "username": row.username, "full_name": row.full_name, "active": row.active}
 
 

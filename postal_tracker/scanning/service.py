@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 import pydantic
 import sqlalchemy as sa
@@ -50,9 +50,12 @@ from postal_tracker.outbox import status_changed
 from postal_tracker.personal import for_role, scrubbed
 from postal_tracker.scanning.schemas import (
     BatchAnswer,
+    BatchError,
+    BatchResult,
     ExceptionResolved,
     HandoverRecorded,
     HandoverRequest,
+    ScanException,
     ScanExceptionPage,
     ScanRequest,
 )
@@ -69,9 +72,10 @@ handovers = table(Handover)
 
 @dataclass(frozen=True)
 class ScanOutcome:
-    outcome: str  # accepted | duplicate | rejected
+    outcome: Literal["accepted", "duplicate", "rejected"]
     http_status: int
     body: dict[str, Any]
+    """ScanAccepted, or ScanRefused as problem details (a duplicate: the first answer, as sent)."""
 
 
 def _scan_id_of(raw: Any) -> str | None:
@@ -252,7 +256,7 @@ _SCAN_TIME = pydantic.TypeAdapter(pydantic.AwareDatetime)
 _NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
-def record_batch(db: Database, principal: Principal, scans: list[Any], rules: RulesSection) -> list[dict[str, Any]]:
+def record_batch(db: Database, principal: Principal, scans: list[Any], rules: RulesSection) -> list[BatchResult]:
     """Apply an offline scanner's queue in order of scan time; one bad scan never blocks the others."""
 
     def scan_time(item: tuple[int, Any]) -> tuple[int, datetime]:
@@ -264,19 +268,19 @@ def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Ru
         except pydantic.ValidationError:
             return 1, _NO_TIME
 
-    results: list[dict[str, Any] | None] = [None] * len(scans)
+    results: dict[int, BatchResult] = {}
     for index, raw in sorted(enumerate(scans), key=scan_time):
         outcome = record_scan(db, principal, raw, rules)
-        result: dict[str, Any] = {"scan_id": outcome.body.get("scan_id"), "outcome": outcome.outcome}
+        body = outcome.body
+        result: BatchResult = {"scan_id": body.get("scan_id"), "outcome": outcome.outcome}
         if outcome.http_status < 300:
-            result["status"] = (outcome.body.get("shipment") or {}).get("status")
+            result["status"] = body["shipment"]["status"]  # an accepted scan's answer (or its repeat)
         else:
-            result["error"] = {k: outcome.body.get(k) for k in ("status", "title", "detail") if k in outcome.body}
-            for key in ("current_status", "repeat"):
-                if key in outcome.body:
-                    result["error"][key] = outcome.body[key]
+            # The problem's keys that BatchError names, those it has (mypy cannot follow the filter).
+            error_keys = ("status", "title", "detail", "current_status", "repeat")
+            result["error"] = cast(BatchError, {k: body[k] for k in error_keys if k in body})
         results[index] = result
-    return results  # type: ignore[return-value]
+    return [results[index] for index in range(len(scans))]
 
 
 def record_handover(
@@ -316,7 +320,9 @@ def record_handover(
     return {"handover_id": handover_id, "count": len(req.tracking_nos), "direction": req.direction, "at": at}
 
 
-def list_exceptions(db: Database, principal: Principal, *, resolved: bool, limit: int, offset: int) -> dict:
+def list_exceptions(
+    db: Database, principal: Principal, *, resolved: bool, limit: int, offset: int
+) -> ScanExceptionPage:
     """Refused scans; audited for the parcels they name (their payloads may carry names)."""
     with db.write() as conn:
         page, dossier_ids = exceptions_page(conn, principal.commune_id, resolved=resolved, limit=limit, offset=offset)
@@ -326,7 +332,7 @@ def list_exceptions(db: Database, principal: Principal, *, resolved: bool, limit
 
 def exceptions_page(
     conn: Connection, commune_id: int, *, resolved: bool, limit: int, offset: int
-) -> tuple[dict[str, Any], set[int]]:
+) -> tuple[ScanExceptionPage, set[int]]:
     """A page of refused scans, and the dossiers of the parcels they name (for the audit log)."""
     condition = sa.and_(
         scan_records.c.commune_id == commune_id,
@@ -341,7 +347,7 @@ def exceptions_page(
                                    parcel.c.commune_id == scan_records.c.commune_id))
         .where(condition).order_by(scan_records.c.id.desc()).limit(limit).offset(offset)
     ).all()  # fmt: skip
-    items = [
+    items: list[ScanException] = [
         {
             "id": r.id, "scan_id": r.scan_id, "received_at": r.received_at, "tracking_no": r.tracking_no,
             "event": r.event, "status": r.error_status, "title": r.error_title, "reason": r.error_detail,
@@ -351,11 +357,11 @@ def exceptions_page(
         }
         for r in rows
     ]  # fmt: skip
-    page = {"items": items, "total": total, "limit": limit, "offset": offset}
+    page: ScanExceptionPage = {"items": items, "total": total, "limit": limit, "offset": offset}
     return page, {r.dossier_id for r in rows if r.dossier_id is not None}
 
 
-def resolve_exception(db: Database, principal: Principal, exception_id: int, note: str | None) -> dict:
+def resolve_exception(db: Database, principal: Principal, exception_id: int, note: str | None) -> ExceptionResolved:
     with db.write() as conn:
         done = conn.execute(
             scan_records.update()
@@ -382,7 +388,7 @@ class ScanService:
         return record_scan(self.db, principal, raw, self.rules)
 
     def batch(self, principal: Principal, scans: list[Any]) -> BatchAnswer:
-        return {"results": record_batch(self.db, principal, scans, self.rules)}  # type: ignore[typeddict-item]
+        return {"results": record_batch(self.db, principal, scans, self.rules)}
 
     def handover(self, principal: Principal, req: HandoverRequest, idempotency_key: str | None) -> HandoverRecorded:
         return run_once(
@@ -391,7 +397,7 @@ class ScanService:
         )  # fmt: skip
 
     def exceptions(self, principal: Principal, *, resolved: bool, limit: int, offset: int) -> ScanExceptionPage:
-        return list_exceptions(self.db, principal, resolved=resolved, limit=limit, offset=offset)  # type: ignore[return-value]
+        return list_exceptions(self.db, principal, resolved=resolved, limit=limit, offset=offset)
 
     def resolve(self, principal: Principal, exception_id: int, note: str | None) -> ExceptionResolved:
-        return resolve_exception(self.db, principal, exception_id, note)  # type: ignore[return-value]
+        return resolve_exception(self.db, principal, exception_id, note)
