@@ -24,6 +24,7 @@ from postal_tracker.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from litestar import Litestar
+    from pydantic import ValidationError
 
 
 def web_app() -> Litestar:
@@ -148,7 +149,7 @@ def cmd_communes_add(args: argparse.Namespace, settings: Settings) -> None:
     print(f"commune {commune['code']} ({commune['name']}) created with {commune['hamlets']} hamlets")
 
 
-def _first_error(exc) -> str:
+def _first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
     return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
 
