@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Error, expect
 
-from tests.browser.test_pages import book
+from tests.browser.conftest import book_number
 
 # Functions, not expressions: the pages' CSP forbids eval, which wait_for_function("...") uses.
 CONTROLLED = """async () => {
@@ -32,7 +32,7 @@ def test_the_service_worker_script_is_served_from_the_root(new_context):
 
 def test_scan_page_reloads_offline_queues_then_syncs_and_is_dropped_at_logout(new_context):
     clerk = new_context("clerk")
-    number = book(clerk)
+    number = book_number(clerk)
     context = new_context("postal", service_workers="allow")
     page = context.new_page()
     page.goto("/scan")
