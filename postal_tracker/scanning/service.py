@@ -60,7 +60,7 @@ from postal_tracker.scanning.schemas import (
     ScanRequest,
 )
 from postal_tracker.settings import RulesSection
-from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
+from postal_tracker.shipments.service import fee_owed, find_shipment, parse_tracking_no, shipment_view
 from postal_tracker.workdays import next_attempt_on, transit_due_at
 
 scan_records = table(ScanRecord)
@@ -185,12 +185,7 @@ def _check_fee(conn: Connection, dossier: sa.Row, event: Event, fee: int) -> Non
         raise InvalidInput(
             f"a fee is collected only on picked_up or delivered, not on {event.value}", field="fee_collected_vnd"
         )
-    collected = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(shipments.c.fee_collected_vnd), 0)).where(
-            shipments.c.dossier_id == dossier.id
-        )
-    ).scalar_one()
-    owed = max(dossier.fee_vnd - collected, 0)
+    owed = fee_owed(conn, dossier.id)
     if fee > owed:
         raise InvalidInput(
             f"{fee} VND is more than the {owed} VND still owed on this dossier", field="fee_collected_vnd",
