@@ -45,7 +45,7 @@ from integrations.sms import SmsProvider, SmsSettings, make_provider, mask_phone
 from integrations.webhooks import WebhookSettings, deliver, make_client, next_attempt_delay
 from postal_tracker.background import BackgroundLoop
 from postal_tracker.db import Database, utcnow
-from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryPage
+from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryItem, DeliveryPage
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import DeliveryAttempt, OutboxMessage, table
 from postal_tracker.outbox import SMS, WEBHOOK
@@ -363,8 +363,8 @@ class DeliveryWorker(BackgroundLoop):
 # --- the delivery log (API) -------------------------------------------------------------------
 
 
-def _item(row: sa.Row) -> dict[str, Any]:
-    item = {
+def _item(row: sa.Row) -> DeliveryItem:
+    item: DeliveryItem = {
         "id": row.id, "message_id": row.message_id, "channel": row.channel, "type": row.type,
         "tracking_no": row.ordering_key, "status": row.status, "attempts": row.attempts,
         "next_attempt_at": row.next_attempt_at if row.status == "pending" else None,
@@ -379,7 +379,7 @@ def _item(row: sa.Row) -> dict[str, Any]:
 def list_deliveries(
     conn: Connection, commune_id: int, *, status: str | None, channel: str | None, tracking_no: str | None,
     limit: int, offset: int,
-) -> dict[str, Any]:  # fmt: skip
+) -> DeliveryPage:  # fmt: skip
     condition = [outbox.c.commune_id == commune_id]
     if status:
         if status not in STATUSES:
@@ -395,7 +395,7 @@ def list_deliveries(
     return {"items": [_item(r) for r in rows], "total": total, "limit": limit, "offset": offset}
 
 
-def delivery_detail(conn: Connection, commune_id: int, delivery_id: int) -> dict[str, Any]:
+def delivery_detail(conn: Connection, commune_id: int, delivery_id: int) -> DeliveryDetail:
     row = conn.execute(sa.select(outbox).where(outbox.c.id == delivery_id, outbox.c.commune_id == commune_id)).first()
     if row is None:
         raise NotFound(f"no delivery {delivery_id}")
@@ -410,7 +410,7 @@ def delivery_detail(conn: Connection, commune_id: int, delivery_id: int) -> dict
     }  # fmt: skip
 
 
-def redeliver(conn: Connection, commune_id: int, delivery_id: int, now: datetime | None = None) -> dict[str, Any]:
+def redeliver(conn: Connection, commune_id: int, delivery_id: int, now: datetime | None = None) -> DeliveryDetail:
     """Send a message again now, with the same `webhook-id` (a receiver that already has it
     can recognise it). It goes back in line: later messages of the parcel wait for it. If it
     fails again after its dead-letter age, it is dead again after this one attempt."""
@@ -437,14 +437,14 @@ class DeliveryLogService:
     ) -> DeliveryPage:  # fmt: skip
         number = parse_tracking_no(tracking_no) if tracking_no else None
         with self.db.read() as conn:
-            return list_deliveries(  # type: ignore[return-value]
+            return list_deliveries(
                 conn, commune_id, status=status, channel=channel, tracking_no=number, limit=limit, offset=offset
             )
 
     def detail(self, commune_id: int, delivery_id: int) -> DeliveryDetail:
         with self.db.read() as conn:
-            return delivery_detail(conn, commune_id, delivery_id)  # type: ignore[return-value]
+            return delivery_detail(conn, commune_id, delivery_id)
 
     def redeliver(self, commune_id: int, delivery_id: int) -> DeliveryDetail:
         with self.db.write() as conn:
-            return redeliver(conn, commune_id, delivery_id)  # type: ignore[return-value]
+            return redeliver(conn, commune_id, delivery_id)

@@ -22,7 +22,7 @@ from postal_tracker.lifecycle import Event, Status, to_delivery_address
 from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Shipment, table
 from postal_tracker.personal import ascii_digits, mask_name, no_parcel_for_these_digits, phone_digits_match
 from postal_tracker.shipments.service import parse_tracking_no
-from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
+from postal_tracker.tracking.schemas import FeedbackGiven, PublicLeg, PublicTracking
 from postal_tracker.wording import AT_CITIZEN_HOME_VI, STATUS_TEXT_VI, event_text_vi
 
 shipments = table(Shipment)
@@ -43,7 +43,7 @@ def _place(event: str, commune: sa.Row, hamlet_name: str | None) -> str:
     return commune.post_office_name
 
 
-def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> dict[str, Any]:
+def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> PublicTracking:
     number = parse_tracking_no(raw_number)
     if phone_last4 is not None and not (len(phone_last4) == 4 and ascii_digits(phone_last4)):
         raise InvalidInput("phone_last4 is the last 4 digits of the phone number", field="phone_last4")
@@ -63,7 +63,7 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
     if parcel is None:
         raise NotFound(f"no parcel with tracking number {number}")
     verified = phone_digits_match(parcel.applicant_phone, phone_last4)
-    view = _leg_view(conn, parcel, parcel, verified)
+    view: PublicTracking = {**_leg_view(conn, parcel, parcel, verified)}
     # One number follows the whole dossier: the pickup leg shows its return leg once booked,
     # and the return leg names the pickup leg (the number on the citizen's receipt).
     other = conn.execute(
@@ -89,7 +89,7 @@ def _hamlet_of(dossier: Any, leg: str) -> str:
     return dossier.delivery_hamlet_name if to_delivery else dossier.hamlet_name
 
 
-def _leg_view(conn: Connection, leg: Any, dossier: Any, verified: bool) -> dict[str, Any]:
+def _leg_view(conn: Connection, leg: Any, dossier: Any, verified: bool) -> PublicLeg:
     """One leg's number, status and timeline, as anyone may read them."""
     hamlet_name = _hamlet_of(dossier, leg.leg) if verified else None
     rows = conn.execute(
@@ -114,7 +114,7 @@ def _leg_view(conn: Connection, leg: Any, dossier: Any, verified: bool) -> dict[
     }
 
 
-def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> dict[str, Any]:
+def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> FeedbackGiven:
     """Feedback on a delivered result: once per parcel, from whoever knows the phone's last digits.
 
     An unknown number, wrong digits and a parcel not delivered yet all get one and the same 404
@@ -126,7 +126,7 @@ def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, 
     )
 
 
-def _already_given(conn: Connection) -> dict[str, Any]:
+def _already_given(conn: Connection) -> FeedbackGiven:
     # The same feedback sent twice at the same moment: the first one counts.
     raise Conflict(ALREADY_GIVEN)
 
@@ -135,7 +135,9 @@ ALREADY_GIVEN = "feedback on this parcel was already given, thank you"
 FEEDBACK_OPENS = "feedback opens once the result is delivered"
 
 
-def _give_feedback(conn: Connection, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> dict:
+def _give_feedback(
+    conn: Connection, raw_number: str, phone_last4: str, rating: int, comment: str | None
+) -> FeedbackGiven:
     number = parse_tracking_no(raw_number)
     parcel = conn.execute(
         sa.select(shipments.c.id, shipments.c.status, dossiers.c.applicant_phone)
@@ -163,10 +165,10 @@ class TrackingService:
 
     def track(self, raw_number: str, phone_last4: str | None) -> PublicTracking:
         with self.db.read() as conn:
-            return public_view(conn, raw_number, phone_last4)  # type: ignore[return-value]
+            return public_view(conn, raw_number, phone_last4)
 
     def give_feedback(self, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> FeedbackGiven:
-        return give_feedback(self.db, raw_number, phone_last4, rating, comment)  # type: ignore[return-value]
+        return give_feedback(self.db, raw_number, phone_last4, rating, comment)
 
     def complain(
         self, raw_number: str, phone_last4: str, kind: ComplaintKind, text: str, idempotency_key: str | None
