@@ -37,6 +37,7 @@ from postal_tracker.shared import RATE_LIMITS, SIGN_IN_LIMITS, CountingRateLimit
 from postal_tracker.shipments.controllers import ShipmentController
 from postal_tracker.tracking.controllers import TrackingController
 from postal_tracker.web import (
+    AdminPageController,
     PageController,
     TrackPageController,
     csrf_config,
@@ -132,6 +133,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             ComplaintController,
             public,
             PageController,
+            AdminPageController,
             static_files_router(),
         ],
         dependencies={

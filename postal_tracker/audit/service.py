@@ -41,9 +41,20 @@ class Read(StrEnum):
     COMPLAINTS = "complaints"
 
 
+class Change(StrEnum):
+    """What a desk edit changed (PATCH /shipments/{no}), logged beside the reads: who changed
+    which part of a dossier, and when; never the old or the new values."""
+
+    FULL_NAME = "changed_full_name"
+    PHONE = "changed_phone"
+    ADDRESS = "changed_address"
+    NOTE = "changed_note"
+
+
 def record(
-    conn: Connection, principal: Principal, what: Read, dossier_ids: Iterable[int | None], commune_id: int | None = None
-) -> None:
+    conn: Connection, principal: Principal, what: Read | Change, dossier_ids: Iterable[int | None],
+    commune_id: int | None = None,
+) -> None:  # fmt: skip
     """One entry per dossier shown, in the caller's transaction, in the log of the commune whose
     data was read (`commune_id`: the caller's own unless named, as the province admin names it)."""
     ids = sorted({i for i in dossier_ids if i is not None})

@@ -75,11 +75,17 @@ def _rows(
 ) -> Sequence[sa.Row]:
     leg, statuses = KINDS[kind]
     postman = sa.func.coalesce(shipments.c.postman_id, hamlets.c.default_postman_id)
+    # What the dossier's legs have collected so far: the fee owed is the dossier's fee less that.
+    legs = shipments.alias("legs")
+    collected = (
+        sa.select(sa.func.coalesce(sa.func.sum(legs.c.fee_collected_vnd), 0))
+        .where(legs.c.dossier_id == shipments.c.dossier_id).correlate(shipments).scalar_subquery()
+    )  # fmt: skip
     query = (
         sa.select(
             shipments.c.tracking_no, shipments.c.leg, shipments.c.status, shipments.c.attempts,
             shipments.c.last_reason, shipments.c.scheduled_date, shipments.c.next_attempt_on, shipments.c.hamlet_code,
-            shipments.c.fee_collected_vnd, postman.label("postman_id"),
+            collected.label("dossier_collected_vnd"), postman.label("postman_id"),
             dossiers.c.id.label("dossier_id"), dossiers.c.applicant_name, dossiers.c.applicant_phone,
             dossiers.c.hamlet_code.label("home_hamlet_code"), dossiers.c.hamlet_name, dossiers.c.address_detail,
             dossiers.c.lat, dossiers.c.lon, dossiers.c.geo_source, dossiers.c.fee_vnd, dossiers.c.note,
@@ -113,8 +119,9 @@ def _stop(row: Any) -> dict[str, Any]:
     else:
         hamlet_code, hamlet_name, detail = row.home_hamlet_code, row.hamlet_name, row.address_detail
         lat, lon, geo_source = row.lat, row.lon, row.geo_source
-    # The fee travels with the dossier at pickup; a result is never cash on delivery.
-    fee = max(row.fee_vnd - row.fee_collected_vnd, 0) if row.leg == Leg.PICKUP else 0
+    # The fee is collected with the dossier at pickup; what is still owed then (a return-only
+    # dossier, a fee not paid at pickup) is collected with the result (API.md, fees).
+    fee = max(row.fee_vnd - row.dossier_collected_vnd, 0)
     stop: dict[str, Any] = {
         "tracking_no": row.tracking_no,
         "leg": row.leg,

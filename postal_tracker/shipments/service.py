@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.postmen import find_postman
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
-from postal_tracker.audit.service import Read
+from postal_tracker.audit.service import Change, Read
 from postal_tracker.db import Database, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.lifecycle import (
@@ -24,9 +25,12 @@ from postal_tracker.lifecycle import (
     Status,
     allowed_events,
     normalize_tracking_no,
+    to_delivery_address,
 )
-from postal_tracker.models import Dossier, EventRecord, Shipment, table
+from postal_tracker.models import Dossier, EventRecord, Hamlet, Shipment, table
 from postal_tracker.personal import for_role
+from postal_tracker.places.service import cached_coordinates
+from postal_tracker.reference.service import get_hamlet
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.schemas import EventView, ReasonView, ShipmentPage, ShipmentSummary, ShipmentView
 from postal_tracker.wording import STATUS_TEXT_VI, event_text_vi, next_step_text_vi, reason_text_vi
@@ -34,6 +38,7 @@ from postal_tracker.wording import STATUS_TEXT_VI, event_text_vi, next_step_text
 shipments = table(Shipment)
 events = table(EventRecord)
 dossiers = table(Dossier)
+hamlets = table(Hamlet)
 
 
 def parse_tracking_no(raw: str, field: str = "tracking_no") -> str:
@@ -220,17 +225,100 @@ def list_shipments(
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-def assign_postman(
-    conn: Connection, commune_id: int, tracking_no: str, postman_id: int | None, rules: RulesSection
-) -> ShipmentView:
+def assign_postman(conn: Connection, commune_id: int, row: sa.Row, postman_id: int | None) -> None:
     """Give a parcel to a postman (None: back to its hamlet's default postman, if any)."""
-    row = find_shipment(conn, commune_id, tracking_no, for_update=True)
     if Status(row.status) in FINAL_STATUSES:
         raise Conflict("this parcel's round is over: it cannot be assigned", current_status=row.status)
     if postman_id is not None:
         find_postman(conn, commune_id, postman_id)
     conn.execute(shipments.update().where(shipments.c.id == row.id).values(postman_id=postman_id))
-    return shipment_view(conn, find_shipment(conn, commune_id, tracking_no), rules)
+
+
+EDITABLE_STATUSES = frozenset({Status.BOOKED, Status.PICKUP_FAILED})
+"""The desk may correct a dossier's contact and address while every leg of it is in one of
+these: the post has taken nothing yet, so no label, manifest or hand-over record under way
+shows the old values."""
+
+CONTACT_FIELDS = ("full_name", "phone", "hamlet_code", "detail", "note")
+_REQUIRED = ("full_name", "phone", "hamlet_code", "detail")  # a booking has them: an edit cannot remove them
+
+
+def change_contact(conn: Connection, principal: Principal, row: sa.Row, contact: dict[str, Any]) -> None:
+    """Correct the citizen's name, phone, address or note on the dossier of this leg (the label,
+    receipt and manifests read them from there), and log which parts changed, never the values."""
+    for field in _REQUIRED:
+        if field in contact and contact[field] is None:
+            raise InvalidInput(f"{field} cannot be removed, only changed", field=field)
+    legs = conn.execute(
+        sa.select(shipments).where(shipments.c.dossier_id == row.dossier_id).order_by(shipments.c.id).with_for_update()
+    ).all()
+    taken = next((leg for leg in legs if Status(leg.status) not in EDITABLE_STATUSES), None)
+    if taken is not None:
+        raise Conflict(
+            "the post has already taken this dossier (or it is closed): its contact and address can no longer"
+            " be changed", current_status=taken.status, tracking_no=taken.tracking_no,
+        )  # fmt: skip
+    dossier = conn.execute(sa.select(dossiers).where(dossiers.c.id == row.dossier_id).with_for_update()).one()
+    values: dict[str, Any] = {}
+    changed: set[Change] = set()
+    for field, column, change in (
+        ("full_name", "applicant_name", Change.FULL_NAME), ("phone", "applicant_phone", Change.PHONE),
+        ("note", "note", Change.NOTE),
+    ):  # fmt: skip
+        if field in contact and (contact[field] or None) != getattr(dossier, column):
+            values[column] = contact[field] or None
+            changed.add(change)
+    if "hamlet_code" in contact or "detail" in contact:
+        # The booking's rule: an active hamlet of the caller's commune (checked even if unchanged).
+        hamlet = get_hamlet(conn, principal.commune_id, contact.get("hamlet_code", dossier.hamlet_code))
+        detail = contact.get("detail", dossier.address_detail)
+        if (hamlet.code, detail) != (dossier.hamlet_code, dossier.address_detail):
+            changed.add(Change.ADDRESS)
+            found = cached_coordinates(conn, principal.commune_id, detail, hamlet.name)
+            # Not found yet: the hamlet's centre, which the background geocoding pass improves later.
+            lat, lon, source = (*found, "geocoded") if found else (hamlet.lat, hamlet.lon, "hamlet")
+            values.update(
+                hamlet_code=hamlet.code, hamlet_name=hamlet.name, address_detail=detail, lat=lat, lon=lon,
+                geo_source=source,
+            )  # fmt: skip
+            _move_legs(conn, principal.commune_id, dossier, legs, hamlet)
+    if values:
+        conn.execute(dossiers.update().where(dossiers.c.id == dossier.id).values(**values))
+    for change in sorted(changed):
+        audit.record(conn, principal, change, [dossier.id])
+
+
+def _move_legs(conn: Connection, commune_id: int, dossier: sa.Row, legs: Sequence[sa.Row], hamlet: sa.Row) -> None:
+    """The legs that meet the citizen at this address go to its new hamlet, and to that hamlet's
+    postman if they were with the old hamlet's (a postman the desk chose stays)."""
+    old_default = conn.execute(
+        sa.select(hamlets.c.default_postman_id).where(
+            hamlets.c.commune_id == commune_id, hamlets.c.code == dossier.hamlet_code
+        )
+    ).scalar()
+    for leg in legs:
+        if to_delivery_address(leg.leg, dossier.delivery_hamlet_code):
+            continue
+        moved: dict[str, Any] = {"hamlet_code": hamlet.code}
+        if leg.postman_id == old_default:
+            moved["postman_id"] = hamlet.default_postman_id
+        conn.execute(shipments.update().where(shipments.c.id == leg.id).values(**moved))
+
+
+def change_shipment(
+    conn: Connection, principal: Principal, tracking_no: str, changes: dict[str, Any], rules: RulesSection
+) -> ShipmentView:
+    """`PATCH /shipments/{no}`: only the keys sent change (`postman_id`: the assignment; the
+    others: the dossier's contact and address, before the post has taken it)."""
+    if not changes:
+        raise InvalidInput(f"nothing to change: send one of postman_id, {', '.join(CONTACT_FIELDS)}")
+    row = find_shipment(conn, principal.commune_id, tracking_no, for_update=True)
+    contact = {k: v for k, v in changes.items() if k in CONTACT_FIELDS}
+    if contact:
+        change_contact(conn, principal, row, contact)
+    if "postman_id" in changes:
+        assign_postman(conn, principal.commune_id, row, changes["postman_id"])
+    return for_role(principal.role, shipment_view(conn, find_shipment(conn, principal.commune_id, tracking_no), rules))
 
 
 class ShipmentService:
@@ -254,7 +342,8 @@ class ShipmentService:
         """One parcel with its events (the read is audited)."""
         return shipment_detail(self.db, principal, raw_number, self.rules)
 
-    def assign(self, commune_id: int, raw_number: str, postman_id: int | None) -> ShipmentView:
+    def change(self, principal: Principal, raw_number: str, changes: dict[str, Any]) -> ShipmentView:
+        """Assign a postman, or correct the dossier's contact and address before the post takes it."""
         number = parse_tracking_no(raw_number)
         with self.db.write() as conn:
-            return assign_postman(conn, commune_id, number, postman_id, self.rules)
+            return change_shipment(conn, principal, number, changes, self.rules)

@@ -76,7 +76,7 @@ PAGE_HEADERS = {
 
 
 # The service worker (see templates/sw.js) keeps these for /scan to open offline.
-SCAN_ASSETS = ("app.css", "common.js", "scan.js")
+SCAN_ASSETS = ("app.css", "common.js", "scan.js", "vendor/zxing.min.js")
 SW_HEADERS = {
     # A short life in the HTTP cache, so a new version (new static files) is picked up soon.
     "Cache-Control": "no-cache",
@@ -104,7 +104,7 @@ def static_version() -> str:
     from postal_tracker.web.setup import STATIC
 
     digest = hashlib.sha256()
-    for path in sorted(STATIC.iterdir()):
+    for path in sorted(p for p in STATIC.rglob("*") if p.is_file()):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 

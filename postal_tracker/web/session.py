@@ -45,10 +45,11 @@ def page_user(request: Request, *, database_may_fail: bool = False) -> Principal
 
 
 def home_of(principal: Principal) -> str:
-    """Where a user lands: postmen on their phone page, supervisors on the reports, clerks at the
-    desk. The province admin has no page yet (they work through the API and the CLI), so they
-    land on the API's documentation rather than on a page that would send them back here."""
-    return {Role.POSTAL: "/scan", Role.SUPERVISOR: "/reports", Role.ADMIN: "/schema"}.get(principal.role, "/desk")
+    """Where a user lands: postmen on their phone page, supervisors on the reports, the province
+    admin on the communes, clerks at the desk."""
+    return {Role.POSTAL: "/scan", Role.SUPERVISOR: "/reports", Role.ADMIN: "/admin/communes"}.get(
+        principal.role, "/desk"
+    )
 
 
 def login_url(request: Request) -> str:

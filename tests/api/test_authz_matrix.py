@@ -166,6 +166,7 @@ DESK_BOOKING_TO_KEY = {"integration": 404}
 
 
 CODE_OF_A = "{A}"
+ADMIN_PAGE_REFUSED: dict[str, int | str] = {"clerk": 403, "postal": 403}
 
 
 def get(path: str, **params: str) -> Callable[[Data, str], Call]:
@@ -325,6 +326,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/desk/parcels/{tracking_no:str}"): Rule(frozenset({"clerk", "supervisor", "other"}), page=True,
         scoped=True, call=lambda d, who: Call("GET", f"/desk/parcels/{d.number()}")),
     ("GET", "/scan"): Rule(STAFF, get("/scan"), page=True),
+    # The supervisor's and the admin's pages answer another role with the 403 page, not a redirect.
+    ("GET", "/admin/users"): Rule(MANAGERS, get("/admin/users"), page=True, answers=ADMIN_PAGE_REFUSED),
+    ("GET", "/admin/hamlets"): Rule(MANAGERS, get("/admin/hamlets"), page=True, answers=ADMIN_PAGE_REFUSED),
+    ("GET", "/admin/communes"): Rule(ADMIN, get("/admin/communes"), page=True,
+        answers={**ADMIN_PAGE_REFUSED, "supervisor": 403, "other": 403}),
 }
 # fmt: on
 

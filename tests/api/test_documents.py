@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 
 from postal_tracker.lifecycle import group_tracking_no
 from tests.builders import book, pickup_body, scan_body, valid_number, walk
-from tests.labels.builders import codes, decode_pages, page_sizes, page_texts
+from tests.labels.builders import OFFICE_DPI, codes, decode_pages, page_sizes, page_texts
 
 A6_POINTS = pytest.approx((100 * mm, 150 * mm), abs=0.01)
 A4_POINTS = pytest.approx(A4, abs=0.01)
@@ -102,8 +102,8 @@ def test_a_batch_on_a4_keeps_the_order_given_and_every_label_scans(world):
     )
     sheets = pdf(answer, "labels-6.pdf")
     assert page_sizes(sheets) == [A4_POINTS, A4_POINTS]
-    assert sorted(codes(sheets, "Code128")) == sorted(numbers)
-    assert sorted(codes(sheets, "QRCode")) == sorted(link(world, n) for n in numbers)
+    assert sorted(codes(sheets, "Code128", OFFICE_DPI)) == sorted(numbers)
+    assert sorted(codes(sheets, "QRCode", OFFICE_DPI)) == sorted(link(world, n) for n in numbers)
     text = "".join(page_texts(sheets))
     positions = [text.index(group_tracking_no(n)) for n in numbers]
     assert positions == sorted(positions)

@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import A4
 
 from postal_tracker.localtime import local_today
 from postal_tracker.reference.seed import TAM_PHUOC
-from tests.builders import book, scan, walk
+from tests.builders import book, pickup_body, scan, walk
 from tests.conftest import PASSWORD, make_world
 from tests.labels.builders import page_sizes, page_texts
 
@@ -41,9 +41,10 @@ def numbers(manifest: dict) -> set[str]:
     return {stop["tracking_no"] for stop in manifest["stops"]}
 
 
-def return_leg(world, booked: dict, *events: str) -> str:
-    """Bring a booked pickup to the desk, book its return and walk that through `events`."""
-    walk(world, number_of(booked), "picked_up", "handed_to_desk")
+def return_leg(world, booked: dict, *events: str, picked_up: bool = True) -> str:
+    """Bring a booked pickup (picked up already unless `picked_up`) to the desk, book its return
+    and walk that through `events`."""
+    walk(world, number_of(booked), *(["picked_up"] if picked_up else []), "handed_to_desk")
     answer = world.client.post(f"/api/v1/dossiers/{booked['dossier_id']}/return", headers=world.headers("clerk"))
     assert answer.status_code == 201, answer.text
     number = answer.json()["shipment"]["tracking_no"]
@@ -161,6 +162,31 @@ def test_the_fee_still_owed_is_what_the_postman_collects(world):
     assert manifest["stops"][0]["fee_to_collect_vnd"] == 50_000
     assert manifest["fee_to_collect_vnd"] == 50_000
     assert number in numbers(manifest)
+
+
+def test_what_is_still_owed_when_the_result_goes_out_is_collected_with_it(world):
+    def returned(paid_at_pickup: int) -> str:
+        booked = book(world, procedure_code="2.000884")  # 50.000 đ
+        scan(world, number_of(booked), "picked_up", fee_collected_vnd=paid_at_pickup or None)
+        return return_leg(world, booked, "collected_from_desk", picked_up=False)
+
+    body = {k: v for k, v in pickup_body(procedure_code="2.000884").items() if k != "documents"}
+    answer = world.client.post("/api/v1/returns", json=body, headers=world.headers("clerk"))
+    assert answer.status_code == 201, answer.text
+    return_only = number_of(answer.json())  # no pickup: all of it is owed on delivery
+    walk(world, return_only, "collected_from_desk")
+    paid, part_paid = returned(50_000), returned(20_000)
+
+    manifest = get_manifest(world, kind="delivery")
+    owed = {stop["tracking_no"]: stop["fee_to_collect_vnd"] for stop in manifest["stops"]}
+    assert owed == {return_only: 50_000, paid: 0, part_paid: 30_000}
+    assert manifest["fee_to_collect_vnd"] == 80_000
+    for number, fee in owed.items():  # the same figure as the parcel's own
+        shipment = world.client.get(f"/api/v1/shipments/{number}", headers=world.headers("clerk")).json()
+        assert shipment["fee_owed_vnd"] == fee
+    walk(world, part_paid, "out_for_delivery")
+    scan(world, part_paid, "delivered", fee_collected_vnd=30_000)
+    assert numbers(get_manifest(world, kind="delivery")) == {return_only, paid}
 
 
 # --- the round ---------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from postal_tracker.accounts.auth import TOKEN_COOKIE
 
 
 @pytest.mark.parametrize(
-    ("role", "home"), [("clerk", "/desk"), ("postal", "/scan"), ("supervisor", "/reports"), ("admin", "/schema")]
+    ("role", "home"),
+    [("clerk", "/desk"), ("postal", "/scan"), ("supervisor", "/reports"), ("admin", "/admin/communes")],
 )
 def test_each_role_lands_on_a_page_that_answers(world, role, home):
     client = world.client

@@ -1,13 +1,22 @@
-"""/scan opens without network: its service worker keeps the page and its files (templates/sw.js)."""
+"""/scan opens without network: its service worker keeps the page and its files (templates/sw.js),
+whether the phone is offline or the server itself is down."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Error, expect
 
-from tests.browser.conftest import book_number
+from postal_tracker import migrate
+from postal_tracker.accounts.service import create_user
+from postal_tracker.db import Database
+from postal_tracker.models import Commune, table
+from tests.browser.conftest import PASSWORD, PHONE, book_number
+from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET
+from tests.processes import ServeProcess
 
 # Functions, not expressions: the pages' CSP forbids eval, which wait_for_function("...") uses.
 CONTROLLED = """async () => {
@@ -84,3 +93,81 @@ def test_a_redirect_to_login_drops_the_kept_page(new_context):
     context.set_offline(True)
     with pytest.raises(Error, match="net::ERR_"):
         page.goto("/scan")
+
+
+@pytest.fixture
+def serve_process(tmp_path) -> Iterator[ServeProcess]:
+    """`postal-tracker serve` as its own process on a SQLite file, with a clerk and a postman."""
+    url = f"sqlite:///{tmp_path / 'stopped.db'}"
+    db = Database(url, (TEST_DATA_KEY,))
+    migrate.upgrade(db)
+    with db.read() as conn:
+        commune_id = conn.execute(sa.select(table(Commune).c.id).order_by(table(Commune).c.id)).scalar_one()
+    for role in ("clerk", "postal"):
+        create_user(db, commune_id, f"{role}-serve", role, PASSWORD, f"Cán bộ {role}")
+    db.dispose()
+    env = {
+        "POSTAL_TRACKER_DATABASE_URL": url, "POSTAL_TRACKER_JWT_SECRET": TEST_JWT_SECRET,
+        "POSTAL_TRACKER_DATA_KEY": TEST_DATA_KEY, "POSTAL_TRACKER_PUBLIC_RATE_LIMIT": "10000",
+    }  # fmt: skip
+    with ServeProcess(env, "--no-worker") as server:
+        yield server
+
+
+def _logged_in(browser, server: ServeProcess, role: str):
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": PHONE[0], "height": PHONE[1]}, locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh", service_workers="allow",
+    )  # fmt: skip
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("[name=username]", f"{role}-serve")
+    page.fill("[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).not_to_have_url(re.compile(r"/login"))
+    return context, page
+
+
+def test_with_the_server_stopped_scan_opens_shows_the_stops_queues_and_syncs_after_the_restart(browser, serve_process):
+    clerk, _ = _logged_in(browser, serve_process, "clerk")
+    numbers = [book_number(clerk, name) for name in ("Trần Thị Mỹ Duyên", "Đặng Văn Lộc")]
+    phone, page = _logged_in(browser, serve_process, "postal")
+    try:
+        page.goto("/scan")
+        assert page.evaluate(CONTROLLED).endswith("/sw.js")
+        stops = page.get_by_test_id("stops")
+        for number in numbers:
+            expect(stops.locator(f"[data-testid=stop][data-tracking-no={number}]")).to_be_visible()
+
+        serve_process.stop()  # the server is down; the phone still has its network
+        answer = page.reload()
+        assert answer is not None and answer.ok and answer.from_service_worker
+        expect(page.locator("#scan-form")).to_be_visible()
+        expect(page.locator("#net")).to_have_attribute("data-online", "true")  # the phone thinks so
+        expect(stops.locator(f"[data-testid=stop][data-tracking-no={numbers[0]}]")).to_contain_text("Trần Thị Mỹ Duyên")
+        expect(stops.locator(f"[data-testid=stop][data-tracking-no={numbers[1]}]")).to_contain_text("Đặng Văn Lộc")
+        page.select_option("[name=event]", "picked_up")
+        field = page.locator("[name=tracking_no]")
+        result = page.get_by_test_id("scan-result")
+        for count, number in enumerate(numbers, start=1):
+            field.fill(number)
+            field.press("Enter")
+            expect(result).to_have_attribute("data-outcome", "queued")
+            expect(page.get_by_test_id("queue-count")).to_have_text(str(count))
+        page.click("#sync")  # still down: the scans stay where they are
+        expect(page.get_by_test_id("sync-result")).to_have_text("Chưa gửi được, sẽ thử lại khi có mạng.")
+        expect(page.get_by_test_id("queue-count")).to_have_text("2")
+
+        serve_process.start()  # the same port, the same database
+        page.click("#sync")
+        expect(page.get_by_test_id("queue-count")).to_have_text("0")
+        expect(result).to_have_attribute("data-outcome", "accepted")
+        page.click("#sync")  # nothing left to send twice
+        for number in numbers:
+            shipment = clerk.request.get(f"/api/v1/shipments/{number}").json()
+            assert [e["event"] for e in shipment["events"]] == ["booked", "picked_up"], number
+            assert shipment["status"] == "picked_up"
+    finally:
+        phone.close()
+        clerk.close()

@@ -9,7 +9,7 @@ import io
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, book, fits, out_for_delivery, screenshot
+from tests.browser.conftest import PHONE, book, fits, out_for_delivery, scan, screenshot
 from tests.browser.test_offline import CONTROLLED
 
 HOME = {"latitude": 10.4925, "longitude": 107.2341}
@@ -179,3 +179,98 @@ def test_at_the_attempt_limit_the_phone_says_to_return_the_result_to_the_desk(ne
     expect(result).to_contain_text("mang kết quả về Bộ phận Một cửa")
     expect(result).not_to_contain_text("phát lại")
     in_view(page, "[data-testid=scan-result]")
+
+
+def _touch_stroke(page, box, points) -> None:
+    """A finger drawing through `points` (relative to `box`), as the phone's touch screen sends it."""
+    cdp = page.context.new_cdp_session(page)
+    at = [{"x": box["x"] + x, "y": box["y"] + y} for x, y in points]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at[0]]})
+    for point in at[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def _ink(page) -> int:
+    """How many of the signature pad's pixels are dark."""
+    png = page.evaluate("() => document.getElementById('signature').toDataURL('image/png').split(',')[1]")
+    gray = Image.open(io.BytesIO(base64.b64decode(png))).convert("L")
+    return sum(gray.histogram()[:128])
+
+
+def test_a_signature_drawn_with_a_finger_goes_with_the_delivery(new_context):
+    clerk = new_context("clerk")
+    number = out_for_delivery(clerk)
+    page = new_context("postal", has_touch=True, is_mobile=True).new_page()
+    page.goto("/scan")
+    page.select_option("[name=event]", "delivered")
+    page.fill("[name=recipient_name]", "Võ Thị Hồng Nhung")
+    pad = page.get_by_test_id("signature")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE[0]
+    assert _ink(page) == 0
+    _touch_stroke(page, box, [(20, 110), (50, 40), (90, 120), (130, 35), (170, 115), (230, 60)])
+    assert _ink(page) > 200  # a line was drawn, not a dot
+    screenshot(page, "scan-signature-touch-phone")
+    page.fill("[name=tracking_no]", number)
+    page.press("[name=tracking_no]", "Enter")
+    expect(page.get_by_test_id("scan-result")).to_have_attribute("data-outcome", "accepted")
+    last = clerk.request.get(f"/api/v1/shipments/{number}").json()["events"][-1]
+    assert last["event"] == "delivered" and last["recipient_name"] == "Võ Thị Hồng Nhung"
+    assert last["has_signature"] is True
+    assert _ink(page) == 0  # blank again for the next parcel
+
+
+def test_without_a_signature_the_delivery_says_so(new_context):
+    clerk = new_context("clerk")
+    number = out_for_delivery(clerk)
+    page = new_context("postal", has_touch=True, is_mobile=True).new_page()
+    page.goto("/scan")
+    page.select_option("[name=event]", "delivered")
+    page.fill("[name=recipient_name]", "Võ Thị Hồng Nhung")
+    page.get_by_test_id("signature").tap()  # a tap is not a signature
+    page.fill("[name=tracking_no]", number)
+    page.press("[name=tracking_no]", "Enter")
+    expect(page.get_by_test_id("scan-result")).to_have_attribute("data-outcome", "accepted")
+    last = clerk.request.get(f"/api/v1/shipments/{number}").json()["events"][-1]
+    assert last["event"] == "delivered" and not last.get("has_signature")
+
+
+def test_offline_a_result_still_owing_its_fee_is_delivered_with_it(new_context):
+    clerk = new_context("clerk")
+    body = {
+        "applicant": {"full_name": "Huỳnh Thị Thu Trang", "phone": "0912345678"},
+        "address": {"hamlet_code": "PTRINH", "detail": "Tổ 2"},
+        "procedure_code": "1.001193",
+        "fee_vnd": 30000,
+    }
+    answer = clerk.request.post("/api/v1/returns", data=body)  # applied at the desk: nothing paid yet
+    assert answer.status == 201, answer.text()
+    number = answer.json()["shipment"]["tracking_no"]
+    context = new_context("postal", service_workers="allow")
+    scan(context, number, "collected_from_desk")
+    scan(context, number, "out_for_delivery")
+    page = context.new_page()
+    page.goto("/scan")
+    assert page.evaluate(CONTROLLED).endswith("/sw.js")
+    stop = page.get_by_test_id("stops").locator(f"[data-testid=stop][data-tracking-no={number}]")
+    expect(stop).to_contain_text("Thu 30.000 đ")
+
+    context.set_offline(True)
+    page.reload()
+    page.select_option("[name=event]", "delivered")
+    stop.locator(".pick-stop").click()
+    fee = page.locator("[name=fee_collected_vnd]")
+    expect(fee).to_be_visible()
+    expect(fee).to_have_value("30000")  # from the stops kept on the phone: what is still owed
+    page.fill("[name=recipient_name]", "Huỳnh Thị Thu Trang")
+    page.press("[name=tracking_no]", "Enter")
+    expect(page.get_by_test_id("scan-result")).to_have_attribute("data-outcome", "queued")
+    context.set_offline(False)
+    page.click("#sync")
+    expect(page.get_by_test_id("queue-count")).to_have_text("0")
+    shipment = clerk.request.get(f"/api/v1/shipments/{number}").json()
+    assert shipment["status"] == "delivered" and shipment["fee_collected_vnd"] == 30000
+    assert shipment["fee_owed_vnd"] == 0

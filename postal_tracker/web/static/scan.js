@@ -1,5 +1,7 @@
 /* /scan: one scan per parcel, big green/red answer; offline scans wait in localStorage and go by batch.
-   Today's stops are kept in localStorage too, so the round (and the fee owed) is there offline. */
+   Today's stops are kept in localStorage too, so the round (and the fee owed) is there offline.
+   The rear camera reads the label's Code 128 or QR, with the browser's BarcodeDetector where it
+   has one, else with ZXing (static/vendor/, loaded only then, kept by the service worker). */
 "use strict";
 
 (() => {
@@ -28,6 +30,8 @@
   const canvas = $("signature");
   const photoInput = $("photo");
   const photoPreview = $("photo-preview");
+  // The decoder comes with this script's version, so the service worker's copy is the one used.
+  const ZXING_URL = `/static/vendor/zxing.min.js${new URL(document.currentScript.src).search}`;
   let lastScanAt = 0;
   let syncing = false;
   let stopsByNumber = new Map();
@@ -232,6 +236,202 @@
       /* no sound on this phone: the colour and the vibration remain */
     }
   }
+
+  // --- the camera: the label's Code 128 holds the number, its QR the tracking link -----------------
+  const cameraStart = $("camera-start");
+  const cameraStop = $("camera-stop");
+  const video = $("camera-video");
+  const cameraStatus = $("camera-status");
+  let stream = null;
+  let opening = false;
+  let generation = 0; // bumped when the camera stops: the reading loop of an older opening ends
+
+  /** The tracking number in what a code says: the number itself, or the `no` of a tracking link. */
+  function numberFromCode(text) {
+    const direct = trackingNumber(text);
+    if (direct) return direct;
+    try {
+      const linked = trackingNumber(new URL(text).searchParams.get("no"));
+      if (linked) return linked;
+    } catch (e) {
+      /* not a link */
+    }
+    for (const match of String(text).toUpperCase().matchAll(/[A-Z]{2}\d{9}[A-Z]{2}/g)) {
+      const found = trackingNumber(match[0]);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  function cameraMessage(key, values) {
+    cameraStatus.dataset.key = key;
+    cameraStatus.textContent = t(key, values);
+    show(cameraStatus, true);
+  }
+
+  async function nativeDecoder() {
+    if (!("BarcodeDetector" in window)) return null;
+    try {
+      const formats = await window.BarcodeDetector.getSupportedFormats();
+      if (!formats.includes("code_128") || !formats.includes("qr_code")) return null;
+      const detector = new window.BarcodeDetector({ formats: ["code_128", "qr_code"] });
+      return { kind: "native", read: async (source) => (await detector.detect(source)).map((code) => code.rawValue) };
+    } catch (e) {
+      return null;
+    }
+  }
+
+  let zxingLoading = null;
+  function loadZxing() {
+    if (window.ZXing) return Promise.resolve(window.ZXing);
+    zxingLoading =
+      zxingLoading ||
+      new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = ZXING_URL;
+        script.onload = () => (window.ZXing ? resolve(window.ZXing) : reject(new Error("no ZXing")));
+        script.onerror = () => {
+          zxingLoading = null;
+          reject(new Error("ZXing not loaded"));
+        };
+        document.head.append(script);
+      });
+    return zxingLoading;
+  }
+
+  async function zxingDecoder() {
+    const ZXing = await loadZxing();
+    const reader = new ZXing.MultiFormatReader();
+    reader.setHints(
+      new Map([
+        [ZXing.DecodeHintType.POSSIBLE_FORMATS, [ZXing.BarcodeFormat.CODE_128, ZXing.BarcodeFormat.QR_CODE]],
+        [ZXing.DecodeHintType.TRY_HARDER, true],
+      ]),
+    );
+    const frame = document.createElement("canvas");
+    const painter = frame.getContext("2d", { willReadFrequently: true });
+    return {
+      kind: "zxing",
+      read: async (source) => {
+        frame.width = source.videoWidth || source.naturalWidth || source.width;
+        frame.height = source.videoHeight || source.naturalHeight || source.height;
+        painter.drawImage(source, 0, 0, frame.width, frame.height);
+        const bitmap = new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(new ZXing.HTMLCanvasElementLuminanceSource(frame)));
+        try {
+          return [reader.decodeWithState(bitmap).getText()];
+        } catch (e) {
+          if (e instanceof ZXing.Exception) return []; // nothing readable in this frame
+          throw e;
+        } finally {
+          reader.reset();
+        }
+      },
+    };
+  }
+
+  /** A reader of codes in a video or image: `{kind, read(source) -> Promise<[text]>}`. */
+  async function codeReader() {
+    return (await nativeDecoder()) || zxingDecoder();
+  }
+
+  function cameraProblem(error) {
+    const name = error && error.name;
+    if (name === "NotAllowedError" || name === "SecurityError") return "camera_refused";
+    if (name === "NotReadableError" || name === "AbortError") return "camera_busy";
+    return "camera_absent"; // NotFoundError, OverconstrainedError, or no camera API at all
+  }
+
+  function stopCamera() {
+    generation += 1;
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    stream = null;
+    video.pause();
+    video.srcObject = null;
+    show(video, false);
+    show(cameraStop, false);
+    show(cameraStart, true);
+  }
+
+  /** What the camera read goes in the number field and is recorded as Enter would record it. */
+  async function recordRead(number) {
+    numberInput.value = number;
+    // The fee owed, looked up as if typed (a moment at most: offline, the stops' figure stays).
+    await Promise.race([lookUpFee(), new Promise((resolve) => setTimeout(resolve, 2500))]);
+    if (trackingNumber(numberInput.value) === number) await submitScan({ preventDefault() {} });
+  }
+
+  async function startCamera() {
+    if (stream || opening) return;
+    if (!window.isSecureContext) return cameraMessage("camera_insecure");
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return cameraMessage("camera_absent");
+    opening = true;
+    const reading = codeReader();
+    reading.catch(() => undefined); // looked at below, once the camera is open
+    let reader;
+    try {
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({
+          video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+          audio: false,
+        });
+      } catch (e) {
+        stream = null;
+        return cameraMessage(cameraProblem(e));
+      }
+      try {
+        reader = await reading;
+      } catch (e) {
+        stopCamera();
+        return cameraMessage("camera_failed");
+      }
+      video.srcObject = stream;
+      video.dataset.decoder = reader.kind;
+      show(video, true);
+      show(cameraStop, true);
+      show(cameraStart, false);
+      cameraMessage("camera_looking");
+      await video.play().catch(() => undefined);
+    } finally {
+      opening = false;
+    }
+    const mine = ++generation;
+    let warned = false;
+    while (mine === generation) {
+      if (video.readyState >= 2 && video.videoWidth) {
+        let codes;
+        try {
+          codes = await reader.read(video);
+        } catch (e) {
+          stopCamera();
+          return cameraMessage("camera_failed");
+        }
+        if (mine !== generation) return;
+        const number = codes.map(numberFromCode).find((n) => n !== null);
+        if (number) {
+          stopCamera();
+          cameraMessage("camera_read", { no: number });
+          return recordRead(number);
+        }
+        if (codes.length && !warned) {
+          warned = true;
+          cameraMessage("camera_not_ours");
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+  }
+
+  cameraStart.addEventListener("click", startCamera);
+  cameraStop.addEventListener("click", () => {
+    stopCamera();
+    show(cameraStatus, false);
+    numberInput.focus();
+  });
+  // A camera left on in a pocket drains the battery: off when the page is hidden.
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden && stream) stopCamera();
+  });
+  window.addEventListener("pagehide", stopCamera);
 
   // --- today's stops, kept for offline use --------------------------------------------------------
   function telHref(phone) {
