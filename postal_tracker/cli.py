@@ -262,6 +262,24 @@ def cmd_data_key_rotate(args: argparse.Namespace, settings: Settings) -> None:
     print(f"{count} values re-encrypted with the first key; the other keys may now be dropped")
 
 
+def cmd_bench_seed(args: argparse.Namespace, settings: Settings) -> None:
+    import time
+
+    from postal_tracker.benchseed import seed
+
+    db = open_database(settings)
+    migrate.upgrade(db)
+    started = time.perf_counter()
+    summary = seed(
+        db, args.shipments, settings.rules, communes=args.communes, days=args.days, seed=args.seed,
+        progress=lambda line: print(f"{time.perf_counter() - started:6.1f} s  {line}", flush=True),
+    )  # fmt: skip
+    print(
+        f"seeded {summary.shipments} shipments ({summary.dossiers} dossiers, {summary.events} events) in "
+        f"{len(summary.communes)} communes over {args.days} days, in {time.perf_counter() - started:.1f} s"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="postal-tracker", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -366,6 +384,15 @@ def build_parser() -> argparse.ArgumentParser:
     data_key_actions.add_parser(
         "rotate", help="re-encrypt everything with the first key of POSTAL_TRACKER_DATA_KEY"
     ).set_defaults(func=cmd_data_key_rotate)
+
+    bench = sub.add_parser("bench", help="benchmark helpers (scripts/bench)")
+    bench_actions = bench.add_subparsers(dest="action", required=True)
+    bench_seed = bench_actions.add_parser("seed", help="fill the database with realistic parcels by bulk inserts")
+    bench_seed.add_argument("--shipments", type=int, required=True, help="how many shipments (legs) to add")
+    bench_seed.add_argument("--communes", type=int, default=8, help="new communes they are spread over")
+    bench_seed.add_argument("--days", type=int, default=180, help="booked over the last DAYS days")
+    bench_seed.add_argument("--seed", type=int, help="random seed, for the same data again")
+    bench_seed.set_defaults(func=cmd_bench_seed)
     return parser
 
 

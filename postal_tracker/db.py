@@ -121,6 +121,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get("sqlite_no_begin", False):
+        return  # Database.lookup(): each statement reads on its own
     immediate = connection.get_execution_options().get("sqlite_immediate", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -161,7 +163,12 @@ class Database:
         """A connection for one read statement outside a transaction: no BEGIN and COMMIT round
         trips around it (the per-request account check, accounts/service.py)."""
         with self.engine.connect() as conn:
-            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+            if self.is_sqlite:
+                # No BEGIN is sent (see _sqlite_on_begin) rather than switching to AUTOCOMMIT:
+                # SQLAlchemy would reset that with a PRAGMA each time the connection goes back.
+                yield conn.execution_options(sqlite_no_begin=True)
+            else:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

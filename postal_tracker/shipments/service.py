@@ -48,14 +48,26 @@ def parse_tracking_no(raw: str, field: str = "tracking_no") -> str:
         raise InvalidInput(str(exc), field=field) from None
 
 
+# The statements of the scan path, built once with their parameters (building and keying a
+# statement costs more than running it on SQLite): (in a commune?, for update?) -> statement.
+_BY_NUMBER = sa.select(shipments).where(shipments.c.tracking_no == sa.bindparam("number"))
+_IN_COMMUNE = _BY_NUMBER.where(shipments.c.commune_id == sa.bindparam("commune_id"))
+_FIND = {
+    (False, False): _BY_NUMBER, (False, True): _BY_NUMBER.with_for_update(),
+    (True, False): _IN_COMMUNE, (True, True): _IN_COMMUNE.with_for_update(),
+}  # fmt: skip
+_EVENTS_OF = sa.select(events).where(events.c.shipment_id == sa.bindparam("shipment_id")).order_by(events.c.id)
+_COLLECTED = (
+    sa.select(sa.func.coalesce(sa.func.sum(shipments.c.fee_collected_vnd), 0))
+    .where(shipments.c.dossier_id == sa.bindparam("dossier_id")).scalar_subquery()
+)  # fmt: skip
+_FEE_AND_PAID = sa.select(dossiers.c.fee_vnd, _COLLECTED).where(dossiers.c.id == sa.bindparam("dossier_id"))
+
+
 def find_shipment(conn: Connection, commune_id: int | None, tracking_no: str, *, for_update: bool = False) -> sa.Row:
     """The shipment with this number (in this commune, for staff), or NotFound."""
-    query = sa.select(shipments).where(shipments.c.tracking_no == tracking_no)
-    if commune_id is not None:
-        query = query.where(shipments.c.commune_id == commune_id)
-    if for_update:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    query = _FIND[commune_id is not None, for_update]
+    row = conn.execute(query, {"number": tracking_no, "commune_id": commune_id}).first()
     if row is None:
         raise NotFound(f"no parcel with tracking number {tracking_no}")
     return row
@@ -104,7 +116,7 @@ def event_view(row: sa.Row) -> EventView:
 
 
 def events_of(conn: Connection, shipment_id: int) -> list[sa.Row]:
-    return list(conn.execute(sa.select(events).where(events.c.shipment_id == shipment_id).order_by(events.c.id)))
+    return list(conn.execute(_EVENTS_OF, {"shipment_id": shipment_id}))
 
 
 def is_overdue(due_at: datetime | None, status: str, now: datetime) -> bool:
@@ -171,11 +183,7 @@ def shipment_detail(db: Database, principal: Principal, raw_number: str, rules: 
 
 def fee_owed(conn: Connection, dossier_id: int) -> int:
     """The dossier's fee less what its legs have collected (API.md, Proof of delivery and fees)."""
-    collected = (
-        sa.select(sa.func.coalesce(sa.func.sum(shipments.c.fee_collected_vnd), 0))
-        .where(shipments.c.dossier_id == dossier_id).scalar_subquery()
-    )  # fmt: skip
-    fee, paid = conn.execute(sa.select(dossiers.c.fee_vnd, collected).where(dossiers.c.id == dossier_id)).one()
+    fee, paid = conn.execute(_FEE_AND_PAID, {"dossier_id": dossier_id}).one()
     return max(fee - paid, 0)
 
 
