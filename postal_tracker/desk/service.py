@@ -79,7 +79,8 @@ def _with_hamlet_names(rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]
 
 def _outcomes(conn: Connection, principal: Principal, day: date) -> tuple[dict[str, Any], set[int]]:
     """The `reports/daily` sheet of a local day, with hamlet names, in the clerk's reading order."""
-    outcomes, named = daily(conn, principal.commune_id, day)
+    report, named = daily(conn, principal.commune_id, day)
+    outcomes: dict[str, Any] = {**report}  # reordered and with hamlet names below
     numbers = {item["tracking_no"] for item in outcomes["items"]}
     hamlet_names = {
         row["tracking_no"]: leg_hamlet_name(row)

@@ -7,8 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESK, screenshot
-from tests.browser.test_pages import book, scan
+from tests.browser.conftest import DESK, book, scan, screenshot
 
 
 def test_the_clerk_corrects_the_contact_and_address_before_pickup(new_context):

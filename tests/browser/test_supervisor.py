@@ -7,9 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESK, PASSWORD, screenshot
-from tests.browser.test_pages import fits
-from tests.browser.test_scan_phone import out_for_delivery, scan
+from tests.browser.conftest import DESK, PASSWORD, fits, out_for_delivery, scan, screenshot
 
 
 def test_the_supervisor_lands_on_the_reports_with_figures_chart_csv_and_pdf(new_context):
