@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Redirect
 
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
-from postal_tracker.accounts.principal import Role
+from postal_tracker.accounts.principal import Principal, Role
 from postal_tracker.accounts.service import SUPERVISED_ROLES
 from postal_tracker.communes.deps import COMMUNES, Communes
 from postal_tracker.deps import AppSettings, Offset
@@ -37,6 +37,11 @@ def forbidden(request: Request) -> Response:
     return error_page(request, 403, 403, {})
 
 
+def refused(request: Request, user: Principal | None) -> Response:
+    """Who may not open a page: a visitor is asked to sign in, staff get the 403 page."""
+    return Redirect(login_url(request)) if user is None else forbidden(request)
+
+
 class AdminPageController(Controller):
     """`/admin/*`. Public for the auth middleware; each page checks the session cookie itself."""
 
@@ -52,10 +57,8 @@ class AdminPageController(Controller):
     ) -> Response:  # fmt: skip
         """The commune's accounts: add one, disable or enable, change a role, reset a password."""
         user = page_user(request)
-        if user is None:
-            return Redirect(login_url(request))
-        if user.role not in MANAGERS:
-            return forbidden(request)
+        if user is None or user.role not in MANAGERS:
+            return refused(request, user)
         context = commune_choice(communes, user, commune)
         listed = accounts.users(user, limit=USERS_A_PAGE, offset=offset, commune=context["commune"])
         context |= {"users": listed, "roles": ROLE_CHOICES[user.role]}
@@ -68,10 +71,8 @@ class AdminPageController(Controller):
     ) -> Response:  # fmt: skip
         """The commune's hamlets, the deactivated ones too: add, rename, deactivate or reactivate."""
         user = page_user(request)
-        if user is None:
-            return Redirect(login_url(request))
-        if user.role not in MANAGERS:
-            return forbidden(request)
+        if user is None or user.role not in MANAGERS:
+            return refused(request, user)
         context = commune_choice(communes, user, commune)
         context["hamlets"] = reference.hamlets(user, context["commune"], include_inactive=True)
         return render(request, settings, "admin_hamlets.html", context, user=user)
@@ -80,10 +81,8 @@ class AdminPageController(Controller):
     def communes(self, request: Request, communes: Communes, settings: AppSettings) -> Response:
         """The province's communes (the admin's landing page): add one, merge one into another."""
         user = page_user(request)
-        if user is None:
-            return Redirect(login_url(request))
-        if user.role not in ADMINS:
-            return forbidden(request)
+        if user is None or user.role not in ADMINS:
+            return refused(request, user)
         listed = communes.communes(user, limit=ALL_COMMUNES, offset=0)
         return render(request, settings, "admin_communes.html", {"communes": listed["items"]}, user=user)
 

@@ -199,13 +199,20 @@ def _ink(page) -> int:
     return sum(gray.histogram()[:128])
 
 
-def test_a_signature_drawn_with_a_finger_goes_with_the_delivery(new_context):
+def _delivering_on_a_touch_phone(new_context):
+    """A parcel out for delivery and the postman's touch phone on /scan, `delivered` chosen and
+    the recipient named: (the clerk's context, the number, the page)."""
     clerk = new_context("clerk")
     number = out_for_delivery(clerk)
     page = new_context("postal", has_touch=True, is_mobile=True).new_page()
     page.goto("/scan")
     page.select_option("[name=event]", "delivered")
     page.fill("[name=recipient_name]", "Võ Thị Hồng Nhung")
+    return clerk, number, page
+
+
+def test_a_signature_drawn_with_a_finger_goes_with_the_delivery(new_context):
+    clerk, number, page = _delivering_on_a_touch_phone(new_context)
     pad = page.get_by_test_id("signature")
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
@@ -224,12 +231,7 @@ def test_a_signature_drawn_with_a_finger_goes_with_the_delivery(new_context):
 
 
 def test_without_a_signature_the_delivery_says_so(new_context):
-    clerk = new_context("clerk")
-    number = out_for_delivery(clerk)
-    page = new_context("postal", has_touch=True, is_mobile=True).new_page()
-    page.goto("/scan")
-    page.select_option("[name=event]", "delivered")
-    page.fill("[name=recipient_name]", "Võ Thị Hồng Nhung")
+    clerk, number, page = _delivering_on_a_touch_phone(new_context)
     page.get_by_test_id("signature").tap()  # a tap is not a signature
     page.fill("[name=tracking_no]", number)
     page.press("[name=tracking_no]", "Enter")
