@@ -147,7 +147,7 @@ class _NumberedCanvas(Canvas):
     The total is known only at the end: pages are kept and written out on ``save``.
     """
 
-    def __init__(self, *args, footer: str, **kwargs) -> None:
+    def __init__(self, *args: Any, footer: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         use_binary_streams(self)
         self._footer = nfc(footer)

@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -24,6 +24,7 @@ from postal_tracker.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from litestar import Litestar
+    from pydantic import ValidationError
 
 
 def web_app() -> Litestar:
@@ -94,7 +95,7 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> None:
     print(f"user {args.name} ({args.role}) created with id {user_id}")
 
 
-def _change_user(settings: Settings, name: str, changes: dict) -> dict:
+def _change_user(settings: Settings, name: str, changes: dict[str, Any]) -> accounts.UserView:
     db = open_database(settings)
     return accounts.update_user(db, accounts.PROVINCE, accounts.user_id_by_name(db, name), changes)
 
@@ -148,7 +149,7 @@ def cmd_communes_add(args: argparse.Namespace, settings: Settings) -> None:
     print(f"commune {commune['code']} ({commune['name']}) created with {commune['hamlets']} hamlets")
 
 
-def _first_error(exc) -> str:
+def _first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
     return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
 

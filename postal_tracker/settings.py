@@ -114,9 +114,14 @@ class PublicSection:
         for name in ("rate_limit", "sign_in_rate_limit", "max_body_bytes"):
             _require(getattr(self, name) > 0, self, name, "must be positive")
 
+    @property
+    def tracking_page(self) -> str:
+        """The citizen's tracking page, where they type a number (the one place of its URL)."""
+        return f"{self.base_url.rstrip('/')}/track"
+
     def tracking_url(self, tracking_no: str) -> str:
-        """The citizen's tracking page for one parcel (printed on labels and sent by SMS)."""
-        return f"{self.base_url.rstrip('/')}/track?no={tracking_no}"
+        """The citizen's tracking page for one parcel (printed on labels and receipts, sent by SMS)."""
+        return f"{self.tracking_page}?no={tracking_no}"
 
 
 @dataclass(frozen=True)

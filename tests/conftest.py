@@ -10,6 +10,7 @@ each other by design, so tests never see each other's parcels and need no cleanu
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import uuid
@@ -37,19 +38,25 @@ TEST_DATA_KEY = "dGVzdC1kYXRhLWtleS0zMi1ieXRlcy1sb25nLSEhISE="  # base64 of 32 b
 PASSWORD = "correct horse battery"
 
 
-def _postgres_database() -> Iterator[str]:
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need POSTAL_TRACKER_TEST_POSTGRES_URL (set by .ci/run)")
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"pt_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+@contextlib.contextmanager
+def new_postgres_database(server_url: str, name: str) -> Iterator[str]:
+    """A new, empty database `name` on the server of `server_url`: its URL; dropped afterwards."""
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+        yield server_url.rsplit("/", 1)[0] + "/" + name
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def _postgres_database() -> Iterator[str]:
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need POSTAL_TRACKER_TEST_POSTGRES_URL (set by .ci/run)")
+    with new_postgres_database(POSTGRES_URL, f"pt_test_{os.getpid()}_{uuid.uuid4().hex[:8]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

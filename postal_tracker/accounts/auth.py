@@ -11,6 +11,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTCookieAuth, JWTCookieAuthenticationMiddleware, Token
+from litestar.types import Guard
 from sqlalchemy.exc import SQLAlchemyError
 
 from postal_tracker.accounts.service import Principal, Role, principal_for_api_key, principal_for_user
@@ -81,7 +82,7 @@ def issue_token(auth: JWTCookieAuth, principal: Principal) -> str:
     )
 
 
-def allow(*roles: Role):
+def allow(*roles: Role) -> Guard:
     """A guard admitting only these roles (supervisors can do everything a clerk can)."""
     allowed = set(roles)
     if Role.CLERK in allowed:

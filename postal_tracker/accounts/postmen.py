@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from postal_tracker.accounts.schemas import PostmanPage, PostmanView
 from postal_tracker.errors import InvalidInput
 from postal_tracker.models import User, table
 from postal_tracker.personal import ascii_digits
@@ -19,7 +20,7 @@ users = table(User)
 POSTAL = "postal"
 
 
-def postman_view(row: Any) -> dict[str, Any]:
+def postman_view(row: Any) -> PostmanView:
     return {"id": row.id, "username": row.username, "full_name": row.full_name, "active": row.active}
 
 
@@ -43,7 +44,7 @@ def postman_by_ref(conn: Connection, commune_id: int, ref: str, field: str = "po
     return row
 
 
-def list_postmen(conn: Connection, commune_id: int, *, limit: int, offset: int) -> dict[str, Any]:
+def list_postmen(conn: Connection, commune_id: int, *, limit: int, offset: int) -> PostmanPage:
     conditions = (users.c.commune_id == commune_id, users.c.role == POSTAL, users.c.active)
     total = conn.execute(sa.select(sa.func.count()).select_from(users).where(*conditions)).scalar_one()
     rows = conn.execute(

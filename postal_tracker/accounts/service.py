@@ -85,7 +85,7 @@ def _insert_user(
 
 def add_user(
     db: Database, actor: Principal, username: str, role: str, password: str, full_name: str, commune: str | None
-) -> dict[str, Any]:
+) -> UserView:
     """`POST /users`: a supervisor adds clerks and postmen to their commune; the admin adds
     anyone (staff to the commune named, another admin to none)."""
     checked = _role(role, USER_ROLES if actor.is_admin else SUPERVISED_ROLES)
@@ -113,13 +113,21 @@ def _user_query() -> sa.Select:
     ).select_from(users.outerjoin(communes, communes.c.id == users.c.commune_id))
 
 
-def _user_view(conn: Connection, user_id: int) -> dict[str, Any]:
-    return dict(conn.execute(_user_query().where(users.c.id == user_id)).mappings().one())
+def _user_of(row: sa.Row) -> UserView:
+    """A row of `_user_query` as the API shows it."""
+    return {
+        "id": row.id, "username": row.username, "full_name": row.full_name, "role": row.role,
+        "active": row.active, "commune": row.commune,
+    }  # fmt: skip
+
+
+def _user_view(conn: Connection, user_id: int) -> UserView:
+    return _user_of(conn.execute(_user_query().where(users.c.id == user_id)).one())
 
 
 def list_users(
     db: Database, actor: Principal, *, limit: int, offset: int, commune: str | None = None
-) -> dict[str, Any]:
+) -> UserPage:
     """A supervisor sees their commune's accounts; the admin everyone's (or one commune's)."""
     with db.read() as conn:
         if not actor.is_admin:
@@ -130,10 +138,10 @@ def list_users(
             where = sa.true()
         total = conn.execute(sa.select(sa.func.count()).select_from(users).where(where)).scalar_one()
         rows = conn.execute(_user_query().where(where).order_by(users.c.username).limit(limit).offset(offset))
-        return {"items": [dict(r) for r in rows.mappings()], "total": total, "limit": limit, "offset": offset}
+        return {"items": [_user_of(r) for r in rows], "total": total, "limit": limit, "offset": offset}
 
 
-def update_user(db: Database, actor: Principal, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_user(db: Database, actor: Principal, user_id: int, changes: dict[str, Any]) -> UserView:
     """`PATCH /users/{id}` `{role?, active?, password?, full_name?}`, effective on the next request.
 
     Disabling an account or changing its password bumps its token version, so the tokens it
@@ -255,16 +263,16 @@ class AccountService:
         return await lockout.guarded(self.lockouts, self.auth, username, check)
 
     def users(self, actor: Principal, *, limit: int, offset: int, commune: str | None = None) -> UserPage:
-        return list_users(self.db, actor, limit=limit, offset=offset, commune=commune)  # type: ignore[return-value]
+        return list_users(self.db, actor, limit=limit, offset=offset, commune=commune)
 
     def add_user(
         self, actor: Principal, username: str, role: str, password: str, full_name: str = "", commune: str | None = None
     ) -> UserView:
-        return add_user(self.db, actor, username, role, password, full_name, commune)  # type: ignore[return-value]
+        return add_user(self.db, actor, username, role, password, full_name, commune)
 
     def update_user(self, actor: Principal, user_id: int, changes: dict[str, Any]) -> UserView:
-        return update_user(self.db, actor, user_id, changes)  # type: ignore[return-value]
+        return update_user(self.db, actor, user_id, changes)
 
     def postmen(self, commune_id: int, *, limit: int, offset: int) -> PostmanPage:
         with self.db.read() as conn:
-            return list_postmen(conn, commune_id, limit=limit, offset=offset)  # type: ignore[return-value]
+            return list_postmen(conn, commune_id, limit=limit, offset=offset)

@@ -80,7 +80,16 @@ def _view_query() -> sa.Select:
     ).select_from(communes.outerjoin(merged_into, merged_into.c.id == communes.c.merged_into_id))  # fmt: skip
 
 
-def visible_commune(conn: Connection, principal: Principal, code: str) -> dict[str, Any]:
+def _commune_of(row: sa.Row) -> CommuneView:
+    """A row of `_view_query` as the API shows it."""
+    return {
+        "code": row.code, "name": row.name, "district": row.district, "province": row.province,
+        "post_office_name": row.post_office_name, "desk_name": row.desk_name, "merged_into": row.merged_into,
+        "merged_at": row.merged_at, "hamlets": row.hamlets,
+    }  # fmt: skip
+
+
+def visible_commune(conn: Connection, principal: Principal, code: str) -> CommuneView:
     """One commune: any for the admin, their own for staff and keys (another is a 404)."""
     view = commune_view(conn, code)
     if not principal.is_admin and commune_by_code(conn, code).id != principal.commune_id:
@@ -88,22 +97,22 @@ def visible_commune(conn: Connection, principal: Principal, code: str) -> dict[s
     return view
 
 
-def commune_view(conn: Connection, code: str) -> dict[str, Any]:
-    row = conn.execute(_view_query().where(communes.c.code == code)).mappings().first()
+def commune_view(conn: Connection, code: str) -> CommuneView:
+    row = conn.execute(_view_query().where(communes.c.code == code)).first()
     if row is None:
         raise NotFound(f"no commune {code!r}")
-    return dict(row)
+    return _commune_of(row)
 
 
-def list_communes(conn: Connection, principal: Principal, *, limit: int, offset: int) -> dict[str, Any]:
+def list_communes(conn: Connection, principal: Principal, *, limit: int, offset: int) -> CommunePage:
     """The admin sees every commune; staff and keys their own."""
     where = sa.true() if principal.is_admin else communes.c.id == principal.commune_id
     total = conn.execute(sa.select(sa.func.count()).select_from(communes).where(where)).scalar_one()
     rows = conn.execute(_view_query().where(where).order_by(communes.c.code).limit(limit).offset(offset))
-    return {"items": [dict(r) for r in rows.mappings()], "total": total, "limit": limit, "offset": offset}
+    return {"items": [_commune_of(r) for r in rows], "total": total, "limit": limit, "offset": offset}
 
 
-def update_commune(conn: Connection, code: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_commune(conn: Connection, code: str, changes: dict[str, Any]) -> CommuneView:
     """Rename a commune or move its offices; a merged commune is history and stays as it was."""
     row = conn.execute(sa.select(communes.c.id, communes.c.merged_into_id).where(communes.c.code == code)).first()
     if row is None:
@@ -134,7 +143,7 @@ def _centre(req: NewCommune) -> tuple[float, float]:
     raise InvalidInput("the post office's place is needed (or hamlets to take their middle)", field="post_office_lat")
 
 
-def create_commune(conn: Connection, req: NewCommune) -> dict[str, Any]:
+def create_commune(conn: Connection, req: NewCommune) -> CommuneView:
     if conn.execute(sa.select(communes.c.id).where(communes.c.code == req.code)).first():
         raise Conflict(f"commune {req.code!r} already exists", errors=[{"field": "code", "message": "taken"}])
     _check_hamlet_codes(req.hamlets, set())
@@ -225,7 +234,7 @@ def _open_dossiers(commune_id: int) -> sa.Select:
     )
 
 
-def merge(conn: Connection, code: str, into_code: str, on: date | None) -> dict[str, Any]:
+def merge(conn: Connection, code: str, into_code: str, on: date | None) -> MergeResult:
     """Merge commune `code` into `into_code` as of the start of the local day `on` (default: now)."""
     old = conn.execute(sa.select(communes).where(communes.c.code == code)).first()
     if old is None:
@@ -275,20 +284,20 @@ class CommuneService:
 
     def communes(self, actor: Principal, *, limit: int, offset: int) -> CommunePage:
         with self.db.read() as conn:
-            return list_communes(conn, actor, limit=limit, offset=offset)  # type: ignore[return-value]
+            return list_communes(conn, actor, limit=limit, offset=offset)
 
     def commune(self, actor: Principal, code: str) -> CommuneView:
         with self.db.read() as conn:
-            return visible_commune(conn, actor, code)  # type: ignore[return-value]
+            return visible_commune(conn, actor, code)
 
     def create(self, request: NewCommune) -> CommuneView:
         with self.db.write() as conn:
-            return create_commune(conn, request)  # type: ignore[return-value]
+            return create_commune(conn, request)
 
     def update(self, code: str, changes: dict[str, Any]) -> CommuneView:
         with self.db.write() as conn:
-            return update_commune(conn, code, changes)  # type: ignore[return-value]
+            return update_commune(conn, code, changes)
 
     def merge(self, code: str, into: str, on: date | None) -> MergeResult:
         with self.db.write() as conn:
-            return merge(conn, code, into, on)  # type: ignore[return-value]
+            return merge(conn, code, into, on)

@@ -23,7 +23,13 @@ from sqlalchemy.engine import Connection
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
-from postal_tracker.complaints.schemas import ComplaintFiled, ComplaintKind, ComplaintPage, ComplaintView
+from postal_tracker.complaints.schemas import (
+    CitizenComplaint,
+    ComplaintFiled,
+    ComplaintKind,
+    ComplaintPage,
+    ComplaintView,
+)
 from postal_tracker.db import Database, insert_one, utcnow
 from postal_tracker.errors import Conflict, NotFound
 from postal_tracker.idempotency import run_once
@@ -124,7 +130,7 @@ def _view(row: Any, today: date) -> ComplaintView:
     }  # fmt: skip
 
 
-def complaints_of(conn: Connection, shipment_id: int) -> list[dict[str, Any]]:
+def complaints_of(conn: Connection, shipment_id: int) -> list[CitizenComplaint]:
     """What the citizen (with the right digits) sees of their parcel's complaints: no text."""
     rows = conn.execute(
         sa.select(complaints.c.id, complaints.c.kind, complaints.c.status, complaints.c.due_on)

@@ -45,11 +45,11 @@ from integrations.sms import SmsProvider, SmsSettings, make_provider, mask_phone
 from integrations.webhooks import WebhookSettings, deliver, make_client, next_attempt_delay
 from postal_tracker.background import BackgroundLoop
 from postal_tracker.db import Database, utcnow
-from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryPage
+from postal_tracker.delivery.schemas import DeliveryDetail, DeliveryItem, DeliveryPage
 from postal_tracker.errors import InvalidInput, NotFound
 from postal_tracker.models import DeliveryAttempt, OutboxMessage, table
 from postal_tracker.outbox import SMS, WEBHOOK
-from postal_tracker.settings import Settings, SettingsError, SmsSection
+from postal_tracker.settings import PublicSection, Settings, SettingsError, SmsSection
 from postal_tracker.shipments.service import parse_tracking_no
 
 log = logging.getLogger("postal_tracker.delivery")
@@ -99,7 +99,8 @@ class DeliveryConfig:
     lease_s: float = 25.0
     batch_size: int = 20
     poll_s: float = 1.0
-    public_base_url: str = "http://127.0.0.1:8000"
+    public: PublicSection = field(default_factory=PublicSection)
+    """Where the citizen's tracking page is (the link in each SMS)."""
     sms: SmsSettings = field(default_factory=lambda: SmsSettings(unaccented=False))
 
     @classmethod
@@ -112,7 +113,7 @@ class DeliveryConfig:
             "max_delay_s": delivery.webhook_max_delay_seconds,
             "dead_after": timedelta(hours=delivery.outbox_dead_after_hours),
             "sms_dead_after": timedelta(hours=settings.sms.max_age_hours),
-            "public_base_url": settings.public.base_url.rstrip("/"),
+            "public": settings.public,
             "sms": sms_settings_from(settings.sms),
         }
         values.update(overrides)
@@ -218,7 +219,7 @@ def sms_text(config: DeliveryConfig, payload: dict[str, Any]) -> str:
         procedure_name=payload.get("procedure_name") or "",
         at=datetime.fromisoformat(payload["at"]),
         reason=payload.get("reason"),
-        tracking_url=f"{config.public_base_url}/track?no={payload['tracking_no']}",
+        tracking_url=config.public.tracking_url(payload["tracking_no"]),
         unaccented=config.sms.unaccented,
         next_step=payload.get("next_step"),
         next_attempt_on=date.fromisoformat(payload["next_attempt_on"]) if payload.get("next_attempt_on") else None,
@@ -362,8 +363,8 @@ class DeliveryWorker(BackgroundLoop):
 # --- the delivery log (API) -------------------------------------------------------------------
 
 
-def _item(row: sa.Row) -> dict[str, Any]:
-    item = {
+def _item(row: sa.Row) -> DeliveryItem:
+    item: DeliveryItem = {
         "id": row.id, "message_id": row.message_id, "channel": row.channel, "type": row.type,
         "tracking_no": row.ordering_key, "status": row.status, "attempts": row.attempts,
         "next_attempt_at": row.next_attempt_at if row.status == "pending" else None,
@@ -378,7 +379,7 @@ def _item(row: sa.Row) -> dict[str, Any]:
 def list_deliveries(
     conn: Connection, commune_id: int, *, status: str | None, channel: str | None, tracking_no: str | None,
     limit: int, offset: int,
-) -> dict[str, Any]:  # fmt: skip
+) -> DeliveryPage:  # fmt: skip
     condition = [outbox.c.commune_id == commune_id]
     if status:
         if status not in STATUSES:
@@ -394,7 +395,7 @@ def list_deliveries(
     return {"items": [_item(r) for r in rows], "total": total, "limit": limit, "offset": offset}
 
 
-def delivery_detail(conn: Connection, commune_id: int, delivery_id: int) -> dict[str, Any]:
+def delivery_detail(conn: Connection, commune_id: int, delivery_id: int) -> DeliveryDetail:
     row = conn.execute(sa.select(outbox).where(outbox.c.id == delivery_id, outbox.c.commune_id == commune_id)).first()
     if row is None:
         raise NotFound(f"no delivery {delivery_id}")
@@ -409,7 +410,7 @@ def delivery_detail(conn: Connection, commune_id: int, delivery_id: int) -> dict
     }  # fmt: skip
 
 
-def redeliver(conn: Connection, commune_id: int, delivery_id: int, now: datetime | None = None) -> dict[str, Any]:
+def redeliver(conn: Connection, commune_id: int, delivery_id: int, now: datetime | None = None) -> DeliveryDetail:
     """Send a message again now, with the same `webhook-id` (a receiver that already has it
     can recognise it). It goes back in line: later messages of the parcel wait for it. If it
     fails again after its dead-letter age, it is dead again after this one attempt."""
@@ -436,14 +437,14 @@ class DeliveryLogService:
     ) -> DeliveryPage:  # fmt: skip
         number = parse_tracking_no(tracking_no) if tracking_no else None
         with self.db.read() as conn:
-            return list_deliveries(  # type: ignore[return-value]
+            return list_deliveries(
                 conn, commune_id, status=status, channel=channel, tracking_no=number, limit=limit, offset=offset
             )
 
     def detail(self, commune_id: int, delivery_id: int) -> DeliveryDetail:
         with self.db.read() as conn:
-            return delivery_detail(conn, commune_id, delivery_id)  # type: ignore[return-value]
+            return delivery_detail(conn, commune_id, delivery_id)
 
     def redeliver(self, commune_id: int, delivery_id: int) -> DeliveryDetail:
         with self.db.write() as conn:
-            return redeliver(conn, commune_id, delivery_id)  # type: ignore[return-value]
+            return redeliver(conn, commune_id, delivery_id)

@@ -21,6 +21,7 @@ from postal_tracker.accounts.postmen import list_postmen
 from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
+from postal_tracker.communes.service import scope_commune
 from postal_tracker.db import Database
 from postal_tracker.lifecycle import (
     Event,
@@ -78,7 +79,8 @@ def _with_hamlet_names(rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]
 
 def _outcomes(conn: Connection, principal: Principal, day: date) -> tuple[dict[str, Any], set[int]]:
     """The `reports/daily` sheet of a local day, with hamlet names, in the clerk's reading order."""
-    outcomes, named = daily(conn, principal.commune_id, day)
+    report, named = daily(conn, principal.commune_id, day)
+    outcomes: dict[str, Any] = {**report}  # reordered and with hamlet names below
     numbers = {item["tracking_no"] for item in outcomes["items"]}
     hamlet_names = {
         row["tracking_no"]: leg_hamlet_name(row)
@@ -282,12 +284,13 @@ QUARTER_FIGURES = (
 )  # fmt: skip
 
 
-def reports(db: Database, principal: Principal, month: str, quarter: str) -> dict[str, Any]:
-    """The month's and the quarter's figures of the supervisor's commune, and the chart's bars
-    (delivered and failed deliveries by hamlet, scaled to the largest)."""
+def reports(db: Database, principal: Principal, month: str, quarter: str, commune: str | None) -> dict[str, Any]:
+    """The month's and the quarter's figures of the supervisor's commune (the admin names one),
+    and the chart's bars (delivered and failed deliveries by hamlet, scaled to the largest)."""
     with db.read() as conn:
-        monthly_figures = monthly(conn, principal.commune_id, month)
-        quarter_figures = quarterly(conn, [principal.commune_id], quarter)
+        commune_id = scope_commune(conn, principal, commune)
+        monthly_figures = monthly(conn, commune_id, month)
+        quarter_figures = quarterly(conn, [commune_id], quarter)
     rows = monthly_figures["by_hamlet"]
     top = max([1, *(max(r["delivered"], r["delivery_failures"]) for r in rows)])
     bars = [
@@ -323,5 +326,5 @@ class DeskService:
     def parcel(self, principal: Principal, raw_number: str) -> dict[str, Any]:
         return parcel_page(self.db, principal, raw_number, self.rules)
 
-    def reports(self, principal: Principal, month: str, quarter: str) -> dict[str, Any]:
-        return reports(self.db, principal, month, quarter)
+    def reports(self, principal: Principal, month: str, quarter: str, commune: str | None = None) -> dict[str, Any]:
+        return reports(self.db, principal, month, quarter, commune)

@@ -264,7 +264,7 @@ def receipt_pdf(db: Database, principal: Principal, dossier_id: int, public: Pub
         fee_vnd=dossier.fee_vnd,
         booked_at=dossier.created_at,
         expected_pickup_date=(dossier.requested_date or local_date(dossier.created_at)) if pickup else None,
-        tracking_url=public.tracking_url(first.tracking_no) if first else f"{public.base_url.rstrip('/')}/track",
+        tracking_url=public.tracking_url(first.tracking_no) if first else public.tracking_page,
         portal_dossier_no=dossier.portal_dossier_no,
     )
     return PdfDocument(f"receipt-{dossier.id}.pdf", render_receipt(data))

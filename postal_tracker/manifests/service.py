@@ -21,9 +21,10 @@ read in one short transaction; planning and rendering happen after it has closed
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -38,6 +39,7 @@ from postal_tracker.documents.schemas import PdfDocument
 from postal_tracker.lifecycle import Leg, Status, to_delivery_address
 from postal_tracker.localtime import local_today
 from postal_tracker.manifests.schemas import Manifest
+from postal_tracker.manifests.schemas import ManifestStop as StopView
 from postal_tracker.manifests.tour import plan_tour
 from postal_tracker.models import Commune, Dossier, Hamlet, Shipment, table
 from postal_tracker.personal import display_phone
@@ -63,12 +65,14 @@ KINDS: dict[str, tuple[Leg, frozenset[Status]]] = {
 
 @dataclass(frozen=True)
 class _Plan:
-    view: dict[str, Any]
+    view: Manifest
     commune_name: str
     postman_name: str | None
 
 
-def _rows(conn: Connection, commune_id: int, day: date, kind: str, rules: RulesSection, postman_id: int | None):
+def _rows(
+    conn: Connection, commune_id: int, day: date, kind: ManifestKind, rules: RulesSection, postman_id: int | None
+) -> Sequence[sa.Row]:
     leg, statuses = KINDS[kind]
     postman = sa.func.coalesce(shipments.c.postman_id, hamlets.c.default_postman_id)
     # What the dossier's legs have collected so far: the fee owed is the dossier's fee less that.
@@ -147,7 +151,7 @@ def _stop(row: Any) -> dict[str, Any]:
 
 
 def _plan(
-    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, rules: RulesSection
+    db: Database, principal: Principal, day: date, kind: ManifestKind, postman_ref: str | None, rules: RulesSection
 ) -> _Plan:
     with db.write() as conn:  # the read of names and phones is audited in it
         commune = conn.execute(sa.select(communes).where(communes.c.id == principal.commune_id)).one()
@@ -161,19 +165,21 @@ def _plan(
     start = (commune.post_office_lat, commune.post_office_lon)
     unordered = [_stop(row) for row in rows]
     tour = plan_tour(start, [(s["lat"], s["lon"]) for s in unordered])
-    stops, place, previous = [], 0, None
+    stops: list[StopView] = []
+    place, previous = 0, None
     for number, (index, leg_km) in enumerate(zip(tour.order, tour.leg_km, strict=True), start=1):
         stop = unordered[index]
         here = (stop["lat"], stop["lon"])
         if here != previous:
             place += 1
         previous = here
-        stops.append({"order": number, **stop, "leg_km": round(leg_km, 3), "place": place})
+        # The stop's keys (`_stop`) in route order, which mypy cannot follow through the dict.
+        stops.append(cast(StopView, {"order": number, **stop, "leg_km": round(leg_km, 3), "place": place}))
     per_place = Counter(stop["place"] for stop in stops)
-    for stop in stops:
-        stop["place_stops"] = per_place[stop["place"]]
+    for planned in stops:
+        planned["place_stops"] = per_place[planned["place"]]
     return_km = round(tour.return_km, 3)
-    view = {
+    view: Manifest = {
         "date": day,
         "kind": kind,
         "postman": None if postman is None else postman_view(postman),
@@ -190,14 +196,14 @@ def _plan(
 
 
 def manifest(
-    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, rules: RulesSection
-) -> dict[str, Any]:
+    db: Database, principal: Principal, day: date, kind: ManifestKind, postman_ref: str | None, rules: RulesSection
+) -> Manifest:
     """The manifest as JSON: `{date, kind, postman, start, stops, total_km, ...}`."""
     return _plan(db, principal, day, kind, postman_ref, rules).view
 
 
 def manifest_pdf(
-    db: Database, principal: Principal, day: date, kind: str, postman_ref: str | None, rules: RulesSection
+    db: Database, principal: Principal, day: date, kind: ManifestKind, postman_ref: str | None, rules: RulesSection
 ) -> PdfDocument:
     """The printable manifest (A4 portrait, a signature column), in route order."""
     plan = _plan(db, principal, day, kind, postman_ref, rules)
@@ -247,9 +253,11 @@ class ManifestService:
         self.db = db
         self.rules = rules
 
-    def manifest(self, principal: Principal, day: date | None, kind: str, postman_ref: str | None) -> Manifest:
+    def manifest(self, principal: Principal, day: date | None, kind: ManifestKind, postman_ref: str | None) -> Manifest:
         """`day` is local, today by default."""
-        return manifest(self.db, principal, day or local_today(), kind, postman_ref, self.rules)  # type: ignore[return-value]
+        return manifest(self.db, principal, day or local_today(), kind, postman_ref, self.rules)
 
-    def manifest_pdf(self, principal: Principal, day: date | None, kind: str, postman_ref: str | None) -> PdfDocument:
+    def manifest_pdf(
+        self, principal: Principal, day: date | None, kind: ManifestKind, postman_ref: str | None
+    ) -> PdfDocument:
         return manifest_pdf(self.db, principal, day or local_today(), kind, postman_ref, self.rules)

@@ -25,10 +25,18 @@ _HAMLET_COLUMNS = (
 )  # fmt: skip
 
 
-def list_hamlets(conn: Connection, commune_id: int, include_inactive: bool = False) -> list[dict]:
+def _hamlet_of(row: sa.Row) -> HamletView:
+    """A row of `_HAMLET_COLUMNS` as the API shows it."""
+    return {
+        "code": row.code, "name": row.name, "lat": row.lat, "lon": row.lon,
+        "default_postman_id": row.default_postman_id, "active": row.active,
+    }  # fmt: skip
+
+
+def list_hamlets(conn: Connection, commune_id: int, include_inactive: bool = False) -> list[HamletView]:
     where = [hamlets.c.commune_id == commune_id] + ([] if include_inactive else [hamlets.c.active])
-    rows = conn.execute(sa.select(*_HAMLET_COLUMNS).where(*where).order_by(hamlets.c.name)).mappings()
-    return [dict(r) for r in rows]
+    rows = conn.execute(sa.select(*_HAMLET_COLUMNS).where(*where).order_by(hamlets.c.name))
+    return [_hamlet_of(r) for r in rows]
 
 
 def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamlet_code") -> sa.Row:
@@ -40,18 +48,16 @@ def get_hamlet(conn: Connection, commune_id: int, code: str, field: str = "hamle
     return row
 
 
-def hamlet_view(conn: Connection, commune_id: int, code: str) -> dict:
-    row = (
-        conn.execute(sa.select(*_HAMLET_COLUMNS).where(hamlets.c.commune_id == commune_id, hamlets.c.code == code))
-        .mappings()
-        .first()
-    )
+def hamlet_view(conn: Connection, commune_id: int, code: str) -> HamletView:
+    row = conn.execute(
+        sa.select(*_HAMLET_COLUMNS).where(hamlets.c.commune_id == commune_id, hamlets.c.code == code)
+    ).first()
     if row is None:
         raise NotFound(f"no hamlet {code!r} in this commune")
-    return dict(row)
+    return _hamlet_of(row)
 
 
-def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict) -> dict:
+def update_hamlet(conn: Connection, commune_id: int, code: str, changes: dict[str, Any]) -> HamletView:
     """Rename, move, (de)activate a hamlet. Dossiers keep the name they were booked under; a
     deactivated hamlet takes no new bookings, and its parcels under way carry on."""
     where = (hamlets.c.commune_id == commune_id, hamlets.c.code == code)
@@ -85,16 +91,16 @@ class ReferenceService:
     def hamlets(self, actor: Principal, commune: str | None, include_inactive: bool = False) -> list[HamletView]:
         """The caller's commune's hamlets; the admin names the commune."""
         with self.db.read() as conn:
-            return list_hamlets(conn, scope_commune(conn, actor, commune), include_inactive)  # type: ignore[return-value]
+            return list_hamlets(conn, scope_commune(conn, actor, commune), include_inactive)
 
     def add_hamlet(self, actor: Principal, hamlet: NewHamlet) -> HamletView:
         with self.db.write() as conn:
             commune_id = add_hamlet(conn, actor, hamlet, hamlet.commune)
-            return hamlet_view(conn, commune_id, hamlet.code)  # type: ignore[return-value]
+            return hamlet_view(conn, commune_id, hamlet.code)
 
     def update_hamlet(self, actor: Principal, commune: str | None, code: str, changes: dict[str, Any]) -> HamletView:
         with self.db.write() as conn:
-            return update_hamlet(conn, scope_commune(conn, actor, commune), code, changes)  # type: ignore[return-value]
+            return update_hamlet(conn, scope_commune(conn, actor, commune), code, changes)
 
     def procedures(self) -> list[ProcedureView]:
         with self.db.read() as conn:

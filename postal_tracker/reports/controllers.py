@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
@@ -13,11 +13,21 @@ from postal_tracker.errors import InvalidInput
 from postal_tracker.localtime import OutsideServiceDates
 from postal_tracker.reports.deps import REPORTS, Reports
 from postal_tracker.reports.schemas import DailyReport, MonthlyReport, QuarterlyReport
+from postal_tracker.reports.service import ReportFile
 
 CommuneQuery = Annotated[
     str | None,
     QueryParameter(max_length=32, description="the commune's code: the admin names one; staff read their own"),
 ]
+
+
+def file_response(report: ReportFile, format: str) -> Response[Any]:
+    """The report as its file: JSON inline, CSV and PDF as attachments under their names.
+
+    `Response[Any]`: the handlers keep the JSON's schema as their return type, for the OpenAPI
+    document, while the bytes are that JSON, or the same figures as CSV or PDF."""
+    headers = {"Content-Disposition": f'attachment; filename="{report.filename}"'} if format != "json" else {}
+    return Response(report.content, media_type=report.media_type, headers=headers)
 
 
 class ReportController(Controller):
@@ -46,8 +56,7 @@ class ReportController(Controller):
             report = reports.monthly_file(user, commune, month, format)
         except OutsideServiceDates as exc:
             raise InvalidInput(str(exc), field="month") from None
-        headers = {"Content-Disposition": f'attachment; filename="{report.filename}"'} if format != "json" else {}
-        return Response(report.content, media_type=report.media_type, headers=headers)
+        return file_response(report, format)
 
     @get("/quarterly", guards=[allow(Role.SUPERVISOR, Role.ADMIN)], sync_to_thread=True)
     def quarterly(
@@ -58,5 +67,4 @@ class ReportController(Controller):
         damaged items, compensation, on-time share), in total and by commune (JSON, CSV or PDF);
         the admin reads every commune's and the province's total, or one with `?commune=CODE`."""
         report = reports.quarterly_file(user, commune, quarter, format)
-        headers = {"Content-Disposition": f'attachment; filename="{report.filename}"'} if format != "json" else {}
-        return Response(report.content, media_type=report.media_type, headers=headers)
+        return file_response(report, format)

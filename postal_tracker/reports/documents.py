@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -44,7 +45,7 @@ LABELS_VI = {
 SCALARS = [k for k in LABELS_VI]
 
 
-def render(report: dict[str, Any], kind: str) -> bytes:
+def render(report: Mapping[str, Any], kind: str) -> bytes:
     if kind == "json":
         return json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
     if kind == "csv":
@@ -70,7 +71,7 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def _csv_row(scope: str, code: str, name: str, figures: dict[str, Any]) -> list[Any]:
+def _csv_row(scope: str, code: str, name: str, figures: Mapping[str, Any]) -> list[Any]:
     values = {"scope": scope, "code": code, "name": name, **{k: figures[k] for k in SCALARS}}
     for reason in Reason:
         values[f"failures_{reason}"] = figures["failures_by_reason"].get(reason, 0)
@@ -78,7 +79,7 @@ def _csv_row(scope: str, code: str, name: str, figures: dict[str, Any]) -> list[
     return [spreadsheet_safe(values[c]) for c in CSV_COLUMNS]
 
 
-def to_csv(report: dict[str, Any]) -> bytes:
+def to_csv(report: Mapping[str, Any]) -> bytes:
     """One table: the totals, then a row a hamlet, then a row a procedure. UTF-8 with a BOM so
     Excel opens it with the Vietnamese intact."""
     out = io.StringIO()
@@ -105,7 +106,7 @@ def _fmt(key: str, value: Any) -> str:
     return str(value)
 
 
-def _reasons(figures: dict[str, Any]) -> str:
+def _reasons(figures: Mapping[str, Any]) -> str:
     return ", ".join(f"{reason_text_vi(r)}: {n}" for r, n in figures["failures_by_reason"].items()) or "–"
 
 
@@ -124,7 +125,7 @@ def _table(data: list[list[Any]], widths: list[float | None] | None = None) -> T
     return table
 
 
-def _chart(report: dict[str, Any]) -> Drawing:
+def _chart(report: Mapping[str, Any]) -> Drawing:
     rows = report["by_hamlet"]
     drawing = Drawing(250 * mm, 75 * mm)
     chart = VerticalBarChart()
@@ -150,7 +151,7 @@ def _chart(report: dict[str, Any]) -> Drawing:
     return drawing
 
 
-def to_pdf(report: dict[str, Any]) -> bytes:
+def to_pdf(report: Mapping[str, Any]) -> bytes:
     register_fonts()
     title = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=13, leading=16)
     heading = ParagraphStyle("heading", fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3)
@@ -219,7 +220,7 @@ QUARTER_CSV_COLUMNS = ["scope", "code", "name", *QUARTER_LABELS_VI]
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
-def render_quarterly(report: dict[str, Any], kind: str) -> bytes:
+def render_quarterly(report: Mapping[str, Any], kind: str) -> bytes:
     if kind == "json":
         return json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
     if kind == "csv":
@@ -227,7 +228,7 @@ def render_quarterly(report: dict[str, Any], kind: str) -> bytes:
     return quarterly_pdf(report)
 
 
-def quarterly_csv(report: dict[str, Any]) -> bytes:
+def quarterly_csv(report: Mapping[str, Any]) -> bytes:
     """The totals, then a row a commune; UTF-8 with a BOM, like the monthly one."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -239,7 +240,7 @@ def quarterly_csv(report: dict[str, Any]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def quarterly_pdf(report: dict[str, Any]) -> bytes:
+def quarterly_pdf(report: Mapping[str, Any]) -> bytes:
     register_fonts()
     title = ParagraphStyle("title", fontName=FONT_BOLD, fontSize=13, leading=16)
     heading = ParagraphStyle("heading", fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3)

@@ -47,7 +47,7 @@ from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Hamle
 from postal_tracker.personal import names_masked
 from postal_tracker.reports import documents, quarterly
 from postal_tracker.reports.attribution import attributed, counted_for
-from postal_tracker.reports.schemas import DailyReport, MonthlyReport
+from postal_tracker.reports.schemas import DailyItem, DailyReport, Figures, MonthlyReport
 from postal_tracker.workdays import on_time
 
 events = table(EventRecord)
@@ -79,7 +79,7 @@ def parse_month(raw: str) -> tuple[int, int]:
 # --- daily ------------------------------------------------------------------------------------
 
 
-def daily_report(db: Database, principal: Principal, commune_id: int, day: date) -> dict[str, Any]:
+def daily_report(db: Database, principal: Principal, commune_id: int, day: date) -> DailyReport:
     """The outcome sheet; audited for the dossiers whose recipients it names. The province's
     admin reads the day's figures, not who received what: recipients' names masked for it."""
     with db.write() as conn:
@@ -90,7 +90,7 @@ def daily_report(db: Database, principal: Principal, commune_id: int, day: date)
     return sheet
 
 
-def daily(conn: Connection, commune_id: int, day: date) -> tuple[dict[str, Any], set[int]]:
+def daily(conn: Connection, commune_id: int, day: date) -> tuple[DailyReport, set[int]]:
     """The sheet, and the dossiers whose recipients' names it shows (for the audit log)."""
     start, end = day_bounds(day)
     rows = conn.execute(
@@ -102,9 +102,12 @@ def daily(conn: Connection, commune_id: int, day: date) -> tuple[dict[str, Any],
         .where(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
         .order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
-    items, named = [], set()
+    items: list[DailyItem] = []
+    named: set[int] = set()
     for r in rows:
-        item = {"tracking_no": r.tracking_no, "leg": r.leg, "event": r.event, "at": r.at, "hamlet_code": r.hamlet_code}
+        item: DailyItem = {
+            "tracking_no": r.tracking_no, "leg": r.leg, "event": r.event, "at": r.at, "hamlet_code": r.hamlet_code,
+        }  # fmt: skip
         if r.reason:
             item["reason"] = r.reason
         if r.recipient_name:
@@ -112,7 +115,7 @@ def daily(conn: Connection, commune_id: int, day: date) -> tuple[dict[str, Any],
             named.add(r.dossier_id)
         items.append(item)
     counts = dict(sorted(Counter(r.event for r in rows).items()))
-    return {"date": day.isoformat(), "counts": counts, "items": items}, named
+    return {"date": day, "counts": counts, "items": items}, named
 
 
 # --- monthly ----------------------------------------------------------------------------------
@@ -142,7 +145,7 @@ def _share(hits: int, total: int) -> float | None:
 def _figures(
     evs: Iterable[_Ev], ratings: list[int], booked_at: dict[int, datetime], first_attempt: dict[int, int],
     due_at: dict[int, datetime],
-) -> dict[str, Any]:  # fmt: skip
+) -> Figures:  # fmt: skip
     evs = list(evs)
     by_event: dict[str, list[_Ev]] = defaultdict(list)
     for e in evs:
@@ -180,7 +183,7 @@ def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
     return {r.id: r.due_at for r in rows if r.due_at is not None}
 
 
-def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
+def monthly(conn: Connection, commune_id: int, month: str) -> MonthlyReport:
     year, number = parse_month(month)
     start, end = month_bounds(year, number)
     joined = attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
@@ -227,7 +230,7 @@ def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
     ).all()
     procedure_names.update({r.procedure_code: r.procedure_name for r in given})
 
-    def figures(evs_subset: Iterable[_Ev], ratings: list[int]) -> dict[str, Any]:
+    def figures(evs_subset: Iterable[_Ev], ratings: list[int]) -> Figures:
         return _figures(evs_subset, ratings, booked_at, first_attempt, due_at)
 
     known = conn.execute(
@@ -270,7 +273,7 @@ def monthly(conn: Connection, commune_id: int, month: str) -> dict[str, Any]:
     }
 
 
-def monthly_report(db: Database, commune_id: int, month: str) -> dict[str, Any]:
+def monthly_report(db: Database, commune_id: int, month: str) -> MonthlyReport:
     with db.read() as conn:
         return monthly(conn, commune_id, month)
 
@@ -310,10 +313,10 @@ class ReportService:
     def daily(self, principal: Principal, commune: str | None, day: date | None) -> DailyReport:
         """`day` is local, today by default."""
         [commune_id] = self.communes_of(principal, commune)
-        return daily_report(self.db, principal, commune_id, day or local_today())  # type: ignore[return-value]
+        return daily_report(self.db, principal, commune_id, day or local_today())
 
     def monthly(self, commune_id: int, month: str) -> MonthlyReport:
-        return monthly_report(self.db, commune_id, month)  # type: ignore[return-value]
+        return monthly_report(self.db, commune_id, month)
 
     def monthly_file(self, principal: Principal, commune: str | None, month: str, kind: str) -> ReportFile:
         """The month's report rendered as `json`, `csv` or `pdf`, named `bao-cao-YYYY-MM.<kind>`."""

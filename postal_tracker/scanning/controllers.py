@@ -52,7 +52,10 @@ class ScanController(Controller):
         """Record one hand-over scan; the same `scan_id` again returns the first result."""
         outcome = scanning.scan(user, data)
         media_type = PROBLEM_JSON if outcome.http_status >= 400 else "application/json"
-        return Response(outcome.body, status_code=outcome.http_status, media_type=media_type)
+        # Response[Any]: the return type documents the accepted answer; a refusal is problem
+        # details, documented in SCAN_RESPONSES.
+        answer: Response[Any] = Response(outcome.body, status_code=outcome.http_status, media_type=media_type)
+        return answer
 
     @post("/scans/batch", status_code=200, sync_to_thread=True)
     def batch(self, scanning: Scanning, user: CurrentUser, data: JSONBody[ScanBatch]) -> BatchAnswer:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 import pydantic
 import sqlalchemy as sa
@@ -50,14 +50,17 @@ from postal_tracker.outbox import status_changed
 from postal_tracker.personal import for_role, scrubbed
 from postal_tracker.scanning.schemas import (
     BatchAnswer,
+    BatchError,
+    BatchResult,
     ExceptionResolved,
     HandoverRecorded,
     HandoverRequest,
+    ScanException,
     ScanExceptionPage,
     ScanRequest,
 )
 from postal_tracker.settings import RulesSection
-from postal_tracker.shipments.service import find_shipment, parse_tracking_no, shipment_view
+from postal_tracker.shipments.service import fee_owed, find_shipment, parse_tracking_no, shipment_view
 from postal_tracker.workdays import next_attempt_on, transit_due_at
 
 scan_records = table(ScanRecord)
@@ -78,9 +81,10 @@ _SCAN_BY_ID = sa.select(scan_records).where(scan_records.c.scan_id == sa.bindpar
 
 @dataclass(frozen=True)
 class ScanOutcome:
-    outcome: str  # accepted | duplicate | rejected
+    outcome: Literal["accepted", "duplicate", "rejected"]
     http_status: int
     body: dict[str, Any]
+    """ScanAccepted, or ScanRefused as problem details (a duplicate: the first answer, as sent)."""
 
 
 def _scan_id_of(raw: Any) -> str | None:
@@ -189,12 +193,7 @@ def _check_fee(conn: Connection, dossier: sa.Row, event: Event, fee: int) -> Non
         raise InvalidInput(
             f"a fee is collected only on picked_up or delivered, not on {event.value}", field="fee_collected_vnd"
         )
-    collected = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(shipments.c.fee_collected_vnd), 0)).where(
-            shipments.c.dossier_id == dossier.id
-        )
-    ).scalar_one()
-    owed = max(dossier.fee_vnd - collected, 0)
+    owed = fee_owed(conn, dossier.id)
     if fee > owed:
         raise InvalidInput(
             f"{fee} VND is more than the {owed} VND still owed on this dossier", field="fee_collected_vnd",
@@ -261,7 +260,7 @@ _SCAN_TIME = pydantic.TypeAdapter(pydantic.AwareDatetime)
 _NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
-def record_batch(db: Database, principal: Principal, scans: list[Any], rules: RulesSection) -> list[dict[str, Any]]:
+def record_batch(db: Database, principal: Principal, scans: list[Any], rules: RulesSection) -> list[BatchResult]:
     """Apply an offline scanner's queue in order of scan time; one bad scan never blocks the others."""
 
     def scan_time(item: tuple[int, Any]) -> tuple[int, datetime]:
@@ -273,13 +272,13 @@ def record_batch(db: Database, principal: Principal, scans: list[Any], rules: Ru
         except pydantic.ValidationError:
             return 1, _NO_TIME
 
-    results: list[dict[str, Any] | None] = [None] * len(scans)
+    results: dict[int, BatchResult] = {}
     # One transaction for the batch (one commit, not a thousand), each scan in its own savepoint:
     # a scan that fails unexpectedly rolls back alone. Answered once the whole batch is durable.
     with db.write() as conn:
         for index, raw in sorted(enumerate(scans), key=scan_time):
             results[index] = _batch_result(_record_in_savepoint(conn, principal, raw, rules))
-    return results  # type: ignore[return-value]
+    return [results[index] for index in range(len(scans))]
 
 
 def _record_in_savepoint(conn: Connection, principal: Principal, raw: Any, rules: RulesSection) -> ScanOutcome:
@@ -292,15 +291,15 @@ def _record_in_savepoint(conn: Connection, principal: Principal, raw: Any, rules
             return _record_scan(conn, principal, raw, rules)
 
 
-def _batch_result(outcome: ScanOutcome) -> dict[str, Any]:
-    result: dict[str, Any] = {"scan_id": outcome.body.get("scan_id"), "outcome": outcome.outcome}
+def _batch_result(outcome: ScanOutcome) -> BatchResult:
+    body = outcome.body
+    result: BatchResult = {"scan_id": body.get("scan_id"), "outcome": outcome.outcome}
     if outcome.http_status < 300:
-        result["status"] = (outcome.body.get("shipment") or {}).get("status")
+        result["status"] = body["shipment"]["status"]  # an accepted scan's answer (or its repeat)
     else:
-        result["error"] = {k: outcome.body.get(k) for k in ("status", "title", "detail") if k in outcome.body}
-        for key in ("current_status", "repeat"):
-            if key in outcome.body:
-                result["error"][key] = outcome.body[key]
+        # The problem's keys that BatchError names, those it has (mypy cannot follow the filter).
+        error_keys = ("status", "title", "detail", "current_status", "repeat")
+        result["error"] = cast(BatchError, {k: body[k] for k in error_keys if k in body})
     return result
 
 
@@ -341,7 +340,9 @@ def record_handover(
     return {"handover_id": handover_id, "count": len(req.tracking_nos), "direction": req.direction, "at": at}
 
 
-def list_exceptions(db: Database, principal: Principal, *, resolved: bool, limit: int, offset: int) -> dict:
+def list_exceptions(
+    db: Database, principal: Principal, *, resolved: bool, limit: int, offset: int
+) -> ScanExceptionPage:
     """Refused scans; audited for the parcels they name (their payloads may carry names)."""
     with db.write() as conn:
         page, dossier_ids = exceptions_page(conn, principal.commune_id, resolved=resolved, limit=limit, offset=offset)
@@ -351,7 +352,7 @@ def list_exceptions(db: Database, principal: Principal, *, resolved: bool, limit
 
 def exceptions_page(
     conn: Connection, commune_id: int, *, resolved: bool, limit: int, offset: int
-) -> tuple[dict[str, Any], set[int]]:
+) -> tuple[ScanExceptionPage, set[int]]:
     """A page of refused scans, and the dossiers of the parcels they name (for the audit log)."""
     condition = sa.and_(
         scan_records.c.commune_id == commune_id,
@@ -366,7 +367,7 @@ def exceptions_page(
                                    parcel.c.commune_id == scan_records.c.commune_id))
         .where(condition).order_by(scan_records.c.id.desc()).limit(limit).offset(offset)
     ).all()  # fmt: skip
-    items = [
+    items: list[ScanException] = [
         {
             "id": r.id, "scan_id": r.scan_id, "received_at": r.received_at, "tracking_no": r.tracking_no,
             "event": r.event, "status": r.error_status, "title": r.error_title, "reason": r.error_detail,
@@ -376,11 +377,11 @@ def exceptions_page(
         }
         for r in rows
     ]  # fmt: skip
-    page = {"items": items, "total": total, "limit": limit, "offset": offset}
+    page: ScanExceptionPage = {"items": items, "total": total, "limit": limit, "offset": offset}
     return page, {r.dossier_id for r in rows if r.dossier_id is not None}
 
 
-def resolve_exception(db: Database, principal: Principal, exception_id: int, note: str | None) -> dict:
+def resolve_exception(db: Database, principal: Principal, exception_id: int, note: str | None) -> ExceptionResolved:
     with db.write() as conn:
         done = conn.execute(
             scan_records.update()
@@ -407,7 +408,7 @@ class ScanService:
         return record_scan(self.db, principal, raw, self.rules)
 
     def batch(self, principal: Principal, scans: list[Any]) -> BatchAnswer:
-        return {"results": record_batch(self.db, principal, scans, self.rules)}  # type: ignore[typeddict-item]
+        return {"results": record_batch(self.db, principal, scans, self.rules)}
 
     def handover(self, principal: Principal, req: HandoverRequest, idempotency_key: str | None) -> HandoverRecorded:
         return run_once(
@@ -416,7 +417,7 @@ class ScanService:
         )  # fmt: skip
 
     def exceptions(self, principal: Principal, *, resolved: bool, limit: int, offset: int) -> ScanExceptionPage:
-        return list_exceptions(self.db, principal, resolved=resolved, limit=limit, offset=offset)  # type: ignore[return-value]
+        return list_exceptions(self.db, principal, resolved=resolved, limit=limit, offset=offset)
 
     def resolve(self, principal: Principal, exception_id: int, note: str | None) -> ExceptionResolved:
-        return resolve_exception(self.db, principal, exception_id, note)  # type: ignore[return-value]
+        return resolve_exception(self.db, principal, exception_id, note)

@@ -21,11 +21,11 @@ from postal_tracker.complaints.service import complaints_of, file_by_citizen
 from postal_tracker.db import Database, first_writer_wins, utcnow
 from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.idempotency import run_once
-from postal_tracker.lifecycle import Event, Status, to_delivery_address
+from postal_tracker.lifecycle import Event, Leg, Status, to_delivery_address
 from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Shipment, table
 from postal_tracker.personal import ascii_digits, mask_name, no_parcel_for_these_digits, phone_digits_match
 from postal_tracker.shipments.service import parse_tracking_no
-from postal_tracker.tracking.schemas import FeedbackGiven, PublicTracking
+from postal_tracker.tracking.schemas import FeedbackGiven, PublicLeg, PublicTracking
 from postal_tracker.wording import AT_CITIZEN_HOME_VI, STATUS_TEXT_VI, event_text_vi
 
 shipments = table(Shipment)
@@ -77,13 +77,13 @@ _LOOKUP = (
 class _Leg:
     id: int
     tracking_no: str
-    leg: str
-    status: str
+    leg: Leg
+    status: Status
     due_at: datetime | None
     next_attempt_on: date | None
 
 
-def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> dict[str, Any]:
+def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> PublicTracking:
     number = parse_tracking_no(raw_number)
     if phone_last4 is not None and not (len(phone_last4) == 4 and ascii_digits(phone_last4)):
         raise InvalidInput("phone_last4 is the last 4 digits of the phone number", field="phone_last4")
@@ -95,12 +95,14 @@ def public_view(conn: Connection, raw_number: str, phone_last4: str | None) -> d
     for row in rows:
         timelines[row.event_of].append(row)
     verified = phone_digits_match(parcel.applicant_phone, phone_last4)
-    this = _Leg(parcel.id, parcel.tracking_no, parcel.leg, parcel.status, parcel.due_at, parcel.next_attempt_on)
-    view = _leg_view(this, timelines[parcel.id], parcel, verified)
+    this = _Leg(
+        parcel.id, parcel.tracking_no, Leg(parcel.leg), Status(parcel.status), parcel.due_at, parcel.next_attempt_on
+    )
+    view: PublicTracking = {**_leg_view(this, timelines[parcel.id], parcel, verified)}
     # One number follows the whole dossier: the pickup leg shows its return leg once booked,
     # and the return leg names the pickup leg (the number on the citizen's receipt).
     if parcel.other_id is not None and parcel.other_leg == "return":
-        other = _Leg(parcel.other_id, parcel.other_tracking_no, parcel.other_leg, parcel.other_status,
+        other = _Leg(parcel.other_id, parcel.other_tracking_no, Leg(parcel.other_leg), Status(parcel.other_status),
                      parcel.other_due_at, parcel.other_next_attempt_on)  # fmt: skip
         view["return_leg"] = _leg_view(other, timelines[parcel.other_id], parcel, verified)
     elif parcel.other_id is not None:
@@ -118,7 +120,7 @@ def _hamlet_of(dossier: Any, leg: str) -> str:
     return dossier.delivery_hamlet_name if to_delivery else dossier.hamlet_name
 
 
-def _leg_view(leg: _Leg, timeline: list[sa.Row], dossier: Any, verified: bool) -> dict[str, Any]:
+def _leg_view(leg: _Leg, timeline: list[sa.Row], dossier: Any, verified: bool) -> PublicLeg:
     """One leg's number, status and timeline, as anyone may read them."""
     hamlet_name = _hamlet_of(dossier, leg.leg) if verified else None
     return {
@@ -140,7 +142,7 @@ def _leg_view(leg: _Leg, timeline: list[sa.Row], dossier: Any, verified: bool) -
     }
 
 
-def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> dict[str, Any]:
+def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> FeedbackGiven:
     """Feedback on a delivered result: once per parcel, from whoever knows the phone's last digits.
 
     An unknown number, wrong digits and a parcel not delivered yet all get one and the same 404
@@ -152,7 +154,7 @@ def give_feedback(db: Database, raw_number: str, phone_last4: str, rating: int, 
     )
 
 
-def _already_given(conn: Connection) -> dict[str, Any]:
+def _already_given(conn: Connection) -> FeedbackGiven:
     # The same feedback sent twice at the same moment: the first one counts.
     raise Conflict(ALREADY_GIVEN)
 
@@ -161,7 +163,9 @@ ALREADY_GIVEN = "feedback on this parcel was already given, thank you"
 FEEDBACK_OPENS = "feedback opens once the result is delivered"
 
 
-def _give_feedback(conn: Connection, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> dict:
+def _give_feedback(
+    conn: Connection, raw_number: str, phone_last4: str, rating: int, comment: str | None
+) -> FeedbackGiven:
     number = parse_tracking_no(raw_number)
     parcel = conn.execute(
         sa.select(shipments.c.id, shipments.c.status, dossiers.c.applicant_phone)
@@ -189,10 +193,10 @@ class TrackingService:
 
     def track(self, raw_number: str, phone_last4: str | None) -> PublicTracking:
         with self.db.lookup() as conn:  # one statement (a second for the verified), no BEGIN
-            return public_view(conn, raw_number, phone_last4)  # type: ignore[return-value]
+            return public_view(conn, raw_number, phone_last4)
 
     def give_feedback(self, raw_number: str, phone_last4: str, rating: int, comment: str | None) -> FeedbackGiven:
-        return give_feedback(self.db, raw_number, phone_last4, rating, comment)  # type: ignore[return-value]
+        return give_feedback(self.db, raw_number, phone_last4, rating, comment)
 
     def complain(
         self, raw_number: str, phone_last4: str, kind: ComplaintKind, text: str, idempotency_key: str | None

@@ -8,10 +8,7 @@ postman who opens one of these pages gets the Vietnamese 403 page.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 from litestar import Controller, Request, Response, get
-from litestar.params import QueryParameter
 from litestar.response import Redirect
 
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
@@ -20,10 +17,9 @@ from postal_tracker.accounts.service import SUPERVISED_ROLES
 from postal_tracker.communes.deps import COMMUNES, Communes
 from postal_tracker.deps import AppSettings, Offset
 from postal_tracker.reference.deps import REFERENCE, Reference
-from postal_tracker.web.controllers import error_page, render
+from postal_tracker.web.controllers import ALL_COMMUNES, CommuneCode, commune_choice, error_page, render
 from postal_tracker.web.session import login_url, page_user
 
-CommuneCode = Annotated[str | None, QueryParameter(max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 MANAGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
 # The roles a page offers: a supervisor manages clerks and postmen; the admin also supervisors
@@ -34,12 +30,16 @@ ROLE_CHOICES = {
 }
 assert set(ROLE_CHOICES[Role.SUPERVISOR]) == set(SUPERVISED_ROLES)
 USERS_A_PAGE = 100
-ALL_COMMUNES = 500
 
 
 def forbidden(request: Request) -> Response:
     """A clerk or a postman on an admin page: the Vietnamese 403 page, with the way home."""
     return error_page(request, 403, 403, {})
+
+
+def refused(request: Request, user: Principal | None) -> Response:
+    """Who may not open a page: a visitor is asked to sign in, staff get the 403 page."""
+    return Redirect(login_url(request)) if user is None else forbidden(request)
 
 
 class AdminPageController(Controller):
@@ -57,11 +57,9 @@ class AdminPageController(Controller):
     ) -> Response:  # fmt: skip
         """The commune's accounts: add one, disable or enable, change a role, reset a password."""
         user = page_user(request)
-        if user is None:
-            return Redirect(login_url(request))
-        if user.role not in MANAGERS:
-            return forbidden(request)
-        context = self._commune_choice(communes, user, commune)
+        if user is None or user.role not in MANAGERS:
+            return refused(request, user)
+        context = commune_choice(communes, user, commune)
         listed = accounts.users(user, limit=USERS_A_PAGE, offset=offset, commune=context["commune"])
         context |= {"users": listed, "roles": ROLE_CHOICES[user.role]}
         return render(request, settings, "admin_users.html", context, user=user)
@@ -73,11 +71,9 @@ class AdminPageController(Controller):
     ) -> Response:  # fmt: skip
         """The commune's hamlets, the deactivated ones too: add, rename, deactivate or reactivate."""
         user = page_user(request)
-        if user is None:
-            return Redirect(login_url(request))
-        if user.role not in MANAGERS:
-            return forbidden(request)
-        context = self._commune_choice(communes, user, commune)
+        if user is None or user.role not in MANAGERS:
+            return refused(request, user)
+        context = commune_choice(communes, user, commune)
         context["hamlets"] = reference.hamlets(user, context["commune"], include_inactive=True)
         return render(request, settings, "admin_hamlets.html", context, user=user)
 
@@ -85,20 +81,8 @@ class AdminPageController(Controller):
     def communes(self, request: Request, communes: Communes, settings: AppSettings) -> Response:
         """The province's communes (the admin's landing page): add one, merge one into another."""
         user = page_user(request)
-        if user is None:
-            return Redirect(login_url(request))
-        if user.role not in ADMINS:
-            return forbidden(request)
+        if user is None or user.role not in ADMINS:
+            return refused(request, user)
         listed = communes.communes(user, limit=ALL_COMMUNES, offset=0)
         return render(request, settings, "admin_communes.html", {"communes": listed["items"]}, user=user)
 
-    @staticmethod
-    def _commune_choice(communes: Communes, user: Principal, asked: str | None) -> dict[str, Any]:
-        """For the admin, the communes to pick from and the one picked (`?commune=`, else the
-        first one still open); a supervisor's pages are about their own commune."""
-        if not user.is_admin:
-            return {"commune": None, "communes": []}
-        items = communes.communes(user, limit=ALL_COMMUNES, offset=0)["items"]
-        open_codes = [c["code"] for c in items if c["merged_into"] is None]
-        chosen = asked or (open_codes[0] if open_codes else None)
-        return {"commune": chosen, "communes": items}

@@ -24,6 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from postal_tracker.accounts.deps import ACCOUNTS, Accounts
 from postal_tracker.accounts.lockout import AccountLocked
 from postal_tracker.accounts.service import Principal, Role
+from postal_tracker.communes.deps import COMMUNES, Communes
 from postal_tracker.complaints.schemas import ComplaintKind
 from postal_tracker.db import utcnow
 from postal_tracker.deps import AppSettings
@@ -90,6 +91,22 @@ SCAN_EVENTS = (
     Event.COLLECTED_FROM_DESK, Event.OUT_FOR_DELIVERY, Event.DELIVERED, Event.DELIVERY_FAILED,
     Event.RETURNED_TO_DESK, Event.CANCELLED,
 )  # fmt: skip
+
+
+
+CommuneCode = Annotated[str | None, QueryParameter(max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+ALL_COMMUNES = 500
+
+
+def commune_choice(communes: Communes, user: Principal, asked: str | None) -> dict[str, Any]:
+    """For the admin, the communes to pick from and the one picked (`?commune=`, else the
+    first one still open); a supervisor's pages are about their own commune."""
+    if not user.is_admin:
+        return {"commune": None, "communes": []}
+    items = communes.communes(user, limit=ALL_COMMUNES, offset=0)["items"]
+    open_codes = [c["code"] for c in items if c["merged_into"] is None]
+    chosen = asked or (open_codes[0] if open_codes else None)
+    return {"commune": chosen, "communes": items}
 
 
 class LoginForm(BaseModel):
@@ -160,7 +177,7 @@ class PageController(Controller):
 
     opt = {"public": True}
     include_in_schema = False
-    dependencies = {**ACCOUNTS, **DESK_BOARD, **DOCUMENTS}
+    dependencies = {**ACCOUNTS, **COMMUNES, **DESK_BOARD, **DOCUMENTS}
 
     @get("/", sync_to_thread=False)
     def index(self, request: Request) -> Redirect:
@@ -237,21 +254,24 @@ class PageController(Controller):
 
     @get("/reports", sync_to_thread=True)
     def reports(
-        self, request: Request, desk: Desk, settings: AppSettings,
+        self, request: Request, desk: Desk, communes: Communes, settings: AppSettings,
         month: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
         quarter: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-Q[1-4]$")] = None,
+        commune: CommuneCode = None,
     ) -> Response:  # fmt: skip
-        """The supervisor's page: the month's and the quarter's figures, a chart, CSV and PDF."""
+        """The supervisor's page (and the admin's, one commune at a time): the month's and the
+        quarter's figures, a chart, CSV and PDF."""
         user = page_user(request)
         if user is None:
             return Redirect(login_url(request))
-        if user.role is not Role.SUPERVISOR:
+        if user.role not in (Role.SUPERVISOR, Role.ADMIN):
             return Redirect(home_of(user))
         today = local_today()
         month = month or today.strftime("%Y-%m")
         quarter = quarter or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+        choice = commune_choice(communes, user, commune)
         context = {
-            **desk.reports(user, month, quarter), "month": month, "quarter": quarter,
+            **desk.reports(user, month, quarter, choice["commune"]), **choice, "month": month, "quarter": quarter,
             "figures": REPORT_FIGURES, "quarter_figures": QUARTER_FIGURES,
         }  # fmt: skip
         return render(request, settings, "reports.html", context, user=user)

@@ -333,7 +333,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/static/{file_path:path}"): Rule(ANYONE, get("/static/app.css")),
     ("GET", "/desk"): Rule(frozenset({"clerk", "supervisor", "other"}), get("/desk"), page=True),
     ("GET", "/desk/lists"): Rule(frozenset({"clerk", "supervisor", "other"}), get("/desk/lists")),
-    ("GET", "/reports"): Rule(SUPERVISOR, get("/reports"), page=True),
+    ("GET", "/reports"): Rule(MANAGERS, get("/reports"), page=True),
     ("GET", "/desk/outcomes"): Rule(frozenset({"clerk", "supervisor", "other"}), get("/desk/outcomes"), page=True),
     ("GET", "/desk/labels.pdf"): Rule(frozenset({"clerk", "supervisor", "other"}), page=True, scoped=True,
         call=lambda d, who: Call("GET", "/desk/labels.pdf", params={"no": d.number()})),

@@ -21,6 +21,7 @@ from postal_tracker.cli import main
 from postal_tracker.db import Database
 from postal_tracker.models import Commune, ScanRecord, table
 from tests.builders import book, pickup_body, scan, scan_body, settings_from
+from tests.conftest import new_postgres_database
 
 
 @pytest.fixture
@@ -121,16 +122,8 @@ def all_scans(database: Database) -> int:
 @pytest.fixture
 def empty_postgres_database(database_url):
     """A new, empty PostgreSQL database beside the suite's, dropped afterwards."""
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    name = f"pt_restore_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield database_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with new_postgres_database(database_url, f"pt_restore_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 def test_on_postgresql_a_backup_restores_into_a_new_database_with_its_tokens_and_id_numbers(

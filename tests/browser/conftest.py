@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from postal_tracker.accounts.service import Principal, Role, create_user
 from postal_tracker.app import create_app
 from postal_tracker.db import Database
 from postal_tracker.models import Commune, table
-from tests.builders import free_port, settings_from
+from tests.builders import free_port, pickup_body, scan_body, settings_from
 from tests.conftest import TEST_DATA_KEY, _postgres_database
 
 CHROMIUM = "/usr/bin/chromium"
@@ -118,24 +119,98 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def open_context(browser, server: Server, role: str | None = None, size: tuple[int, int] = PHONE, **options):
+    """A fresh browser profile on `server`, logged in as `role`, in the commune's time zone."""
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": size[0], "height": size[1]}, locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh", **options,
+    )  # fmt: skip
+    # Generous: CI shares two cores with the other test worker; a PDF can take seconds there.
+    context.set_default_timeout(20000)
+    if role is not None:
+        # Login itself is tested through the form; the other tests start with its cookie.
+        context.add_cookies([{"name": TOKEN_COOKIE, "value": server.token(role), "url": server.url}])
+    return context
+
+
 @pytest.fixture
 def new_context(browser, server):
     """`new_context(role=None, size=PHONE, **options)`: a fresh browser profile, logged in as `role`."""
     contexts = []
 
     def make(role: str | None = None, size: tuple[int, int] = PHONE, **options):
-        context = browser.new_context(
-            base_url=server.url, viewport={"width": size[0], "height": size[1]}, locale="vi-VN",
-            timezone_id="Asia/Ho_Chi_Minh", **options,
-        )  # fmt: skip
-        # Generous: CI shares two cores with the other test worker; a PDF can take seconds there.
-        context.set_default_timeout(20000)
-        if role is not None:
-            # Login itself is tested through the form; the other tests start with its cookie.
-            context.add_cookies([{"name": TOKEN_COOKIE, "value": server.token(role), "url": server.url}])
+        context = open_context(browser, server, role, size, **options)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def admin(server) -> str:
+    """A province admin (no commune) beside the conftest's staff, as `new_context("admin")`."""
+    if "admin" not in server.users:
+        name = f"admin-{uuid.uuid4().hex[:6]}"
+        user_id = create_user(server.db, None, name, "admin", PASSWORD, "Quản trị tỉnh")
+        server.users["admin"] = Principal(user_id, name, Role.ADMIN, None)
+    return server.users["admin"].name
+
+
+# --- test data through the API with a context's session, and checks of a page (one copy each) ---
+
+
+def book(context, name="Phạm Thị Ánh Tuyết", fee=None, note=None, hamlet="PTRINH", detail="Tổ 7, gần chợ") -> dict:
+    """Book a pickup through the API with the context's session cookie; the 201 answer."""
+    extra = {key: value for key, value in (("fee_vnd", fee), ("note", note)) if value is not None}
+    body = pickup_body(
+        applicant={"full_name": name, "phone": "0912345678"}, address={"hamlet_code": hamlet, "detail": detail},
+        documents=[], **extra,
+    )  # fmt: skip
+    answer = context.request.post("/api/v1/pickups", data=body)
+    assert answer.status == 201, answer.text()
+    return answer.json()
+
+
+def book_number(context, name="Nguyễn Thị Hằng") -> str:
+    """Book a pickup in Phước Lăng; its tracking number."""
+    return book(context, name, hamlet="PLANG", detail="Số 12, tổ 3")["shipment"]["tracking_no"]
+
+
+def scan(context, number: str, event: str, **extra) -> dict:
+    """One accepted scan (`scan_body(number, event, **extra)`); the shipment."""
+    answer = context.request.post("/api/v1/scans", data=scan_body(number, event, **extra))
+    assert answer.status == 201, answer.text()
+    return answer.json()["shipment"]
+
+
+def out_for_delivery(clerk, failures: int = 0) -> str:
+    """A return leg out for delivery, after `failures` failed attempts; its number."""
+    booked = book(clerk)
+    scan(clerk, booked["shipment"]["tracking_no"], "picked_up")
+    scan(clerk, booked["shipment"]["tracking_no"], "handed_to_desk")
+    number = clerk.request.post(f"/api/v1/dossiers/{booked['dossier_id']}/return").json()["shipment"]["tracking_no"]
+    scan(clerk, number, "collected_from_desk")
+    scan(clerk, number, "out_for_delivery")
+    for _ in range(failures):
+        scan(clerk, number, "delivery_failed", reason="not_home")
+        scan(clerk, number, "out_for_delivery")
+    return number
+
+
+def fill_booking(page, name: str, phone: str, hamlet: str, detail: str, procedure: int | str = 1) -> None:
+    """Type a booking into the desk's form (`procedure`: an option's index or its code); not sent."""
+    page.fill("[name=full_name]", name)
+    page.fill("[name=phone]", phone)
+    page.select_option("[name=hamlet_code]", hamlet)
+    page.fill("[name=detail]", detail)
+    if isinstance(procedure, int):
+        page.select_option("[name=procedure_code]", index=procedure)
+    else:
+        page.select_option("[name=procedure_code]", procedure)
+
+
+def fits(page, width: int) -> None:
+    """No sideways scrolling at this width."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -11,22 +11,10 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from postal_tracker.accounts.service import Principal, Role, create_user
-from tests.browser.conftest import DESK, PASSWORD, screenshot
+from tests.browser.conftest import DESK, PASSWORD, book_number, fits, screenshot
 from tests.browser.test_accessibility import unlabeled_fields, violations
-from tests.browser.test_pages import book, fits
 
 HAMLET = "Ấp Phước Hưng"
-
-
-@pytest.fixture(scope="module")
-def admin(server) -> str:
-    """A province admin (no commune) beside the conftest's staff, as `new_context("admin")`."""
-    if "admin" not in server.users:
-        name = f"admin-{uuid.uuid4().hex[:6]}"
-        user_id = create_user(server.db, None, name, "admin", PASSWORD, "Quản trị tỉnh")
-        server.users["admin"] = Principal(user_id, name, Role.ADMIN, None)
-    return server.users["admin"].name
 
 
 def unique(prefix: str) -> str:
@@ -315,7 +303,7 @@ def test_the_admin_pages_pass_axe_with_every_field_labelled(new_context, admin, 
 
 def test_the_desk_downloads_a_parcels_label_as_zpl(new_context):
     clerk = new_context("clerk", size=DESK)
-    number = book(clerk)
+    number = book_number(clerk)
     page = clerk.new_page()
     page.goto(f"/desk/parcels/{number}")
     link = page.get_by_test_id("label-zpl-link")

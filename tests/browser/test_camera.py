@@ -17,9 +17,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from postal_tracker.accounts.auth import TOKEN_COOKIE
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, screenshot
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, book, screenshot
 from tests.browser.test_offline import CONTROLLED
-from tests.browser.test_scan_phone import book
 
 FRAME = (640, 480)
 LABEL_DPI = 203  # the label printer's

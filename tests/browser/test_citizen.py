@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, screenshot
-from tests.browser.test_pages import fits
-from tests.browser.test_scan_phone import book, scan
+from tests.browser.conftest import PHONE, book, fits, scan, screenshot
 
 
 def test_the_receipts_number_leads_to_the_result_and_feedback_is_given_once(new_context):

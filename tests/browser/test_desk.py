@@ -5,23 +5,15 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from postal_tracker.localtime import LOCAL_TZ
-from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.test_pages import book, fits, scan
+from tests.browser.conftest import DESKTOP, PHONE, book_number, fits, scan
 
 HANDOVER_PDF = re.compile(r"^/api/v1/handovers/\d+\.pdf$")
-
-
-def scan_with(context, number: str, event: str, **fields) -> None:
-    body = {"scan_id": str(uuid.uuid4()), "tracking_no": number, "event": event, "at": datetime.now(UTC).isoformat()}
-    answer = context.request.post("/api/v1/scans", data=body | fields)
-    assert answer.status == 201, answer.text()
 
 
 def status_of(context, number: str) -> str:
@@ -36,12 +28,12 @@ def pdf_text(context, url: str) -> str:
 
 def test_outcomes_of_today_list_the_days_scans_in_vietnamese(new_context):
     context = new_context("clerk", size=DESKTOP)
-    picked = book(context, "Võ Thị Ánh Nguyệt")
+    picked = book_number(context, "Võ Thị Ánh Nguyệt")
     scan(context, picked, "picked_up")
-    failed = book(context, "Đặng Văn Lộc")
-    scan_with(context, failed, "pickup_failed", reason="not_home")
+    failed = book_number(context, "Đặng Văn Lộc")
+    scan(context, failed, "pickup_failed", reason="not_home")
     # A result delivered today, with the recipient's name.
-    delivered = book(context, "Huỳnh Thị Bích")
+    delivered = book_number(context, "Huỳnh Thị Bích")
     scan(context, delivered, "picked_up")
     scan(context, delivered, "handed_to_desk")
     dossier_id = context.request.get(f"/api/v1/shipments/{delivered}").json()["dossier_id"]
@@ -50,7 +42,7 @@ def test_outcomes_of_today_list_the_days_scans_in_vietnamese(new_context):
     result_no = answer.json()["shipment"]["tracking_no"]
     scan(context, result_no, "collected_from_desk")
     scan(context, result_no, "out_for_delivery")
-    scan_with(context, result_no, "delivered", recipient_name="Huỳnh Thị Bích")
+    scan(context, result_no, "delivered", recipient_name="Huỳnh Thị Bích")
 
     page = context.new_page()
     now = datetime.now(LOCAL_TZ)
@@ -84,7 +76,7 @@ def test_outcomes_of_today_list_the_days_scans_in_vietnamese(new_context):
 
 def test_handover_of_two_picked_up_parcels_prints_the_record_and_puts_them_at_the_desk(new_context):
     context = new_context("clerk", size=DESKTOP)
-    numbers = [book(context, "Lê Văn Tám"), book(context, "Phạm Thị Thu")]
+    numbers = [book_number(context, "Lê Văn Tám"), book_number(context, "Phạm Thị Thu")]
     for number in numbers:
         scan(context, number, "picked_up")
     page = context.new_page()
@@ -112,7 +104,7 @@ def test_handover_of_two_picked_up_parcels_prints_the_record_and_puts_them_at_th
 
 def test_handover_with_a_parcel_not_yet_picked_up_changes_nothing(new_context):
     context = new_context("clerk", size=PHONE)
-    picked, waiting = book(context, "Ngô Thị Mỹ"), book(context, "Trương Văn Đức")
+    picked, waiting = book_number(context, "Ngô Thị Mỹ"), book_number(context, "Trương Văn Đức")
     scan(context, picked, "picked_up")
     page = context.new_page()
     page.goto("/desk")
@@ -141,7 +133,7 @@ def test_handover_with_a_parcel_not_yet_picked_up_changes_nothing(new_context):
 
 def test_handover_of_results_to_the_postman_and_a_wrong_number(new_context):
     context = new_context("clerk", size=DESKTOP)
-    number = book(context, "Bùi Văn Hải")
+    number = book_number(context, "Bùi Văn Hải")
     scan(context, number, "picked_up")
     scan(context, number, "handed_to_desk")
     dossier_id = context.request.get(f"/api/v1/shipments/{number}").json()["dossier_id"]
@@ -163,7 +155,7 @@ def test_handover_of_results_to_the_postman_and_a_wrong_number(new_context):
 
 def test_the_desk_prints_todays_pickup_and_delivery_routes(new_context):
     context = new_context("clerk", size=PHONE)
-    number = book(context, "Lý Thị Hoa")
+    number = book_number(context, "Lý Thị Hoa")
     page = context.new_page()
     page.goto("/desk")
     pickup = page.get_by_test_id("manifest-pickup")

@@ -11,9 +11,7 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import DESK, PASSWORD, screenshot
-from tests.browser.test_pages import fits
-from tests.browser.test_scan_phone import book, scan
+from tests.browser.conftest import DESK, PASSWORD, book, fill_booking, fits, scan, screenshot
 
 
 def test_search_by_unaccented_name_phone_digits_and_number_leads_to_the_parcel_page(new_context):
@@ -68,11 +66,7 @@ def test_booking_shows_the_fee_takes_date_delivery_address_postman_and_confirms_
     clerk = new_context("clerk", size=DESK)
     page = clerk.new_page()
     page.goto("/desk")
-    page.fill("[name=full_name]", "Huỳnh Văn Lộc")
-    page.fill("[name=phone]", "0987 654 321")
-    page.select_option("[name=hamlet_code]", "PHUNG")
-    page.fill("[name=detail]", "Số 9, hẻm 2")
-    page.select_option("[name=procedure_code]", index=1)
+    fill_booking(page, "Huỳnh Văn Lộc", "0987 654 321", "PHUNG", "Số 9, hẻm 2")
     fee = page.locator("[name=procedure_code] option:checked").get_attribute("data-fee")
     expect(page.get_by_test_id("fee")).to_have_text(f"{int(fee):,} đ".replace(",", "."))
     page.fill("[name=requested_date]", "2030-01-15")
@@ -97,11 +91,7 @@ def test_a_return_only_dossier_is_booked_from_the_same_form(new_context):
     clerk = new_context("clerk", size=DESK)
     page = clerk.new_page()
     page.goto("/desk")
-    page.fill("[name=full_name]", "Cao Thị Nở")
-    page.fill("[name=phone]", "0903111222")
-    page.select_option("[name=hamlet_code]", "PNGHIA")
-    page.fill("[name=detail]", "Tổ 4")
-    page.select_option("[name=procedure_code]", index=1)
+    fill_booking(page, "Cao Thị Nở", "0903111222", "PNGHIA", "Tổ 4")
     page.check("[name=return_only]")
     page.click("#book-button")
     expect(page.locator("#booked")).to_contain_text("Cao Thị Nở")

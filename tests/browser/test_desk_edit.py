@@ -7,13 +7,12 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESK, screenshot
-from tests.browser.test_pages import book, scan
+from tests.browser.conftest import DESK, book_number, scan, screenshot
 
 
 def test_the_clerk_corrects_the_contact_and_address_before_pickup(new_context):
     clerk = new_context("clerk", size=DESK)
-    number = book(clerk, "Lê Thị Sửa Sai")
+    number = book_number(clerk, "Lê Thị Sửa Sai")
     page = clerk.new_page()
     page.goto(f"/desk/parcels/{number}")
     form = page.locator("#edit-form")

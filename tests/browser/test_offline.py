@@ -14,8 +14,7 @@ from postal_tracker import migrate
 from postal_tracker.accounts.service import create_user
 from postal_tracker.db import Database
 from postal_tracker.models import Commune, table
-from tests.browser.conftest import PASSWORD, PHONE
-from tests.browser.test_pages import book
+from tests.browser.conftest import PASSWORD, PHONE, book_number
 from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET
 from tests.processes import ServeProcess
 
@@ -42,7 +41,7 @@ def test_the_service_worker_script_is_served_from_the_root(new_context):
 
 def test_scan_page_reloads_offline_queues_then_syncs_and_is_dropped_at_logout(new_context):
     clerk = new_context("clerk")
-    number = book(clerk)
+    number = book_number(clerk)
     context = new_context("postal", service_workers="allow")
     page = context.new_page()
     page.goto("/scan")
@@ -132,7 +131,7 @@ def _logged_in(browser, server: ServeProcess, role: str):
 
 def test_with_the_server_stopped_scan_opens_shows_the_stops_queues_and_syncs_after_the_restart(browser, serve_process):
     clerk, _ = _logged_in(browser, serve_process, "clerk")
-    numbers = [book(clerk, name) for name in ("Trần Thị Mỹ Duyên", "Đặng Văn Lộc")]
+    numbers = [book_number(clerk, name) for name in ("Trần Thị Mỹ Duyên", "Đặng Văn Lộc")]
     phone, page = _logged_in(browser, serve_process, "postal")
     try:
         page.goto("/scan")

@@ -5,37 +5,13 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import uuid
-from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import DESKTOP, PASSWORD, PHONE
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, book_number, fill_booking, fits, scan
 
 S10 = re.compile(r"^[A-Z]{2}\d{9}VN$")
-
-
-def book(context, full_name="Nguyễn Thị Hằng") -> str:
-    """Book a pickup through the API with the context's session cookie; return its number."""
-    body = {
-        "applicant": {"full_name": full_name, "phone": "0912345678"},
-        "address": {"hamlet_code": "PLANG", "detail": "Số 12, tổ 3"},
-        "procedure_code": "1.001193",
-    }
-    answer = context.request.post("/api/v1/pickups", data=body)
-    assert answer.status == 201, answer.text()
-    return answer.json()["shipment"]["tracking_no"]
-
-
-def scan(context, number: str, event: str) -> None:
-    body = {"scan_id": str(uuid.uuid4()), "tracking_no": number, "event": event, "at": datetime.now(UTC).isoformat()}
-    answer = context.request.post("/api/v1/scans", data=body)
-    assert answer.status == 201, answer.text()
-
-
-def fits(page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def test_login_wrong_then_right_password_and_redirect_by_role(new_context):
@@ -83,11 +59,7 @@ def test_desk_books_a_pickup_and_shows_its_number_label_and_list(new_context):
     context = new_context("clerk", size=DESKTOP)
     page = context.new_page()
     page.goto("/desk")
-    page.fill("[name=full_name]", "Nguyễn Thị Hằng")
-    page.fill("[name=phone]", "12345")
-    page.select_option("[name=hamlet_code]", "PLANG")
-    page.fill("[name=detail]", "Số 12, tổ 3, đường Phước Lăng")
-    page.select_option("[name=procedure_code]", "1.001193")
+    fill_booking(page, "Nguyễn Thị Hằng", "12345", "PLANG", "Số 12, tổ 3, đường Phước Lăng", "1.001193")
     page.fill("[name=doc_name]", "Tờ khai đăng ký khai sinh")
     page.click("#book-button")
     expect(page.locator("#err-phone")).to_have_text("Số điện thoại chưa đúng (ví dụ 0912345678).")
@@ -114,7 +86,7 @@ def test_desk_books_a_pickup_and_shows_its_number_label_and_list(new_context):
 
 def test_desk_at_phone_width_and_book_the_return(new_context):
     context = new_context("clerk", size=PHONE)
-    number = book(context, "Trần Văn Ấn")
+    number = book_number(context, "Trần Văn Ấn")
     scan(context, number, "picked_up")
     scan(context, number, "handed_to_desk")
     page = context.new_page()
@@ -130,7 +102,7 @@ def test_desk_at_phone_width_and_book_the_return(new_context):
 
 def test_scan_accepts_then_refuses_a_second_scan_of_the_same_step(new_context):
     clerk = new_context("clerk")
-    number = book(clerk)
+    number = book_number(clerk)
     page = new_context("postal").new_page()
     page.goto("/scan")
     fits(page, PHONE[0])
@@ -175,7 +147,7 @@ def test_scan_accepts_then_refuses_a_second_scan_of_the_same_step(new_context):
 
 def test_offline_scans_are_queued_then_synced_by_batch(new_context, server):
     clerk = new_context("clerk")
-    number = book(clerk)
+    number = book_number(clerk)
     context = new_context("postal")
     page = context.new_page()
     page.goto("/scan")
@@ -200,7 +172,7 @@ def test_offline_scans_are_queued_then_synced_by_batch(new_context, server):
 
 def test_track_page_from_a_qr_link_without_javascript_and_from_the_form(new_context):
     clerk = new_context("clerk")
-    number = book(clerk)
+    number = book_number(clerk)
     scan(clerk, number, "picked_up")
 
     citizen = new_context(java_script_enabled=False).new_page()
@@ -243,7 +215,7 @@ def test_english_is_one_click_away_and_remembered(new_context):
 
 
 def test_the_postman_opens_todays_route_from_the_scan_page(new_context):
-    number = book(new_context("clerk"))
+    number = book_number(new_context("clerk"))
     postman = new_context("postal")
     page = postman.new_page()
     page.goto("/scan")

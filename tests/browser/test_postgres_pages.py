@@ -6,28 +6,18 @@ import re
 
 from playwright.sync_api import expect
 
-from postal_tracker.accounts.auth import TOKEN_COOKIE
-from tests.browser.conftest import DESK, PHONE
+from tests.browser.conftest import DESK, PHONE, fill_booking, open_context
 
 
 def test_book_at_the_desk_scan_on_the_phone_and_track_on_postgresql(browser, pg_server):
-    def context(role, size):
-        made = browser.new_context(base_url=pg_server.url, viewport={"width": size[0], "height": size[1]},
-                                   locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")  # fmt: skip
-        made.set_default_timeout(5000)
-        if role:
-            made.add_cookies([{"name": TOKEN_COOKIE, "value": pg_server.token(role), "url": pg_server.url}])
-        return made
-
-    desk, phone, citizen = context("clerk", DESK), context("postal", PHONE), context(None, PHONE)
+    desk, phone, citizen = (
+        open_context(browser, pg_server, "clerk", DESK), open_context(browser, pg_server, "postal", PHONE),
+        open_context(browser, pg_server, None, PHONE),
+    )  # fmt: skip
     try:
         page = desk.new_page()
         page.goto("/desk")
-        page.fill("[name=full_name]", "Nguyễn Thị Ánh Tuyết")
-        page.fill("[name=phone]", "0912345678")
-        page.select_option("[name=hamlet_code]", "PLANG")
-        page.fill("[name=detail]", "Số 12, tổ 3")
-        page.select_option("[name=procedure_code]", index=1)
+        fill_booking(page, "Nguyễn Thị Ánh Tuyết", "0912345678", "PLANG", "Số 12, tổ 3")
         page.click("#book-button")
         number_el = page.get_by_test_id("tracking-no")
         expect(number_el).to_have_text(re.compile(r"^[A-Z]{2}\d{9}VN$"))

@@ -5,53 +5,14 @@ from __future__ import annotations
 
 import base64
 import io
-import uuid
-from datetime import UTC, datetime
 
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE, book, fits, out_for_delivery, scan, screenshot
 from tests.browser.test_offline import CONTROLLED
-from tests.browser.test_pages import fits
 
 HOME = {"latitude": 10.4925, "longitude": 107.2341}
-
-
-def book(context, name="Phạm Thị Ánh Tuyết", fee=None, note=None, hamlet="PTRINH") -> dict:
-    body = {
-        "applicant": {"full_name": name, "phone": "0912345678"},
-        "address": {"hamlet_code": hamlet, "detail": "Tổ 7, gần chợ"},
-        "procedure_code": "1.001193",
-    }
-    if fee is not None:
-        body["fee_vnd"] = fee
-    if note is not None:
-        body["note"] = note
-    answer = context.request.post("/api/v1/pickups", data=body)
-    assert answer.status == 201, answer.text()
-    return answer.json()
-
-
-def scan(context, number: str, event: str, **extra) -> dict:
-    body = {"scan_id": str(uuid.uuid4()), "tracking_no": number, "event": event,
-            "at": datetime.now(UTC).isoformat(), **extra}  # fmt: skip
-    answer = context.request.post("/api/v1/scans", data=body)
-    assert answer.status == 201, answer.text()
-    return answer.json()["shipment"]
-
-
-def out_for_delivery(clerk, failures: int = 0) -> str:
-    booked = book(clerk)
-    scan(clerk, booked["shipment"]["tracking_no"], "picked_up")
-    scan(clerk, booked["shipment"]["tracking_no"], "handed_to_desk")
-    number = clerk.request.post(f"/api/v1/dossiers/{booked['dossier_id']}/return").json()["shipment"]["tracking_no"]
-    scan(clerk, number, "collected_from_desk")
-    scan(clerk, number, "out_for_delivery")
-    for _ in range(failures):
-        scan(clerk, number, "delivery_failed", reason="not_home")
-        scan(clerk, number, "out_for_delivery")
-    return number
 
 
 def in_view(page, selector: str) -> None:
@@ -238,13 +199,20 @@ def _ink(page) -> int:
     return sum(gray.histogram()[:128])
 
 
-def test_a_signature_drawn_with_a_finger_goes_with_the_delivery(new_context):
+def _delivering_on_a_touch_phone(new_context):
+    """A parcel out for delivery and the postman's touch phone on /scan, `delivered` chosen and
+    the recipient named: (the clerk's context, the number, the page)."""
     clerk = new_context("clerk")
     number = out_for_delivery(clerk)
     page = new_context("postal", has_touch=True, is_mobile=True).new_page()
     page.goto("/scan")
     page.select_option("[name=event]", "delivered")
     page.fill("[name=recipient_name]", "Võ Thị Hồng Nhung")
+    return clerk, number, page
+
+
+def test_a_signature_drawn_with_a_finger_goes_with_the_delivery(new_context):
+    clerk, number, page = _delivering_on_a_touch_phone(new_context)
     pad = page.get_by_test_id("signature")
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
@@ -263,12 +231,7 @@ def test_a_signature_drawn_with_a_finger_goes_with_the_delivery(new_context):
 
 
 def test_without_a_signature_the_delivery_says_so(new_context):
-    clerk = new_context("clerk")
-    number = out_for_delivery(clerk)
-    page = new_context("postal", has_touch=True, is_mobile=True).new_page()
-    page.goto("/scan")
-    page.select_option("[name=event]", "delivered")
-    page.fill("[name=recipient_name]", "Võ Thị Hồng Nhung")
+    clerk, number, page = _delivering_on_a_touch_phone(new_context)
     page.get_by_test_id("signature").tap()  # a tap is not a signature
     page.fill("[name=tracking_no]", number)
     page.press("[name=tracking_no]", "Enter")

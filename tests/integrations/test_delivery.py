@@ -31,7 +31,7 @@ from postal_tracker.delivery.service import DeliveryConfig, claim, deliver_due
 from postal_tracker.lifecycle import Event
 from postal_tracker.models import OutboxMessage, table
 from postal_tracker.scanning.service import apply_event
-from postal_tracker.settings import RulesSection
+from postal_tracker.settings import PublicSection, RulesSection
 from tests.builders import book, pickup_body, settings_from, walk
 from tests.integrations.servers import ReceivedRequest, Reply, serve
 
@@ -387,7 +387,7 @@ def test_sms_to_the_citizen_on_the_events_that_matter(database, world, http):
     assert {r.recipient for r in rows} == {"+84912345678"}
     assert "Nguyễn" not in "".join(r.payload for r in rows)  # no name in the stored payload
     provider = LogProvider()
-    config = DeliveryConfig(public_base_url="https://buudien.example")  # no webhook URL: SMS only
+    config = DeliveryConfig(public=PublicSection(base_url="https://buudien.example"))  # no webhook URL: SMS only
     for _ in range(6):
         deliver_due(database, config, http, sms=provider, now=utcnow() + ahead, commune_id=world.commune_id)
     # The log provider sends nothing: logged, never delivered, and it kept no phone number.
