@@ -41,7 +41,7 @@ from postal_tracker.audit.service import Read
 from postal_tracker.communes.service import scope_commune
 from postal_tracker.db import Database
 from postal_tracker.errors import InvalidInput
-from postal_tracker.lifecycle import Reason
+from postal_tracker.lifecycle import Reason, to_delivery_address
 from postal_tracker.localtime import day_bounds, local_today, month_bounds
 from postal_tracker.models import Commune, Dossier, EventRecord, Feedback, Hamlet, Shipment, table
 from postal_tracker.personal import names_masked
@@ -239,7 +239,7 @@ def monthly(conn: Connection, commune_id: int, month: str) -> MonthlyReport:
     # A hamlet is named as its parcels were booked (the latest booked name in the month wins),
     # else as it is named now: a renamed or merged-away hamlet keeps its name in past months.
     booked_names = {
-        r.hamlet_code: r.delivery_hamlet_name if r.leg == "return" and r.delivery_hamlet_code else r.hamlet_name
+        r.hamlet_code: r.delivery_hamlet_name if to_delivery_address(r.leg, r.delivery_hamlet_code) else r.hamlet_name
         for r in rows
     }
     hamlet_names = {r.code: r.name for r in known} | booked_names
