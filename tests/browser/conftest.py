@@ -161,6 +161,27 @@ def admin(server) -> str:
 # --- test data through the API with a context's session, and checks of a page (one copy each) ---
 
 
+# The scan page's service worker is active for "/": from now on a navigation to /scan goes through
+# it, whether or not it has taken over the page already open (a page still loading while the worker
+# activates is not always claimed, so waiting for that can hang). Answers the worker's script URL,
+# or after 20 s a sentence naming the registration's state, so a failure says why.
+WORKER_ACTIVE = """async () => {
+  const sw = navigator.serviceWorker;
+  const late = new Promise((resolve) => setTimeout(resolve, 20000)).then(async () => {
+    const r = await sw.getRegistration();
+    const states = r ? ["installing", "waiting", "active"].map((k) => `${k}=${r[k] ? r[k].state : "-"}`) : ["none"];
+    return `no worker active within 20 s: registration ${states.join(" ")}`;
+  });
+  return Promise.race([sw.ready.then((r) => r.active.scriptURL), late]);
+}"""
+
+
+def worker_ready(page) -> None:
+    """Wait until the service worker is active: it kept /scan and the page's files while it installed."""
+    state = page.evaluate(WORKER_ACTIVE)
+    assert state.endswith("/sw.js"), state
+
+
 def book(context, name="Phạm Thị Ánh Tuyết", fee=None, note=None, hamlet="PTRINH", detail="Tổ 7, gần chợ") -> dict:
     """Book a pickup through the API with the context's session cookie; the 201 answer."""
     extra = {key: value for key, value in (("fee_vnd", fee), ("note", note)) if value is not None}

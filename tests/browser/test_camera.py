@@ -17,8 +17,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from postal_tracker.accounts.auth import TOKEN_COOKIE
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, book, screenshot
-from tests.browser.test_offline import CONTROLLED
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, book, screenshot, worker_ready
 
 FRAME = (640, 480)
 LABEL_DPI = 203  # the label printer's
@@ -164,7 +163,7 @@ def test_offline_the_camera_still_reads_from_the_kept_decoder_and_the_scan_waits
     context = postman_phone(camera_browser(video), server)
     page = context.new_page()
     page.goto("/scan")
-    assert page.evaluate(CONTROLLED).endswith("/sw.js")  # the worker kept the page and its files
+    worker_ready(page)  # the worker kept the page and its files
     assert page.evaluate("() => window.ZXing === undefined")  # not loaded until the camera is used
 
     context.set_offline(True)

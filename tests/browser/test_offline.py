@@ -14,17 +14,11 @@ from postal_tracker import migrate
 from postal_tracker.accounts.service import create_user
 from postal_tracker.db import Database
 from postal_tracker.models import Commune, table
-from tests.browser.conftest import PASSWORD, PHONE, book_number
+from tests.browser.conftest import PASSWORD, PHONE, book_number, worker_ready
 from tests.conftest import TEST_DATA_KEY, TEST_JWT_SECRET
 from tests.processes import ServeProcess
 
-# Functions, not expressions: the pages' CSP forbids eval, which wait_for_function("...") uses.
-CONTROLLED = """async () => {
-  const sw = navigator.serviceWorker;
-  await sw.ready;
-  if (!sw.controller) await new Promise((resolve) => sw.addEventListener("controllerchange", resolve, { once: true }));
-  return sw.controller.scriptURL;
-}"""
+# A function, not an expression: the pages' CSP forbids eval, which wait_for_function("...") uses.
 PAGE_IS_KEPT = "() => caches.open('pt-page').then((cache) => cache.match('/scan')).then((hit) => hit !== undefined)"
 
 
@@ -45,8 +39,8 @@ def test_scan_page_reloads_offline_queues_then_syncs_and_is_dropped_at_logout(ne
     context = new_context("postal", service_workers="allow")
     page = context.new_page()
     page.goto("/scan")
-    # The worker keeps /scan and its files while it installs, then takes this page over.
-    assert page.evaluate(CONTROLLED).endswith("/sw.js")
+    # The worker keeps /scan and its files while it installs, then serves every later visit.
+    worker_ready(page)
     assert page.evaluate(PAGE_IS_KEPT)
 
     context.set_offline(True)
@@ -84,7 +78,7 @@ def test_a_redirect_to_login_drops_the_kept_page(new_context):
     context = new_context("postal")
     page = context.new_page()
     page.goto("/scan")
-    assert page.evaluate(CONTROLLED).endswith("/sw.js")
+    worker_ready(page)
     assert page.evaluate(PAGE_IS_KEPT)
     context.clear_cookies()  # the session is over without a logout (expired, cleared)
     page.goto("/scan")
@@ -135,7 +129,7 @@ def test_with_the_server_stopped_scan_opens_shows_the_stops_queues_and_syncs_aft
     phone, page = _logged_in(browser, serve_process, "postal")
     try:
         page.goto("/scan")
-        assert page.evaluate(CONTROLLED).endswith("/sw.js")
+        worker_ready(page)
         stops = page.get_by_test_id("stops")
         for number in numbers:
             expect(stops.locator(f"[data-testid=stop][data-tracking-no={number}]")).to_be_visible()

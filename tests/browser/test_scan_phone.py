@@ -9,8 +9,7 @@ import io
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, book, fits, out_for_delivery, scan, screenshot
-from tests.browser.test_offline import CONTROLLED
+from tests.browser.conftest import PHONE, book, fits, out_for_delivery, scan, screenshot, worker_ready
 
 HOME = {"latitude": 10.4925, "longitude": 107.2341}
 
@@ -27,7 +26,7 @@ def test_todays_stops_with_a_call_link_and_the_fee_kept_offline(new_context):
     context = new_context("postal", service_workers="allow")
     page = context.new_page()
     page.goto("/scan")
-    assert page.evaluate(CONTROLLED).endswith("/sw.js")
+    worker_ready(page)
     stop = page.get_by_test_id("stops").locator(f"[data-testid=stop][data-tracking-no={paying}]")
     expect(stop).to_contain_text("Phạm Thị Ánh Tuyết")
     expect(stop).to_contain_text("ấp Phước Trinh")
@@ -256,7 +255,7 @@ def test_offline_a_result_still_owing_its_fee_is_delivered_with_it(new_context):
     scan(context, number, "out_for_delivery")
     page = context.new_page()
     page.goto("/scan")
-    assert page.evaluate(CONTROLLED).endswith("/sw.js")
+    worker_ready(page)
     stop = page.get_by_test_id("stops").locator(f"[data-testid=stop][data-tracking-no={number}]")
     expect(stop).to_contain_text("Thu 30.000 đ")
 
