@@ -6,15 +6,19 @@ addresses. Request bodies and query strings are not logged at all.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
 from datetime import UTC, datetime
 
+import msgspec
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+# msgspec writes a line in about half the time of json.dumps, and keeps Vietnamese unescaped as
+# ensure_ascii=False does: every request writes one (the access log).
+_encode_json = msgspec.json.Encoder().encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -29,7 +33,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             # The exception type only: a message or traceback may quote the data being handled.
             entry["exception"] = record.exc_info[0].__name__
-        return json.dumps(entry, ensure_ascii=False)
+        return _encode_json(entry).decode()
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -40,6 +44,10 @@ def configure_logging(level: str = "INFO") -> None:
         root.addHandler(handler)
         root.propagate = False
     root.setLevel(level.upper())
+    # The lines name no source file, thread or process, so don't look them up for every record
+    # (the logging HOWTO, "Optimization").
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 class AccessLogMiddleware(ASGIMiddleware):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 from datetime import timedelta
@@ -172,6 +173,28 @@ def test_logs_carry_no_personal_data(world):
         logger.setLevel(old_level)
     for secret in ("Nguyễn", "Hằng", "0912345678", "912345678", "079123456789", "Số 12"):
         assert secret not in stream.getvalue()
+
+
+def test_each_request_writes_one_access_line_without_its_query_string(world):
+    number = book(world)["shipment"]["tracking_no"]
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger("postal_tracker.access")
+    access.addHandler(handler)
+    try:
+        world.client.get(f"/api/v1/track/{number}?phone_last4=5678")
+        world.client.get("/api/v1/track/không-có")
+    finally:
+        access.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["method"], line["path"], line["status"]) for line in lines] == [
+        ("GET", f"/api/v1/track/{number}", 200),
+        ("GET", "/api/v1/track/không-có", 422),
+    ]
+    assert all(line["logger"] == "postal_tracker.access" and line["ms"] >= 0 for line in lines)
+    assert "phone_last4" not in stream.getvalue()
+    assert "không-có" in stream.getvalue()  # UTF-8 as it is, not \\u escapes
 
 
 def test_a_client_hanging_up_mid_body_is_not_a_server_error():
