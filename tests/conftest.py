@@ -67,6 +67,15 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
         yield from _postgres_database()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path) -> Iterator[str]:
+    """A new database of its own for one test (nothing migrated): on each of the two databases."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        yield from _postgres_database()
+
+
 @pytest.fixture(scope="session")
 def database(database_url: str) -> Iterator[Database]:
     db = Database(database_url, (TEST_DATA_KEY,))

@@ -127,9 +127,9 @@ def test_the_data_key_is_required_on_postgresql_and_must_be_a_fernet_key():
     assert key not in repr(given)  # a secret: never in a log line or a traceback
 
 
-def test_rotation_the_new_key_first_reads_what_the_old_key_wrote(tmp_path):
+def test_rotation_the_new_key_first_reads_what_the_old_key_wrote(empty_database_url):
     old, new = new_data_key(), new_data_key()
-    url = f"sqlite:///{tmp_path / 'rotate.db'}"
+    url = empty_database_url
     db = Database(url, (old,))
     migrate.upgrade(db)
     dossiers = SQLModel.metadata.tables["dossiers"]
