@@ -130,6 +130,13 @@ def _view(row: Any, today: date) -> ComplaintView:
     }  # fmt: skip
 
 
+def dossier_complaints(conn: Connection, dossier_id: int, today: date) -> list[ComplaintView]:
+    """The complaints about either leg of a dossier, oldest first, as staff read them (the desk's
+    parcel page: its read is audited there)."""
+    rows = conn.execute(_select().where(shipments.c.dossier_id == dossier_id).order_by(complaints.c.id))
+    return [_view(r, today) for r in rows]
+
+
 def complaints_of(conn: Connection, shipment_id: int) -> list[CitizenComplaint]:
     """What the citizen (with the right digits) sees of their parcel's complaints: no text."""
     rows = conn.execute(

@@ -22,6 +22,7 @@ from postal_tracker.accounts.service import Principal
 from postal_tracker.audit import service as audit
 from postal_tracker.audit.service import Read
 from postal_tracker.communes.service import scope_commune
+from postal_tracker.complaints.service import dossier_complaints
 from postal_tracker.db import Database
 from postal_tracker.lifecycle import (
     Event,
@@ -31,7 +32,7 @@ from postal_tracker.lifecycle import (
     normalize_tracking_no,
     to_delivery_address,
 )
-from postal_tracker.localtime import day_bounds, local_date
+from postal_tracker.localtime import day_bounds, local_date, local_today
 from postal_tracker.models import Dossier, Shipment, table
 from postal_tracker.personal import display_phone
 from postal_tracker.reference.service import list_hamlets, list_procedures
@@ -243,8 +244,9 @@ def search(db: Database, principal: Principal, q: str, *, offset: int = 0) -> di
 
 
 def parcel_page(db: Database, principal: Principal, raw_number: str, rules: RulesSection) -> dict[str, Any]:
-    """One parcel for the desk: its dossier, both legs with their timelines, the fee owed, and
-    the documents to print again. Another commune's parcel is a 404, like everywhere."""
+    """One parcel for the desk: its dossier, both legs with their timelines, the fee owed, the
+    complaints about it with their legal deadlines, and the documents to print again. Another
+    commune's parcel is a 404, like everywhere."""
     number = parse_tracking_no(raw_number)
     with db.write() as conn:  # the read of names is audited in it
         shipment = find_shipment(conn, principal.commune_id, number)
@@ -254,6 +256,7 @@ def parcel_page(db: Database, principal: Principal, raw_number: str, rules: Rule
         ).all()
         views = [shipment_view(conn, leg, rules) for leg in legs]
         hamlet_choices = list_hamlets(conn, principal.commune_id)
+        complaints = dossier_complaints(conn, dossier.id, local_today())
         audit.record(conn, principal, Read.PARCEL_PAGE, [dossier.id])
     handovers = sorted({e["handover_id"] for v in views for e in v["events"] if e.get("handover_id")})
     return {
@@ -263,6 +266,7 @@ def parcel_page(db: Database, principal: Principal, raw_number: str, rules: Rule
         "shown": next(v for v in views if v["tracking_no"] == number),
         "fee_owed_vnd": views[0]["fee_owed_vnd"],
         "handovers": handovers,
+        "complaints": complaints,
         # The correction form (PATCH /api/v1/shipments/{no}) while the post has taken nothing yet.
         "editable": all(Status(v["status"]) in EDITABLE_STATUSES for v in views),
         "hamlets": hamlet_choices,

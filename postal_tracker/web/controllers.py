@@ -519,6 +519,7 @@ class TrackPageController(Controller):
         result = _leg_for_page(dict(view), t)
         result["name_masked"] = view.get("name_masked")
         result["hamlet"] = view.get("hamlet")
+        result["complaints"] = view.get("complaints") or []  # with the right digits only
         result["return_leg"] = _leg_for_page(dict(view["return_leg"]), t) if "return_leg" in view else None
         pickup = view.get("pickup_leg")
         result["pickup_leg"] = {**pickup, "number": group_tracking_no(pickup["tracking_no"])} if pickup else None

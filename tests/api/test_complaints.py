@@ -222,3 +222,43 @@ def test_reading_complaint_texts_is_audited(world):
     assert answer.status_code == 200, answer.text
     reads = [e for e in answer.json()["items"] if e["what"] == "complaints"]
     assert len(reads) == 2 and {e["user_id"] for e in reads} == {world.user_ids["clerk"]}
+
+
+def test_the_desk_parcel_page_and_the_citizen_s_tracking_page_show_the_complaint_and_its_deadline(world):
+    from postal_tracker.accounts.auth import TOKEN_COOKIE
+
+    number = book(world)["shipment"]["tracking_no"]
+    filed = complain(world, number)[1]
+    due = add_working_days(local_today(), 5).strftime("%d/%m/%Y")
+
+    def desk_page() -> str:
+        world.client.cookies.set(TOKEN_COOKIE, world.headers("clerk")["Authorization"].removeprefix("Bearer "))
+        try:
+            page = world.client.get(f"/desk/parcels/{number}", params={"lang": "vi"})
+        finally:
+            world.client.cookies.delete(TOKEN_COOKIE)
+        assert page.status_code == 200, page.text
+        return page.text.split('data-testid="complaints"', 1)[1].split("</section>", 1)[0]
+
+    def citizen_page(digits: str) -> str:
+        page = world.client.get("/track", params={"no": number, "phone_last4": digits, "lang": "vi"})
+        assert page.status_code == 200, page.text
+        return page.text
+
+    open_at_desk = desk_page()
+    assert "Chậm trễ" in open_at_desk and TEXT in open_at_desk and "Đang giải quyết" in open_at_desk
+    assert f"Hạn trả lời: {due}" in open_at_desk and "Quá hạn" not in open_at_desk
+    mine = citizen_page("5678").split('data-testid="my-complaints"', 1)[1].split("</ul>", 1)[0]
+    assert "Chậm trễ · <strong>Đang giải quyết</strong>" in mine and f"Hạn trả lời: {due}" in mine
+    assert TEXT not in citizen_page("5678")  # the citizen sees the status, not the text
+    assert 'data-testid="my-complaints"' not in citizen_page("0000")  # wrong digits: nothing more
+
+    resolution = {"status": "resolved", "resolution": "Đã xin lỗi và bồi thường.", "compensation_vnd": 50000}
+    answer = world.client.patch(f"/api/v1/complaints/{filed['complaint_id']}", json=resolution,
+                                headers=world.headers("clerk"))  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    resolved_at_desk = desk_page()
+    assert "Đã giải quyết" in resolved_at_desk and "Bồi thường 50.000 đ" in resolved_at_desk
+    assert "Đã xin lỗi và bồi thường." in resolved_at_desk
+    mine = citizen_page("5678").split('data-testid="my-complaints"', 1)[1].split("</ul>", 1)[0]
+    assert "<strong>Đã giải quyết</strong>" in mine and "Hạn trả lời" not in mine

@@ -53,6 +53,8 @@ def parcel(new_context):
     for event in ("collected_from_desk", "out_for_delivery"):
         scan(clerk, return_no, event)
     scan(clerk, return_no, "delivered", recipient_name="Chủ hộ")
+    complaint = {"tracking_no": number, "kind": "late", "text": "Bưu tá đến trễ hai ngày so với hẹn."}
+    assert clerk.request.post("/api/v1/complaints", data=complaint).status == 201  # shown on both pages
     return number
 
 
@@ -61,6 +63,7 @@ def parcel(new_context):
     [
         (None, PHONE, "/track"),
         (None, PHONE, "/track?no={no}"),
+        (None, PHONE, "/track?no={no}&phone_last4=5678"),
         (None, PHONE, "/khong-co"),
         (None, PHONE, "/login"),
         ("postal", PHONE, "/scan"),
