@@ -26,41 +26,37 @@ class NewHamlet(HamletIn):
     """The commune's code: the admin names it; a supervisor adds to their own."""
 
 
-class NewCommune(BaseModel):
+class CommuneOffices(BaseModel):
+    """The commune's district and its two offices (the post office and the one-stop desk): the
+    optional part of `NewCommune` and of `CommuneChange`, one list of fields for both."""
+
+    district: Annotated[str, Text(100)] | None = None
+    post_office_name: Annotated[str, Text(200)] | None = None
+    post_office_address: Annotated[str, Text(300)] | None = None
+    post_office_lat: Latitude | None = None
+    post_office_lon: Longitude | None = None
+    desk_name: Annotated[str, Text(200)] | None = None
+    desk_address: Annotated[str, Text(300)] | None = None
+    desk_phone: Annotated[str, Text(20)] | None = None
+    desk_lat: Latitude | None = None
+    desk_lon: Longitude | None = None
+
+
+class NewCommune(CommuneOffices):
     """`POST /communes`; the names and coordinates left out are derived (see the README)."""
 
     code: Code
     name: Annotated[str, Text(100)]
     province: Annotated[str, Text(100)]
-    district: Annotated[str, Text(100)] | None = None
-    post_office_name: Annotated[str, Text(200)] | None = None
-    post_office_address: Annotated[str, Text(300)] | None = None
-    post_office_lat: Latitude | None = None
-    post_office_lon: Longitude | None = None
-    desk_name: Annotated[str, Text(200)] | None = None
-    desk_address: Annotated[str, Text(300)] | None = None
-    desk_phone: Annotated[str, Text(20)] | None = None
-    desk_lat: Latitude | None = None
-    desk_lon: Longitude | None = None
     hamlets: Annotated[list[HamletIn], Field(max_length=500)] = []
 
 
-class CommuneChange(BaseModel):
+class CommuneChange(CommuneOffices):
     """`PATCH /communes/{code}`: only the fields sent change. New bookings take the new names;
     booked dossiers keep the ones they were booked under."""
 
     name: Annotated[str, Text(100)] | None = None
     province: Annotated[str, Text(100)] | None = None
-    district: Annotated[str, Text(100)] | None = None
-    post_office_name: Annotated[str, Text(200)] | None = None
-    post_office_address: Annotated[str, Text(300)] | None = None
-    post_office_lat: Latitude | None = None
-    post_office_lon: Longitude | None = None
-    desk_name: Annotated[str, Text(200)] | None = None
-    desk_address: Annotated[str, Text(300)] | None = None
-    desk_phone: Annotated[str, Text(20)] | None = None
-    desk_lat: Latitude | None = None
-    desk_lon: Longitude | None = None
 
 
 class Merge(BaseModel):
