@@ -124,7 +124,10 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
     async def retrieve_cached_history(self, key: str, store: Any) -> CacheObject:
         count, seconds_left = await store.incr(key, DURATION_VALUES[self.unit])
         reset = int(time.time()) + seconds_left
-        return CacheObject(history=[reset] * (count - 1), reset=reset)
+        # Litestar only compares the history's length with the limit: no longer than the limit,
+        # or a client hammering past it (every refusal counts) would cost a list as long as all
+        # it sent in the window, at each request.
+        return CacheObject(history=[reset] * min(count - 1, self.max_requests), reset=reset)
 
     async def set_cached_history(self, key: str, cache_object: CacheObject, store: Store) -> None:
         cache_object.history.append(cache_object.reset)  # already counted: only the headers need it

@@ -79,8 +79,11 @@ def test_public_endpoints_are_rate_limited_per_client(settings, database):
 
     app = create_app(replace(settings, public=replace(settings.public, rate_limit=3)), database)
     with TestClient(app) as client:
-        codes = [client.get("/api/v1/track/RR123456785VN").status_code for _ in range(5)]
-        assert codes == [404, 404, 404, 429, 429]
-        limited = client.get("/api/v1/track/RR123456785VN")
+        answers = [client.get("/api/v1/track/RR123456785VN") for _ in range(5)]
+        assert [a.status_code for a in answers] == [404, 404, 404, 429, 429]
+        assert [a.headers["ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0", "0"]
+        for _ in range(200):  # hammering on: still refused, and still counted (no shorter wait)
+            limited = client.get("/api/v1/track/RR123456785VN")
+        assert limited.status_code == 429 and limited.headers["ratelimit-remaining"] == "0"
         assert limited.headers["content-type"].startswith("application/problem+json")
         assert client.get("/health").status_code == 200  # staff and operations are not limited
