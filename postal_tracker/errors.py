@@ -13,7 +13,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, InternalServerException, ValidationException
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 
 log = logging.getLogger("postal_tracker")
 
@@ -88,6 +88,9 @@ def problem_of(exc: Exception) -> dict[str, Any]:
         return problem(
             422, "Invalid input", "a value was refused: out of range, or with characters that cannot be stored"
         )
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        # The database dropped the connection (a restart): the pool is renewed, a retry works.
+        return problem(503, "Service unavailable", "the database connection was lost: try again")
     if isinstance(exc, InternalServerException) and exc.detail == CLIENT_GONE:
         # The client hung up while sending its body: its fault, and nobody is left to answer.
         return problem(400, "Bad request", "the request body did not arrive: the client disconnected")
@@ -125,4 +128,6 @@ def problem_response(request: Request, exc: Exception) -> Response:
     headers = getattr(exc, "headers", None) or {}
     if body["status"] == 401:
         headers = {**headers, "WWW-Authenticate": "Bearer"}
+    if body["status"] == 503:
+        headers = {"Retry-After": "1", **headers}  # a moment: the scanners' queues resend then
     return Response(content=body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)

@@ -226,3 +226,52 @@ def test_a_nul_character_in_a_filter_is_refused_naming_it(world):
     answer = world.client.get("/api/v1/shipments?hamlet=P%00LANG", headers=world.headers("clerk"))
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == "hamlet"
+
+
+def test_on_postgresql_a_dropped_connection_is_one_503_then_a_pause_is_pinged_through(empty_database_url):
+    """The pool pings only connections that slept (db.py, IDLE_PING_S): a connection the database
+    dropped a moment after its last use fails one request, answered 503 with Retry-After, and the
+    next is served; after a pause the dead connection is found by the ping and replaced unseen."""
+    import time
+
+    import sqlalchemy as sa
+    from litestar.testing import TestClient
+
+    from postal_tracker import migrate
+    from postal_tracker.db import IDLE_PING_S
+    from tests.conftest import POSTGRES_URL, TEST_DATA_KEY, TEST_JWT_SECRET
+
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no connection to drop")
+    db = Database(empty_database_url, (TEST_DATA_KEY,))
+    migrate.upgrade(db)
+    name = empty_database_url.rsplit("/", 1)[1]
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+    def drop_connections() -> None:
+        with admin.connect() as conn:
+            killed = conn.execute(
+                sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
+            ).scalar_one()
+        assert killed >= 1
+
+    unknown = "/api/v1/track/RR123456785VN"
+    settings = settings_from(
+        DATABASE_URL=empty_database_url, JWT_SECRET=TEST_JWT_SECRET, DATA_KEY=TEST_DATA_KEY, DELIVERY_WORKER=0
+    )
+    app = create_app(settings, db)
+    try:
+        with TestClient(app) as client:
+            assert client.get(unknown).status_code == 404  # a connection in the pool now
+            drop_connections()
+            lost = client.get(unknown)
+            assert lost.status_code == 503 and lost.headers["retry-after"] == "1", lost.text
+            assert lost.json()["detail"] == "the database connection was lost: try again"
+            assert client.get(unknown).status_code == 404  # the pool was renewed
+            drop_connections()
+            time.sleep(IDLE_PING_S + 0.5)
+            assert client.get(unknown).status_code == 404  # pinged, found dead, replaced
+    finally:
+        db.dispose()
+        admin.dispose()
