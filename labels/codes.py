@@ -10,9 +10,10 @@ per module) is ~50x slower. bench/labels_bench.py measures the result.
 import re
 from dataclasses import dataclass
 
-import segno
 from barcode import Code128
 from reportlab.pdfgen.canvas import Canvas
+
+from labels.qr import qr_matrix
 
 DOT = 72 / 203
 """One dot of a 203 dpi thermal printer, in points. Modules are whole dots so bars print crisp."""
@@ -27,11 +28,6 @@ QR_QUIET = 4
 """Light modules required around a QR symbol (ISO/IEC 18004)."""
 
 QR_MIN_DOTS = 3
-
-QR_MASK = 3
-"""Fixed data mask. Scoring all eight masks takes ~2.8 ms of segno's ~4 ms per symbol, most of a
-label's budget at 300 labels/s. Any mask is valid (the format information names it, decoders
-just read it), and on sampled tracking links mask 3 scored among the best by segno's penalty."""
 
 _BITS = bytes.maketrans(b"01", b"\x00\x01")
 _DARK_RUN = re.compile(rb"\x01+")
@@ -82,8 +78,7 @@ def code128(data: str, max_width: float) -> Code128Symbol:
 
 def qr_code(data: str, max_size: float) -> QrSymbol:
     """The QR symbol of ``data`` (error correction M) with the largest whole-dot module that fits."""
-    qr = segno.make_qr(data, error="m", boost_error=False, mask=QR_MASK)
-    rows = tuple(bytes(row) for row in qr.matrix)
+    rows = qr_matrix(data)
     dots = int(max_size / ((len(rows) + 2 * QR_QUIET) * DOT))
     if dots < QR_MIN_DOTS:
         raise ValueError(f"QR code of a {len(data)}-character link does not fit in {max_size:.0f} pt")
