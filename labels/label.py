@@ -2,11 +2,12 @@
 
 Drawn straight onto a reportlab canvas (no platypus): a batch of hundreds of labels must render
 in about a second, see bench/labels_bench.py. What every label has in the same place (the
-header's band, captions, rules) is drawn once per document as a form that each label shows.
+header's band, captions, rules) is drawn once per document as forms that each label shows.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Literal, NamedTuple
@@ -67,20 +68,18 @@ def render_labels(labels: Sequence[LabelData], size: Literal["a6", "a4"]) -> byt
     out = BytesIO()
     canvas = new_canvas(out, A6_SIZE if size == "a6" else A4, "Nhãn bưu gửi")
     if size == "a6":
-        _define_frame(canvas, _frame(0), 0, 0, *A6_SIZE)
+        _define_frame(canvas, 0, 0, 0, *A6_SIZE)
         for label in labels:
-            canvas.doForm(_frame(0))
-            _draw_label(canvas, label, 0, 0, *A6_SIZE)
+            _draw_label(canvas, label, 0, 0, 0, *A6_SIZE)
             canvas.showPage()
     else:
         per_page = A4_GRID[0] * A4_GRID[1]
-        for i in range(per_page):
-            _define_frame(canvas, _frame(i), *a4_cell_origin(i), *A4_CELL)
+        for place in range(per_page):
+            _define_frame(canvas, place, *a4_cell_origin(place), *A4_CELL)
         for first in range(0, len(labels), per_page):
             _draw_cut_marks(canvas)
-            for i, label in enumerate(labels[first : first + per_page]):
-                canvas.doForm(_frame(i))
-                _draw_label(canvas, label, *a4_cell_origin(i), *A4_CELL)
+            for place, label in enumerate(labels[first : first + per_page]):
+                _draw_label(canvas, label, place, *a4_cell_origin(place), *A4_CELL)
             canvas.showPage()
     canvas.save()
     return out.getvalue()
@@ -168,54 +167,74 @@ def _bands(y0: float, height: float) -> _Bands:
     )
 
 
-def _frame(index: int) -> str:
-    """The form that holds the frame of the label in place ``index`` on the page."""
-    return f"label-frame-{index}"
+def _frame_part(place: int, part: str) -> str:
+    """The form that holds ``part`` of the frame of the label in ``place`` on the page."""
+    return f"label-{place}-{part}"
 
 
-def _define_frame(canvas: Canvas, name: str, x0: float, y0: float, width: float, height: float) -> None:
-    """What is the same on every label in one place of the page, as the form ``name``.
-
-    Shown on each label it is a single operator; drawn label by label, its text and lines took
-    15-20% of a batch's time. Drawn in page coordinates (one form per place on an A4 sheet), so
-    text extraction finds it where it is printed.
-    """
+@contextmanager
+def _form(canvas: Canvas, name: str) -> Iterator[None]:
     canvas.beginForm(name)
-    bands = _bands(y0, height)
-    left, right = x0 + MARGIN, x0 + width - MARGIN
-    # Header: the leg in words goes on this band, white on black, to read across the sorting table.
-    canvas.rect(left, bands.hamlet, right - left, HEADER_H, stroke=0, fill=1)
-    canvas.setFillGray(1)
-    canvas.setFont(FONT_BOLD, 7)
-    canvas.drawRightString(right - GAP, bands.header - 4 * mm, "BƯU CHÍNH CÔNG ÍCH")
-    canvas.setFillGray(0)
-    captions = [("ẤP", bands.hamlet), ("NGƯỜI NHẬN", bands.recipient), ("NGƯỜI GỬI", bands.sender)]
-    for caption, top in [*captions, ("THỦ TỤC", bands.footer)]:
-        _caption(canvas, caption, left, top - GAP)
-    for y in bands.barcode, bands.recipient, bands.sender, bands.footer:
-        _rule(canvas, left, right, y)
+    yield
     canvas.endForm()
 
 
-def _draw_label(canvas: Canvas, label: LabelData, x0: float, y0: float, width: float, height: float) -> None:
-    """What differs from label to label, over its frame (``_define_frame``)."""
+def _define_frame(canvas: Canvas, place: int, x0: float, y0: float, width: float, height: float) -> None:
+    """What is the same on every label in ``place``, as forms (``_frame_part``).
+
+    Shown on each label they are one operator each; drawn label by label, their text and lines
+    took 15-20% of a batch's time. One form per band, each shown just before the label's own
+    content of the band, so text extraction reads every caption before what it captions. Drawn
+    in page coordinates (one set per place on an A4 sheet), so it finds them where they print.
+    """
+    bands = _bands(y0, height)
+    left, right = x0 + MARGIN, x0 + width - MARGIN
+    with _form(canvas, _frame_part(place, "band")):
+        # The leg in words goes on this band, white on black, to read across the sorting table.
+        canvas.rect(left, bands.hamlet, right - left, HEADER_H, stroke=0, fill=1)
+    with _form(canvas, _frame_part(place, "heading")):
+        canvas.setFillGray(1)
+        canvas.setFont(FONT_BOLD, 7)
+        canvas.drawRightString(right - GAP, bands.header - 4 * mm, "BƯU CHÍNH CÔNG ÍCH")
+    with _form(canvas, _frame_part(place, "hamlet")):
+        _caption(canvas, "ẤP", left, bands.hamlet - GAP)
+    with _form(canvas, _frame_part(place, "barcode")):
+        _rule(canvas, left, right, bands.barcode)
+    for band, caption in (("recipient", "NGƯỜI NHẬN"), ("sender", "NGƯỜI GỬI"), ("footer", "THỦ TỤC")):
+        with _form(canvas, _frame_part(place, band)):
+            top = getattr(bands, band)
+            _rule(canvas, left, right, top)
+            _caption(canvas, caption, left, top - GAP)
+
+
+def _draw_label(
+    canvas: Canvas, label: LabelData, place: int, x0: float, y0: float, width: float, height: float
+) -> None:
+    """The label on the frame of its ``place`` (``_define_frame``)."""
     bands = _bands(y0, height)
     left, right = x0 + MARGIN, x0 + width - MARGIN
     inner = right - left
 
+    def frame(part: str) -> None:
+        canvas.doForm(_frame_part(place, part))
+
     # Header: the leg and the booking date, white on the frame's black band.
+    frame("band")
     canvas.setFillGray(1)
     top = bands.header
     fit_text(LEG_TITLES[label.leg], FONT_BOLD, inner * 0.62, HEADER_H, 17, 10).draw(canvas, left + GAP, top - 2 * mm)
+    frame("heading")
     canvas.setFont(FONT_REGULAR, 7.5)
     canvas.drawRightString(right - GAP, top - 8 * mm, f"Ngày gửi {format_date(label.booked_on)}")
     canvas.setFillGray(0)
 
     # Hamlet in large type: the first thing the postman sorts by.
+    frame("hamlet")
     top = bands.hamlet
     fit_text(label.hamlet_name, FONT_BOLD, inner, HAMLET_H - 4 * mm, 28, 12).draw(canvas, left, top - 3.5 * mm)
 
     # Barcode, centred, with the number grouped for reading aloud under it.
+    frame("barcode")
     top = bands.barcode
     barcode = code128(label.tracking_no, inner)
     barcode.draw(canvas, left + (inner - barcode.width) / 2, top - GAP - BARS_H, BARS_H)
@@ -223,10 +242,13 @@ def _draw_label(canvas: Canvas, label: LabelData, x0: float, y0: float, width: f
     canvas.setFont(FONT_BOLD, number.size)
     canvas.drawCentredString(left + inner / 2, top - GAP - BARS_H - number.size - 1 * mm, number.lines[0])
 
+    frame("recipient")
     _draw_party(canvas, label.recipient, RECIPIENT_STYLE, left, bands.recipient, inner, bands.recipient - bands.sender)
+    frame("sender")
     _draw_party(canvas, label.sender, SENDER_STYLE, left, bands.sender, inner, SENDER_H)
 
     # Footer: procedure and fee on the left, the QR code to the tracking page on the right.
+    frame("footer")
     top = bands.footer
     qr = qr_code(label.tracking_url, QR_MAX)
     qr.draw(canvas, right - qr.size, top - qr.size)
