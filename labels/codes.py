@@ -7,12 +7,14 @@ the smallest output: PNG codes make a label ~4x larger, and reportlab's QrCodeWi
 per module) is ~50x slower. bench/labels_bench.py measures the result.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
-import segno
 from barcode import Code128
 from reportlab.pdfgen.canvas import Canvas
+
+from labels.qr import qr_matrix
 
 DOT = 72 / 203
 """One dot of a 203 dpi thermal printer, in points. Modules are whole dots so bars print crisp."""
@@ -27,11 +29,6 @@ QR_QUIET = 4
 """Light modules required around a QR symbol (ISO/IEC 18004)."""
 
 QR_MIN_DOTS = 3
-
-QR_MASK = 3
-"""Fixed data mask. Scoring all eight masks takes ~2.8 ms of segno's ~4 ms per symbol, most of a
-label's budget at 300 labels/s. Any mask is valid (the format information names it, decoders
-just read it), and on sampled tracking links mask 3 scored among the best by segno's penalty."""
 
 _BITS = bytes.maketrans(b"01", b"\x00\x01")
 _DARK_RUN = re.compile(rb"\x01+")
@@ -82,8 +79,7 @@ def code128(data: str, max_width: float) -> Code128Symbol:
 
 def qr_code(data: str, max_size: float) -> QrSymbol:
     """The QR symbol of ``data`` (error correction M) with the largest whole-dot module that fits."""
-    qr = segno.make_qr(data, error="m", boost_error=False, mask=QR_MASK)
-    rows = tuple(bytes(row) for row in qr.matrix)
+    rows = qr_matrix(data)
     dots = int(max_size / ((len(rows) + 2 * QR_QUIET) * DOT))
     if dots < QR_MIN_DOTS:
         raise ValueError(f"QR code of a {len(data)}-character link does not fit in {max_size:.0f} pt")
@@ -99,10 +95,15 @@ def _fill_modules(
     canvas: Canvas, rows: tuple[bytes, ...], x: float, y: float, module: float, row_height: float
 ) -> None:
     """Fill the dark runs of ``rows`` as one path, one unit = one module wide and one row high."""
-    ops = [f"q 0 g {module:.4f} 0 0 {row_height:.4f} {x:.4f} {y:.4f} cm"]
-    for i, row in enumerate(rows):
-        for run in _DARK_RUN.finditer(row):
-            start, end = run.span()
-            ops.append(f"{start} {i} {end - start} 1 re")
-    ops.append("f Q")
-    canvas.addLiteral("\n".join(ops))
+    columns = len(rows[0]) + 1  # with the light module that joins one row to the next
+    corners, widths = _run_operands(columns, len(rows))
+    runs = [corners[run.start()] + widths[run.end() - run.start()] for run in _DARK_RUN.finditer(b"\0".join(rows))]
+    canvas.addLiteral("\n".join([f"q 0 g {module:.4f} 0 0 {row_height:.4f} {x:.4f} {y:.4f} cm", *runs, "f Q"]))
+
+
+@functools.lru_cache(maxsize=16)
+def _run_operands(columns: int, rows: int) -> tuple[list[str], list[str]]:
+    """``x y `` for each module of the joined rows, and ``w 1 re`` for each run width, written
+    out once per symbol size: formatting the numbers was half the time of drawing a QR code."""
+    corners = [f"{i % columns} {i // columns} " for i in range(columns * rows)]
+    return corners, [f"{width} 1 re" for width in range(columns + 1)]

@@ -3,8 +3,13 @@
 Order of resort: wrap at word boundaries, shrink the font step by step down to a minimum, then
 cut the last line with "…". Widths are measured once at unit size and scaled, because reportlab
 applies no kerning: a string's width is exactly proportional to the font size.
+
+Measuring is pure Python in reportlab and was a fifth of a label batch's time, though most of it
+repeats: the desk's name and address are on every label, procedure names and hamlets come from
+short lists, and addresses share their words. Hence the two bounded caches below.
 """
 
+import functools
 from dataclasses import dataclass
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -41,6 +46,7 @@ class FittedText:
         canvas.drawText(text)
 
 
+@functools.lru_cache(maxsize=2048)
 def fit_text(
     text: str,
     font: str,
@@ -51,14 +57,15 @@ def fit_text(
 ) -> FittedText:
     """The largest size (from ``max_size`` down to ``min_size``, default no shrinking) at which
     ``text`` wraps into ``width`` x ``height``; at the minimum, lines that do not fit are dropped
-    and the last one kept ends with "…". At least one line is always kept."""
+    and the last one kept ends with "…". At least one line is always kept. The result is shared
+    between equal calls (it is frozen)."""
     min_size = max_size if min_size is None else min_size
     words = nfc(text).split()
     single_line = " ".join(words)
     if stringWidth(single_line, font, max_size) <= width and max_size * LEADING <= height:
         return FittedText((single_line,) if words else (), font, max_size)  # most names and phones
-    unit_widths = [stringWidth(word, font, 1) for word in words]
-    space = stringWidth(" ", font, 1)
+    unit_widths = [_unit_width(word, font) for word in words]
+    space = _unit_width(" ", font)
     size = max_size
     while True:
         max_lines = max(1, int(height / (size * LEADING) + 1e-9))  # 2 x leading: 2 lines, not 1.999
@@ -69,6 +76,11 @@ def fit_text(
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], _with_ellipsis(lines[max_lines - 1], font, width / size)]
     return FittedText(tuple(lines), font, size)
+
+
+@functools.lru_cache(maxsize=8192)
+def _unit_width(word: str, font: str) -> float:
+    return stringWidth(word, font, 1)
 
 
 def _wrap(words: list[str], widths: list[float], space: float, limit: float, font: str) -> list[str]:
