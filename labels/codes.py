@@ -11,10 +11,9 @@ import functools
 import re
 from dataclasses import dataclass
 
+import zxingcpp
 from barcode import Code128
 from reportlab.pdfgen.canvas import Canvas
-
-from labels.qr import qr_matrix
 
 DOT = 72 / 203
 """One dot of a 203 dpi thermal printer, in points. Modules are whole dots so bars print crisp."""
@@ -31,6 +30,7 @@ QR_QUIET = 4
 QR_MIN_DOTS = 3
 
 _BITS = bytes.maketrans(b"01", b"\x00\x01")
+_PIXEL_TO_MODULE = bytes.maketrans(b"\x00\xff", b"\x01\x00")
 _DARK_RUN = re.compile(rb"\x01+")
 
 
@@ -75,6 +75,21 @@ def code128(data: str, max_width: float) -> Code128Symbol:
         if symbol.width <= max_width:
             return symbol
     raise ValueError(f"Code 128 of {data!r} needs more than {max_width:.0f} pt to print readably")
+
+
+def qr_matrix(data: str) -> tuple[bytes, ...]:
+    """The smallest QR symbol of ``data`` at error correction M, one byte a module (1 = dark) a
+    row, without the quiet zone. zxing-cpp encodes it in C++: ~0.2 ms, where segno took ~3 ms,
+    most of a label's budget at 300 labels/s."""
+    try:
+        barcode = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    except ValueError as exc:  # more than a version 40 symbol holds
+        raise ValueError(f"QR code of {len(data)} characters: {exc}") from exc
+    image = barcode.to_image(scale=1, add_quiet_zones=False)  # one pixel a module, 0 = dark
+    side = image.shape[0]
+    # The Image has the buffer protocol; zxing-cpp's type stub does not say so.
+    pixels = bytes(memoryview(image)).translate(_PIXEL_TO_MODULE)  # type: ignore[arg-type]
+    return tuple(pixels[start : start + side] for start in range(0, side * side, side))
 
 
 def qr_code(data: str, max_size: float) -> QrSymbol:
