@@ -8,12 +8,16 @@ delivery, sometimes a failed delivery, delivered). About five events a shipment;
 attempts, due dates and fees agree with the events. No outbox messages or scan records: the
 seeded history is in the past.
 
-Rows are written by bulk inserts in chunks, one transaction each: `executemany` on SQLite,
-`COPY` on PostgreSQL, with ids taken from the table's maximum inside the transaction (the
-tables are locked on PostgreSQL; SQLite has one writer), so the seed may run beside a live
-service. Tracking numbers are an arithmetic walk over the 10^8 serials from a random start:
-unique within a run, and a clash with an earlier run's numbers stops the seed on the unique
-constraint rather than duplicating one.
+Rows are generated in chunks and written by bulk inserts, all in one transaction:
+`executemany` on SQLite, `COPY` on PostgreSQL, with ids taken from the tables' maximum at the
+start (the tables are locked on PostgreSQL; SQLite has one writer), so the seed may run beside
+a live service, whose writes wait for it. A seed that at least doubles the tables (a fresh
+bench database) loads them without their secondary indexes, and on PostgreSQL without their
+unique and foreign-key constraints too, and builds them again before the commit (the service's
+reads then wait as well): several times faster than maintaining and checking them row by row
+(issue #12: 1M shipments in under 2 minutes). Tracking numbers are an arithmetic walk over the
+10^8 serials from a random start: unique within a run, and a clash with an earlier run's
+numbers stops the seed on the unique constraint rather than duplicating one.
 """
 
 from __future__ import annotations
@@ -444,7 +448,7 @@ class _PostgresWriter:
         self.raw = cast("psycopg.Connection", conn.connection.dbapi_connection)
 
     def next_ids(self) -> dict[str, int]:
-        # Others may still read; their writes wait for the seed's commit.
+        # Others may still read (until indexes_built_after drops one); their writes wait for the commit.
         self.raw.execute("LOCK TABLE dossiers, shipments, events IN SHARE ROW EXCLUSIVE MODE")
         return _next_ids(self.conn)
 
