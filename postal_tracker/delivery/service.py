@@ -160,17 +160,24 @@ def claim(
 ) -> list[sa.Row]:  # fmt: skip
     """Lease the due messages that are first in line for their parcel; return them."""
     m = outbox
-    earlier = outbox.alias("earlier")
-    blocked = sa.exists().where(
-        earlier.c.channel == m.c.channel,
-        earlier.c.ordering_key == m.c.ordering_key,
-        earlier.c.status == "pending",
-        earlier.c.id < m.c.id,
+    line = outbox.alias("line")
+    # First in line: the lowest pending id of its channel and parcel. Written as a scalar
+    # subquery, not as NOT EXISTS (an earlier pending one): PostgreSQL turns NOT EXISTS into an
+    # anti-join, and while the outbox's statistics are stale (a fresh database filling fast) it
+    # planned that join as a scan of every pending message for each candidate, 0.6 s a claim at
+    # 1,000 pending and growing as the square. The subquery stays one index probe (ix_outbox_ordering).
+    first_in_line = (
+        sa.select(sa.func.min(line.c.id))
+        .where(line.c.channel == m.c.channel, line.c.ordering_key == m.c.ordering_key, line.c.status == "pending")
+        .scalar_subquery()
     )
     free = sa.or_(m.c.lease_until.is_(None), m.c.lease_until < now)
     query = (
         sa.select(m.c.id)
-        .where(m.c.status == "pending", m.c.next_attempt_at <= now, m.c.channel.in_(config.channels), free, ~blocked)
+        .where(
+            m.c.status == "pending", m.c.next_attempt_at <= now, m.c.channel.in_(config.channels), free,
+            m.c.id == first_in_line,
+        )
         .order_by(m.c.next_attempt_at, m.c.id)
         .limit(limit or config.batch_size)
     )
