@@ -85,9 +85,7 @@ _PARCEL_FOR_UPDATE = (
     .with_for_update()
 )  # fmt: skip
 # RETURNING: the updated row comes back with the UPDATE, without a second SELECT.
-_UPDATE_SHIPMENT = (
-    shipments.update().where(shipments.c.id == sa.bindparam("shipment_id")).returning(*shipments.c)
-)
+_UPDATE_SHIPMENT = shipments.update().where(shipments.c.id == sa.bindparam("shipment_id")).returning(*shipments.c)
 _INSERT_EVENT = events.insert()
 _INSERT_SCAN_RECORD = scan_records.insert()
 _SCAN_BY_ID = sa.select(scan_records).where(scan_records.c.scan_id == sa.bindparam("scan_id"))
