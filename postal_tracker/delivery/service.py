@@ -187,9 +187,12 @@ def claim(
         ids = list(conn.execute(query).scalars())
         if not ids:
             return []
+        # By id alone (and still free): with `status = 'pending'` here both databases walked the
+        # status index over every pending message instead of fetching these rows by key. The rows
+        # are pending: this transaction holds SQLite's write lock, and PostgreSQL's row locks.
         conn.execute(
             m.update()
-            .where(m.c.id.in_(ids), m.c.status == "pending", free)
+            .where(m.c.id.in_(ids), free)
             .values(lease_owner=owner, lease_until=now + timedelta(seconds=config.lease_s))
         )
         rows = conn.execute(sa.select(m).where(m.c.id.in_(ids), m.c.lease_owner == owner).order_by(m.c.id)).all()
