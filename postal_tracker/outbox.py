@@ -25,28 +25,32 @@ WEBHOOK = "webhook"
 SMS = "sms"
 
 
-def _enqueue(
-    conn: Connection, commune_id: int, channel: str, message_type: str, ordering_key: str, payload: str,
-    recipient: str | None = None,
-) -> None:  # fmt: skip
+def _message(
+    commune_id: int, channel: str, message_type: str, ordering_key: str, payload: str, recipient: str | None = None
+) -> dict[str, Any]:
     now = utcnow()
-    # Values as parameters of one statement built once: it is compiled once, not once a message.
-    conn.execute(_INSERT, {
+    return {
         "commune_id": commune_id, "channel": channel, "message_id": f"msg_{uuid.uuid4().hex}", "type": message_type,
         "ordering_key": ordering_key, "recipient": recipient, "payload": payload, "status": "pending",
         "attempts": 0, "next_attempt_at": now, "created_at": now,
-    })  # fmt: skip
+    }  # fmt: skip
 
 
-def enqueue_webhook(conn: Connection, commune_id: int, event_type: str, tracking_no: str, data: dict[str, Any]) -> None:
-    _enqueue(conn, commune_id, WEBHOOK, event_type, tracking_no, event_body(event_type, utcnow(), data))
+def _enqueue(conn: Connection, messages: list[dict[str, Any]]) -> None:
+    # Values as parameters of one statement built once: it is compiled once, not once a message,
+    # and a change's messages (webhook and SMS) go in one call (one round trip on PostgreSQL).
+    conn.execute(_INSERT, messages)
 
 
-def enqueue_sms(conn: Connection, commune_id: int, phone: str, tracking_no: str, data: dict[str, Any]) -> None:
+def _webhook(commune_id: int, event_type: str, tracking_no: str, data: dict[str, Any]) -> dict[str, Any]:
+    return _message(commune_id, WEBHOOK, event_type, tracking_no, event_body(event_type, utcnow(), data))
+
+
+def _sms(commune_id: int, phone: str, tracking_no: str, data: dict[str, Any]) -> dict[str, Any]:
     """The SMS is rendered when it is sent (so the accented/unaccented setting applies then);
     the payload holds what the template needs, and no name."""
     payload = json.dumps({**data, "at": data["at"].isoformat()}, ensure_ascii=False)
-    _enqueue(conn, commune_id, SMS, f"sms.{data['event']}", tracking_no, payload, recipient=phone)
+    return _message(commune_id, SMS, f"sms.{data['event']}", tracking_no, payload, recipient=phone)
 
 
 def status_changed(conn: Connection, shipment: Any, dossier: Any, event: dict[str, Any]) -> None:
@@ -64,7 +68,7 @@ def status_changed(conn: Connection, shipment: Any, dossier: Any, event: dict[st
         if event.get(field):
             data[field] = event[field]
     event_type = SHIPMENT_BOOKED if event["event"] == "booked" else SHIPMENT_STATUS_CHANGED
-    enqueue_webhook(conn, shipment.commune_id, event_type, shipment.tracking_no, data)
+    messages = [_webhook(shipment.commune_id, event_type, shipment.tracking_no, data)]
     if event["event"] in SMS_EVENTS and not dossier.sms_opt_out and dossier.applicant_phone:
         sms = {
             "event": event["event"],
@@ -80,4 +84,5 @@ def status_changed(conn: Connection, shipment: Any, dossier: Any, event: dict[st
                 sms["next_attempt_on"] = shipment.next_attempt_on.isoformat()
             else:
                 sms["next_step"] = "return_to_desk"
-        enqueue_sms(conn, shipment.commune_id, dossier.applicant_phone, shipment.tracking_no, sms)
+        messages.append(_sms(shipment.commune_id, dossier.applicant_phone, shipment.tracking_no, sms))
+    _enqueue(conn, messages)

@@ -60,7 +60,7 @@ from postal_tracker.scanning.schemas import (
     ScanRequest,
 )
 from postal_tracker.settings import RulesSection
-from postal_tracker.shipments.service import fee_owed, find_shipment, parse_tracking_no, shipment_view
+from postal_tracker.shipments.service import fee_owed, parse_tracking_no, shipment_view
 from postal_tracker.workdays import next_attempt_on, transit_due_at
 
 scan_records = table(ScanRecord)
@@ -72,8 +72,20 @@ handovers = table(Handover)
 
 # The hot path's statements, built once: values go as parameters, so SQLAlchemy reuses each
 # compiled statement instead of building and keying a new one per scan (MEASURED.md).
-_UPDATE_SHIPMENT = shipments.update().where(shipments.c.id == sa.bindparam("shipment_id"))
-_SHIPMENT_BY_ID = sa.select(shipments).where(shipments.c.id == sa.bindparam("shipment_id"))
+# The parcel's row and its dossier's, locked together in one statement (one round trip, not
+# two): the parcel for conflicting scans, the dossier for the fee its legs share. The dossier's
+# columns are those the outbox needs (outbox.status_changed); none shares a name with a parcel's.
+_PARCEL_FOR_UPDATE = (
+    sa.select(
+        shipments, dossiers.c.portal_dossier_no, dossiers.c.sms_opt_out, dossiers.c.applicant_phone,
+        dossiers.c.procedure_name,
+    )
+    .join(dossiers, dossiers.c.id == shipments.c.dossier_id)
+    .where(shipments.c.tracking_no == sa.bindparam("number"), shipments.c.commune_id == sa.bindparam("commune_id"))
+    .with_for_update()
+)  # fmt: skip
+# RETURNING: the updated row comes back with the UPDATE, without a second SELECT.
+_UPDATE_SHIPMENT = shipments.update().where(shipments.c.id == sa.bindparam("shipment_id")).returning(*shipments.c)
 _INSERT_EVENT = events.insert()
 _INSERT_SCAN_RECORD = scan_records.insert()
 _SCAN_BY_ID = sa.select(scan_records).where(scan_records.c.scan_id == sa.bindparam("scan_id"))
@@ -111,7 +123,9 @@ def apply_event(
     rules: RulesSection, *, scan_id: str | None = None, handover_id: int | None = None,
 ) -> sa.Row:  # fmt: skip
     """Check and apply one event to a parcel. Every check comes before the first write."""
-    shipment = find_shipment(conn, principal.commune_id, tracking_no, for_update=True)
+    shipment = conn.execute(_PARCEL_FOR_UPDATE, {"number": tracking_no, "commune_id": principal.commune_id}).first()
+    if shipment is None:
+        raise NotFound(f"no parcel with tracking number {tracking_no}")
     leg, status = Leg(shipment.leg), Status(shipment.status)
     allowed = allowed_events(leg, status, shipment.attempts, rules.max_delivery_attempts)
     if event not in allowed:
@@ -134,10 +148,9 @@ def apply_event(
         raise InvalidInput("reason 'other' needs a note saying what happened", field="note")
     if fields.get("recipient_relationship") == "proxy" and not fields.get("authorization_note"):
         raise InvalidInput("a proxy needs the letter of authorisation's number or date", field="authorization_note")
-    dossier = conn.execute(sa.select(dossiers).where(dossiers.c.id == shipment.dossier_id).with_for_update()).one()
     fee = fields.get("fee_collected_vnd") or 0
     if fee:
-        _check_fee(conn, dossier, event, fee)
+        _check_fee(conn, shipment.dossier_id, event, fee)
 
     now = utcnow()
     at = fields.get("at") or now
@@ -148,12 +161,12 @@ def apply_event(
     next_attempt = None
     if event == Event.DELIVERY_FAILED and attempts < rules.max_delivery_attempts:
         next_attempt = next_attempt_on(at, rules.reattempt_working_days)
-    conn.execute(_UPDATE_SHIPMENT, {
+    updated = conn.execute(_UPDATE_SHIPMENT, {
         "shipment_id": shipment.id, "status": transition.to.value, "attempts": attempts,
         "version": shipment.version + 1, "updated_at": now,
         "last_reason": fields.get("reason") if event in FAILURE_EVENTS else shipment.last_reason,
         "fee_collected_vnd": shipment.fee_collected_vnd + fee, "due_at": due_at, "next_attempt_on": next_attempt,
-    })  # fmt: skip
+    }).one()  # fmt: skip
     location = fields.get("location") or {}
     record = {
         "shipment_id": shipment.id, "event": event.value, "code": transition.code,
@@ -171,8 +184,7 @@ def apply_event(
         "handover_id": handover_id, "user_id": principal.user_id,
     }  # fmt: skip
     conn.execute(_INSERT_EVENT, record)
-    updated = conn.execute(_SHIPMENT_BY_ID, {"shipment_id": shipment.id}).one()
-    status_changed(conn, updated, dossier, record)
+    status_changed(conn, updated, shipment, record)  # the locked row carries the dossier's columns
     return updated
 
 
@@ -186,14 +198,14 @@ def check_time(at: datetime, now: datetime, rules: RulesSection) -> None:
         )
 
 
-def _check_fee(conn: Connection, dossier: sa.Row, event: Event, fee: int) -> None:
+def _check_fee(conn: Connection, dossier_id: int, event: Event, fee: int) -> None:
     """A fee is collected with the dossier (`picked_up`) or, for what is still owed then, with
     the result (`delivered`); never more than the dossier's fee less what was collected."""
     if event not in FEE_EVENTS:
         raise InvalidInput(
             f"a fee is collected only on picked_up or delivered, not on {event.value}", field="fee_collected_vnd"
         )
-    owed = fee_owed(conn, dossier.id)
+    owed = fee_owed(conn, dossier_id)
     if fee > owed:
         raise InvalidInput(
             f"{fee} VND is more than the {owed} VND still owed on this dossier", field="fee_collected_vnd",
