@@ -19,7 +19,6 @@ from tests.conftest import PASSWORD, make_world
 from tests.labels.builders import page_sizes, page_texts
 
 POST_OFFICE = (TAM_PHUOC["post_office_lat"], TAM_PHUOC["post_office_lon"])
-TODAY = local_today()
 
 
 def at(lat: float, lon: float, hamlet: str = "PTRUNG", detail: str | None = None) -> dict:
@@ -31,7 +30,7 @@ def number_of(booked: dict) -> str:
 
 
 def get_manifest(world, role: str = "postal", **params) -> dict:
-    params.setdefault("date", TODAY.isoformat())
+    params.setdefault("date", local_today().isoformat())
     answer = world.client.get("/api/v1/manifests", params=params, headers=world.headers(role))
     assert answer.status_code == 200, answer.text
     return answer.json()
@@ -74,13 +73,13 @@ def assign(world, number: str, postman_id, role: str = "clerk"):
 
 
 def test_pickup_manifest_lists_exactly_the_parcels_still_to_collect_by_that_day(world, database, client):
-    yesterday, tomorrow = TODAY - timedelta(days=1), TODAY + timedelta(days=1)
+    yesterday, tomorrow = local_today() - timedelta(days=1), local_today() + timedelta(days=1)
     due_today = number_of(book(world))
     rolled_over = number_of(book(world, requested_date=yesterday.isoformat()))
     scan(world, rolled_over, "pickup_failed", reason="not_home")
     failed_today = number_of(book(world))
     scan(world, failed_today, "pickup_failed", reason="wrong_address")
-    next_week = number_of(book(world, requested_date=(TODAY + timedelta(days=7)).isoformat()))
+    next_week = number_of(book(world, requested_date=(local_today() + timedelta(days=7)).isoformat()))
     given_up = number_of(book(world, requested_date=yesterday.isoformat()))
     for _ in range(3):  # MAX_DELIVERY_ATTEMPTS
         scan(world, given_up, "pickup_failed", reason="not_home")
@@ -94,14 +93,15 @@ def test_pickup_manifest_lists_exactly_the_parcels_still_to_collect_by_that_day(
     number_of(book(elsewhere))
 
     manifest = get_manifest(world, kind="pickup")
-    assert manifest["date"] == TODAY.isoformat() and manifest["kind"] == "pickup"
+    assert manifest["date"] == local_today().isoformat() and manifest["kind"] == "pickup"
     assert numbers(manifest) == {due_today, rolled_over, failed_today}
     assert [stop["order"] for stop in manifest["stops"]] == [1, 2, 3]
     assert numbers(get_manifest(world, kind="pickup", date=tomorrow.isoformat())) == {
         due_today, rolled_over, failed_today,
     }  # fmt: skip
     assert numbers(get_manifest(world, kind="pickup", date=yesterday.isoformat())) == {rolled_over}
-    assert next_week in numbers(get_manifest(world, kind="pickup", date=(TODAY + timedelta(days=7)).isoformat()))
+    in_a_week = (local_today() + timedelta(days=7)).isoformat()
+    assert next_week in numbers(get_manifest(world, kind="pickup", date=in_a_week))
     assert get_manifest(world, kind="delivery")["stops"] == []
 
     stops = {stop["tracking_no"]: stop for stop in manifest["stops"]}
@@ -316,12 +316,13 @@ def test_the_pdf_lists_every_parcel_on_a4_portrait(world):
                              procedure_code="2.000815")) for k in range(30)]  # fmt: skip
     scan(world, booked[0], "pickup_failed", reason="not_home")
     answer = world.client.get(
-        "/api/v1/manifests", params={"date": TODAY.isoformat(), "kind": "pickup", "format": "pdf"},
+        "/api/v1/manifests", params={"date": local_today().isoformat(), "kind": "pickup", "format": "pdf"},
         headers=world.headers("postal"),
     )  # fmt: skip
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"] == "application/pdf"
-    assert answer.headers["content-disposition"] == f'inline; filename="manifest-{TODAY.isoformat()}-pickup.pdf"'
+    today = local_today().isoformat()
+    assert answer.headers["content-disposition"] == f'inline; filename="manifest-{today}-pickup.pdf"'
     sizes = page_sizes(answer.content)
     assert len(sizes) >= 2 and all(size == pytest.approx(A4, abs=0.01) for size in sizes)
     text = "\n".join(page_texts(answer.content))
@@ -361,7 +362,7 @@ def test_who_may_read_manifests(world):
 def test_the_date_defaults_to_the_local_today(world):
     number = number_of(book(world))
     answer = world.client.get("/api/v1/manifests", params={"kind": "pickup"}, headers=world.headers("postal"))
-    assert answer.json()["date"] == TODAY.isoformat() and numbers(answer.json()) == {number}
+    assert answer.json()["date"] == local_today().isoformat() and numbers(answer.json()) == {number}
 
 
 def test_a_hamlets_default_postman_must_be_a_postman_of_the_commune(world):
@@ -391,8 +392,8 @@ def test_a_parcel_a_merge_brought_shows_the_commune_it_was_booked_under(world, d
     assert stops.keys() == {moved, own}
     assert (stops[moved]["booked_commune_name"], stops[moved]["hamlet_name"]) == ("Tam Phước", "Phước Lăng")
     assert stops[own]["booked_commune_name"] == "Tam An"
-    answer = tam_an.client.get("/api/v1/manifests", headers=tam_an.headers("clerk"),
-                               params={"date": TODAY.isoformat(), "kind": "pickup", "format": "pdf"})  # fmt: skip
+    params = {"date": local_today().isoformat(), "kind": "pickup", "format": "pdf"}
+    answer = tam_an.client.get("/api/v1/manifests", headers=tam_an.headers("clerk"), params=params)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/pdf")
     text = " ".join(" ".join(page_texts(answer.content)).split())
     assert "Phước Lăng, xã Tam Phước" in text  # the moved parcel's label says Tam Phước

@@ -10,12 +10,11 @@ from postal_tracker.localtime import LOCAL_TZ, local_today
 from tests.api.province import TAM_AN_HAMLETS, TAM_PHUOC_HAMLETS, new_commune
 from tests.builders import book, scan
 
-TODAY = local_today()
-QUARTER = f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}"
+QUARTER = f"{local_today().year}-Q{(local_today().month - 1) // 3 + 1}"
 
 
 def days_ago(n: int) -> datetime:
-    return datetime.combine(TODAY - timedelta(days=n), time(9, 0), LOCAL_TZ)
+    return datetime.combine(local_today() - timedelta(days=n), time(9, 0), LOCAL_TZ)
 
 
 def merge(world, source, into, on=None) -> None:
@@ -45,16 +44,16 @@ def test_after_two_merges_each_commune_reports_the_days_it_held_the_parcel(world
     booked = book(tam_phuoc, address={"hamlet_code": "PLANG", "detail": "Số 2, đường Phước Lăng"})
     number = booked["shipment"]["tracking_no"]
     scan(tam_phuoc, number, "picked_up", at=days_ago(12).isoformat())  # Tam Phước's own
-    merge(world, tam_phuoc, tam_an, on=TODAY - timedelta(days=10))
+    merge(world, tam_phuoc, tam_an, on=local_today() - timedelta(days=10))
     scan(tam_an, number, "handed_to_desk", at=days_ago(7).isoformat())  # at Tam An's desk, between the merges
-    merge(world, tam_an, phu_my, on=TODAY - timedelta(days=5))
+    merge(world, tam_an, phu_my, on=local_today() - timedelta(days=5))
     # Still awaiting its result by post, the dossier went on to Phú Mỹ, which books the return.
     answer = world.client.post(f"/api/v1/dossiers/{booked['dossier_id']}/return", headers=phu_my.headers("clerk"))
     assert answer.status_code == 201, answer.text
     result = answer.json()["shipment"]["tracking_no"]
 
     where = {
-        (commune.name, n): daily_events(world, commune, TODAY - timedelta(days=n))
+        (commune.name, n): daily_events(world, commune, local_today() - timedelta(days=n))
         for commune in (tam_phuoc, tam_an, phu_my)
         for n in (12, 7, 0)
     }
