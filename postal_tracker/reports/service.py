@@ -175,7 +175,7 @@ def _figures(tallies: Sequence[sa.Row], arrivals: Sequence[sa.Row], ratings: lis
 def _tallies(conn: Connection, joined: sa.FromClause, in_month: sa.ColumnElement[bool]) -> list[sa.Row]:
     """The month's events counted in the database, one row a hamlet, procedure, leg, event and
     reason (and the names the dossiers gave them), with the first and the last of its events in
-    time (`first_at`, `first_id`, `last_at`, `last_id`), for naming hamlets as they were booked."""
+    time, then id (`first_at`, `first_id`, `last_at`, `last_id`), for naming hamlets as booked."""
     earlier = events.alias("earlier")
     first_attempt = sa.and_(
         events.c.event.in_(ATTEMPTS),
@@ -189,13 +189,14 @@ def _tallies(conn: Connection, joined: sa.FromClause, in_month: sa.ColumnElement
         dossiers.c.hamlet_name, dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name,
         dossiers.c.procedure_name,
     )  # fmt: skip
+    in_order = (events.c.at, events.c.id)
     month = (
         sa.select(
             *keys, events.c.id, events.c.at, events.c.fee_collected_vnd, shipments.c.due_at,
             sa.case((first_attempt, 1), else_=0).label("first_attempt"),
-            sa.func.row_number().over(partition_by=keys, order_by=(events.c.at, events.c.id)).label("first_rank"),
-            sa.func.row_number().over(partition_by=keys, order_by=(events.c.at.desc(), events.c.id.desc()))
-            .label("last_rank"),
+            # One window, one sort: an event's place in its group by time (then id), and the group's size.
+            sa.func.row_number().over(partition_by=keys, order_by=in_order).label("place"),
+            sa.func.count().over(partition_by=keys, order_by=in_order, rows=(None, None)).label("size"),
         )
         .select_from(joined)
         .where(in_month)
@@ -205,16 +206,16 @@ def _tallies(conn: Connection, joined: sa.FromClause, in_month: sa.ColumnElement
     measured, arrived_on_time = on_time(m.event.in_(("handed_to_desk", "delivered")), m.at, m.due_at)
     group = [m[k.name] for k in keys]
 
-    def at_rank(rank: sa.ColumnElement, column: sa.ColumnElement) -> sa.ColumnElement:
-        return sa.func.max(sa.case((rank == 1, column)))
+    def at_place(place: sa.ColumnElement[bool], column: sa.ColumnElement) -> sa.ColumnElement:
+        return sa.func.max(sa.case((place, column)))
 
     return list(conn.execute(
         sa.select(
             *group, sa.func.count().label("n"), sa.func.coalesce(sa.func.sum(m.fee_collected_vnd), 0).label("fees"),
             sa.func.sum(m.first_attempt).label("first_attempts"), measured.label("measured"),
             arrived_on_time.label("on_time"),
-            at_rank(m.first_rank, m.at).label("first_at"), at_rank(m.first_rank, m.id).label("first_id"),
-            at_rank(m.last_rank, m.at).label("last_at"), at_rank(m.last_rank, m.id).label("last_id"),
+            at_place(m.place == 1, m.at).label("first_at"), at_place(m.place == 1, m.id).label("first_id"),
+            at_place(m.place == m.size, m.at).label("last_at"), at_place(m.place == m.size, m.id).label("last_id"),
         ).group_by(*group)
     ))  # fmt: skip
 
