@@ -12,12 +12,11 @@ next delivery attempt after a failure (`next_attempt_on`), a complaint's `due_on
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
 
 import holidays
+import sqlalchemy as sa
 
 from postal_tracker.localtime import LOCAL_TZ, local_date
 
@@ -59,8 +58,14 @@ def next_attempt_on(failed_at: datetime, working_days: int) -> date:
     return add_working_days(local_date(failed_at), working_days)
 
 
-def on_time(arrivals: Iterable[Any], due_at: dict[int, datetime]) -> tuple[int, int]:
-    """(legs measured, legs on time): arrival events (`handed_to_desk`, `delivered`) by their
-    leg's `due_at`; a leg without one (never taken by the post) is not measured."""
-    timed = [e.at <= due_at[e.shipment_id] for e in arrivals if due_at.get(e.shipment_id) is not None]
-    return len(timed), sum(timed)
+def on_time(arrival: sa.ColumnElement[bool], at: sa.ColumnElement, due_at: sa.ColumnElement) -> tuple[
+    sa.ColumnElement[int], sa.ColumnElement[int]
+]:  # fmt: skip
+    """(legs measured, legs on time) as SQL aggregates over events, for the reports: the arrival
+    events (`arrival`: `handed_to_desk`, `delivered`) by their leg's `due_at`; a leg without one
+    (never taken by the post) is not measured."""
+    measured = sa.and_(arrival, due_at.is_not(None))
+    return (
+        sa.func.count(sa.case((measured, 1))),
+        sa.func.count(sa.case((sa.and_(measured, at <= due_at), 1))),
+    )

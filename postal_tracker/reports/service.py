@@ -1,5 +1,6 @@
-"""The figures of the daily and monthly reports, computed from the events (pure Python over a
-few queries: a commune's month is a few hundred events).
+"""The figures of the daily and monthly reports, computed from the events: counted in the
+database (a commune's month is some 100,000 events at scale), grouped by hamlet, procedure,
+leg, event and reason, then added up here; only the arrivals come out one by one, for medians.
 
 Counting rules (contract: API.md, Reports): a booking counts in the month it was booked (its
 `booked` event), every other event in the month it happened; months and days are local
@@ -25,12 +26,11 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -121,19 +121,6 @@ def daily(conn: Connection, commune_id: int, day: date) -> tuple[DailyReport, se
 # --- monthly ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Ev:
-    shipment_id: int
-    id: int
-    event: str
-    at: datetime
-    reason: str | None
-    fee: int
-    leg: str
-    hamlet_code: str
-    procedure_code: str
-
-
 def _median_hours(deltas: list[timedelta]) -> float | None:
     return round(statistics.median(d.total_seconds() / 3600 for d in deltas), 2) if deltas else None
 
@@ -142,45 +129,95 @@ def _share(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
 
-def _figures(
-    evs: Iterable[_Ev], ratings: list[int], booked_at: dict[int, datetime], first_attempt: dict[int, int],
-    due_at: dict[int, datetime],
-) -> Figures:  # fmt: skip
-    evs = list(evs)
-    by_event: dict[str, list[_Ev]] = defaultdict(list)
-    for e in evs:
-        by_event[e.event].append(e)
-    booked = by_event["booked"]
-    at_desk, delivered = by_event["handed_to_desk"], by_event["delivered"]
-    firsts = [e for e in evs if e.event in ATTEMPTS and first_attempt.get(e.shipment_id) == e.id]
-    to_desk = [e.at - booked_at[e.shipment_id] for e in at_desk if e.shipment_id in booked_at]
-    to_delivery = [e.at - booked_at[e.shipment_id] for e in delivered if e.shipment_id in booked_at]
-    timed, on_time_count = on_time(at_desk + delivered, due_at)
-    failures = Counter(e.reason for e in by_event["delivery_failed"])
-    pickup_failures = Counter(e.reason for e in by_event["pickup_failed"])
+def _figures(tallies: Sequence[sa.Row], arrivals: Sequence[sa.Row], ratings: list[int]) -> Figures:
+    """The figures of some of the month's tallies (one a hamlet, a procedure, a leg, an event and
+    a reason), the arrivals among their events (with their leg's booking) and their feedback."""
+    count: Counter[str] = Counter()
+    failures: Counter[str | None] = Counter()
+    pickup_failures: Counter[str | None] = Counter()
+    booked: Counter[str] = Counter()
+    firsts = firsts_delivered = measured = arrived_on_time = fees = 0
+    for t in tallies:
+        count[t.event] += t.n
+        if t.event == "booked":
+            booked[t.leg] += t.n
+        elif t.event == "delivery_failed":
+            failures[t.reason] += t.n
+        elif t.event == "pickup_failed":
+            pickup_failures[t.reason] += t.n
+        firsts += t.first_attempts
+        firsts_delivered += t.first_attempts if t.event == "delivered" else 0
+        measured += t.measured
+        arrived_on_time += t.on_time
+        fees += t.fees
+    to_desk = [a.at - a.booked_at for a in arrivals if a.event == "handed_to_desk" and a.booked_at is not None]
+    to_delivery = [a.at - a.booked_at for a in arrivals if a.event == "delivered" and a.booked_at is not None]
     return {
-        "pickups_booked": sum(e.leg == "pickup" for e in booked),
-        "pickups_at_desk": len(at_desk),
-        "returns_booked": sum(e.leg == "return" for e in booked),
-        "delivered": len(delivered),
-        "returned_to_desk": len(by_event["returned_to_desk"]),
-        "delivery_failures": len(by_event["delivery_failed"]),
+        "pickups_booked": booked["pickup"],
+        "pickups_at_desk": count["handed_to_desk"],
+        "returns_booked": booked["return"],
+        "delivered": count["delivered"],
+        "returned_to_desk": count["returned_to_desk"],
+        "delivery_failures": count["delivery_failed"],
         "failures_by_reason": {r.value: failures[r] for r in Reason if failures[r]},
-        "pickup_failures": len(by_event["pickup_failed"]),
+        "pickup_failures": count["pickup_failed"],
         "pickup_failures_by_reason": {r.value: pickup_failures[r] for r in Reason if pickup_failures[r]},
-        "first_attempt_delivery_rate": _share(sum(e.event == "delivered" for e in firsts), len(firsts)),
+        "first_attempt_delivery_rate": _share(firsts_delivered, firsts),
         "median_hours_to_desk": _median_hours(to_desk),
         "median_hours_to_delivery": _median_hours(to_delivery),
-        "on_time_share": _share(on_time_count, timed),
-        "fees_collected_vnd": sum(e.fee for e in evs),
+        "on_time_share": _share(arrived_on_time, measured),
+        "fees_collected_vnd": fees,
         "feedback_count": len(ratings),
         "feedback_mean": round(statistics.fmean(ratings), 2) if ratings else None,
     }
 
 
-def due_dates(conn: Connection, shipment_ids: Any) -> dict[int, datetime]:
-    rows = conn.execute(sa.select(shipments.c.id, shipments.c.due_at).where(shipments.c.id.in_(shipment_ids)))
-    return {r.id: r.due_at for r in rows if r.due_at is not None}
+def _tallies(conn: Connection, joined: sa.FromClause, in_month: sa.ColumnElement[bool]) -> list[sa.Row]:
+    """The month's events counted in the database, one row a hamlet, procedure, leg, event and
+    reason (and the names the dossiers gave them), with the first and the last of its events in
+    time, then id (`first_at`, `first_id`, `last_at`, `last_id`), for naming hamlets as booked."""
+    earlier = events.alias("earlier")
+    first_attempt = sa.and_(
+        events.c.event.in_(ATTEMPTS),
+        ~sa.exists().where(
+            earlier.c.shipment_id == events.c.shipment_id, earlier.c.event.in_(ATTEMPTS),
+            sa.or_(earlier.c.at < events.c.at, sa.and_(earlier.c.at == events.c.at, earlier.c.id < events.c.id)),
+        ),
+    )  # fmt: skip
+    keys = (
+        shipments.c.hamlet_code, dossiers.c.procedure_code, shipments.c.leg, events.c.event, events.c.reason,
+        dossiers.c.hamlet_name, dossiers.c.delivery_hamlet_code, dossiers.c.delivery_hamlet_name,
+        dossiers.c.procedure_name,
+    )  # fmt: skip
+    in_order = (events.c.at, events.c.id)
+    month = (
+        sa.select(
+            *keys, events.c.id, events.c.at, events.c.fee_collected_vnd, shipments.c.due_at,
+            sa.case((first_attempt, 1), else_=0).label("first_attempt"),
+            # One window, one sort: an event's place in its group by time (then id), and the group's size.
+            sa.func.row_number().over(partition_by=keys, order_by=in_order).label("place"),
+            sa.func.count().over(partition_by=keys, order_by=in_order, rows=(None, None)).label("size"),
+        )
+        .select_from(joined)
+        .where(in_month)
+        .subquery("month")
+    )  # fmt: skip
+    m = month.c
+    measured, arrived_on_time = on_time(m.event.in_(("handed_to_desk", "delivered")), m.at, m.due_at)
+    group = [m[k.name] for k in keys]
+
+    def at_place(place: sa.ColumnElement[bool], column: sa.ColumnElement) -> sa.ColumnElement:
+        return sa.func.max(sa.case((place, column)))
+
+    return list(conn.execute(
+        sa.select(
+            *group, sa.func.count().label("n"), sa.func.coalesce(sa.func.sum(m.fee_collected_vnd), 0).label("fees"),
+            sa.func.sum(m.first_attempt).label("first_attempts"), measured.label("measured"),
+            arrived_on_time.label("on_time"),
+            at_place(m.place == 1, m.at).label("first_at"), at_place(m.place == 1, m.id).label("first_id"),
+            at_place(m.place == m.size, m.at).label("last_at"), at_place(m.place == m.size, m.id).label("last_id"),
+        ).group_by(*group)
+    ))  # fmt: skip
 
 
 def monthly(conn: Connection, commune_id: int, month: str) -> MonthlyReport:
@@ -188,37 +225,18 @@ def monthly(conn: Connection, commune_id: int, month: str) -> MonthlyReport:
     start, end = month_bounds(year, number)
     joined = attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
     in_month = sa.and_(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
-    rows = conn.execute(
-        sa.select(
-            events.c.shipment_id, events.c.id, events.c.event, events.c.at, events.c.reason,
-            events.c.fee_collected_vnd, shipments.c.leg, shipments.c.hamlet_code, dossiers.c.procedure_code,
-            dossiers.c.procedure_name, dossiers.c.hamlet_name, dossiers.c.delivery_hamlet_code,
-            dossiers.c.delivery_hamlet_name,
-        ).select_from(joined).where(in_month).order_by(events.c.at, events.c.id)
+    tallies = _tallies(conn, joined, in_month)
+    booked = events.alias("booking")
+    booked_at = (
+        sa.select(sa.func.min(booked.c.at))
+        .where(booked.c.shipment_id == events.c.shipment_id, booked.c.event == "booked")
+        .scalar_subquery()
+    )
+    arrivals = conn.execute(
+        sa.select(shipments.c.hamlet_code, dossiers.c.procedure_code, events.c.event, events.c.at,
+                  booked_at.label("booked_at"))
+        .select_from(joined).where(in_month, events.c.event.in_(("handed_to_desk", "delivered")))
     ).all()  # fmt: skip
-    evs = [
-        _Ev(r.shipment_id, r.id, r.event, r.at, r.reason, r.fee_collected_vnd or 0, r.leg, r.hamlet_code,
-            r.procedure_code)
-        for r in rows
-    ]  # fmt: skip
-    procedure_names = {r.procedure_code: r.procedure_name for r in rows}
-    involved = sa.select(events.c.shipment_id).select_from(joined).where(in_month).scalar_subquery()
-    booked_at = {
-        r.shipment_id: r.at
-        for r in conn.execute(
-            sa.select(events.c.shipment_id, sa.func.min(events.c.at).label("at"))
-            .where(events.c.event == "booked", events.c.shipment_id.in_(involved))
-            .group_by(events.c.shipment_id)
-        )
-    }
-    due_at = due_dates(conn, involved)
-    first_attempt: dict[int, int] = {}
-    for r in conn.execute(
-        sa.select(events.c.shipment_id, events.c.id)
-        .where(events.c.event.in_(ATTEMPTS), events.c.shipment_id.in_(involved))
-        .order_by(events.c.at.desc(), events.c.id.desc())
-    ):
-        first_attempt[r.shipment_id] = r.id  # the last written is the earliest
     given = conn.execute(
         sa.select(feedback.c.rating, shipments.c.hamlet_code, dossiers.c.procedure_code, dossiers.c.procedure_name)
         .select_from(attributed(feedback.join(shipments, shipments.c.id == feedback.c.shipment_id)))
@@ -228,43 +246,47 @@ def monthly(conn: Connection, commune_id: int, month: str) -> MonthlyReport:
             feedback.c.created_at < end,
         )
     ).all()
+
+    # A hamlet is named as its parcels were booked (the latest booked name in the month wins),
+    # else as it is named now: a renamed or merged-away hamlet keeps its name in past months.
+    # (In the order its events first came in the month; a procedure by its latest name too.)
+    first_seen = [t.hamlet_code for t in sorted(tallies, key=lambda t: (t.first_at, t.first_id))]
+    latest: dict[str, str] = {}
+    procedure_names: dict[str, str] = {}
+    for t in sorted(tallies, key=lambda t: (t.last_at, t.last_id)):
+        latest[t.hamlet_code] = (
+            t.delivery_hamlet_name if to_delivery_address(t.leg, t.delivery_hamlet_code) else t.hamlet_name
+        )
+        procedure_names[t.procedure_code] = t.procedure_name
     procedure_names.update({r.procedure_code: r.procedure_name for r in given})
-
-    def figures(evs_subset: Iterable[_Ev], ratings: list[int]) -> Figures:
-        return _figures(evs_subset, ratings, booked_at, first_attempt, due_at)
-
     known = conn.execute(
         sa.select(hamlets.c.code, hamlets.c.name).where(hamlets.c.commune_id == commune_id).order_by(hamlets.c.id)
     ).all()
-    # A hamlet is named as its parcels were booked (the latest booked name in the month wins),
-    # else as it is named now: a renamed or merged-away hamlet keeps its name in past months.
-    booked_names = {
-        r.hamlet_code: r.delivery_hamlet_name if to_delivery_address(r.leg, r.delivery_hamlet_code) else r.hamlet_name
-        for r in rows
-    }
-    hamlet_names = {r.code: r.name for r in known} | booked_names
-    hamlet_codes = list(hamlet_names) + sorted({e.hamlet_code for e in evs} - set(hamlet_names))
+    hamlet_names = {r.code: r.name for r in known} | {code: latest[code] for code in first_seen}
     commune = conn.execute(sa.select(communes.c.name).where(communes.c.id == commune_id)).scalar()
     return {
         "month": f"{year:04d}-{number:02d}",
         "commune": commune,
-        "totals": figures(evs, [r.rating for r in given]),
+        "totals": _figures(tallies, arrivals, [r.rating for r in given]),
         "by_hamlet": [
             {
                 "hamlet_code": code,
-                "hamlet_name": hamlet_names.get(code, code),
-                **figures(
-                    (e for e in evs if e.hamlet_code == code), [r.rating for r in given if r.hamlet_code == code]
+                "hamlet_name": name,
+                **_figures(
+                    [t for t in tallies if t.hamlet_code == code],
+                    [a for a in arrivals if a.hamlet_code == code],
+                    [r.rating for r in given if r.hamlet_code == code],
                 ),
             }
-            for code in hamlet_codes
+            for code, name in hamlet_names.items()
         ],
         "by_procedure": [
             {
                 "procedure_code": code,
                 "procedure_name": procedure_names[code],
-                **figures(
-                    (e for e in evs if e.procedure_code == code),
+                **_figures(
+                    [t for t in tallies if t.procedure_code == code],
+                    [a for a in arrivals if a.procedure_code == code],
                     [r.rating for r in given if r.procedure_code == code],
                 ),
             }

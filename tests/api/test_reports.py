@@ -177,6 +177,26 @@ def test_monthly_figures_equal_the_hand_computed_ones(march):
     assert (procedures[BIRTH]["returns_booked"], procedures[MARRIAGE]["returns_booked"]) == (1, 2)
 
 
+def test_a_result_sent_to_another_hamlet_counts_there_under_the_name_it_was_booked_with(world):
+    """A dossier from Phước Trinh whose result goes to Phước Nghĩa (its delivery address): the
+    return leg counts for Phước Nghĩa, named as it was booked although renamed since."""
+    delivery = {"hamlet_code": "PNGHIA", "detail": "Nhà văn hóa ấp"}
+    booked = builders.book(world, address={"hamlet_code": "PTRINH", "detail": "Số 3"}, delivery_address=delivery)
+    for event in ("picked_up", "handed_to_desk"):
+        builders.scan(world, booked["shipment"]["tracking_no"], event)
+    back = world.client.post(f"/api/v1/dossiers/{booked['dossier_id']}/return", headers=world.headers("clerk"))
+    assert back.status_code == 201, back.text
+    renamed = world.client.patch("/api/v1/hamlets/PNGHIA", json={"name": "Phước Nghĩa Mới"},
+                                 headers=world.headers("supervisor"))  # fmt: skip
+    assert renamed.status_code == 200, renamed.text
+    report = monthly(world, local_today().strftime("%Y-%m")).json()
+    hamlets = {row["hamlet_code"]: row for row in report["by_hamlet"]}
+    assert (hamlets["PTRINH"]["hamlet_name"], hamlets["PTRINH"]["pickups_booked"]) == ("Phước Trinh", 1)
+    assert (hamlets["PTRINH"]["pickups_at_desk"], hamlets["PTRINH"]["returns_booked"]) == (1, 0)
+    assert (hamlets["PNGHIA"]["hamlet_name"], hamlets["PNGHIA"]["returns_booked"]) == ("Phước Nghĩa", 1)
+    assert hamlets["PNGHIA"]["pickups_booked"] == 0
+
+
 def test_the_next_month_gets_the_booking_at_half_past_midnight(march):
     world = march["world"]
     april = monthly(world, "2025-04").json()["totals"]
