@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import socket
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from postal_tracker.lifecycle import s10_check_digit
+from postal_tracker.localtime import local_today
 from postal_tracker.settings import Settings
 
 
@@ -30,6 +31,19 @@ def scan_body(tracking_no: str, event: str, **overrides: Any) -> dict[str, Any]:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def quarter_start() -> date:
+    """The first day of the current local quarter, asked when a test runs (not when imported:
+    a run may cross midnight)."""
+    today = local_today()
+    return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+
+
+def this_quarter() -> str:
+    """The current local quarter as the reports name it, e.g. `2026-Q4`."""
+    start = quarter_start()
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
 def valid_number(serial: str = "12345678", indicator: str = "RR") -> str:

@@ -8,9 +8,7 @@ from datetime import datetime, time, timedelta
 
 from postal_tracker.localtime import LOCAL_TZ, local_today
 from tests.api.province import TAM_AN_HAMLETS, TAM_PHUOC_HAMLETS, new_commune
-from tests.builders import book, scan
-
-QUARTER = f"{local_today().year}-Q{(local_today().month - 1) // 3 + 1}"
+from tests.builders import book, scan, this_quarter
 
 
 def days_ago(n: int) -> datetime:
@@ -31,7 +29,7 @@ def daily_events(world, commune, day) -> list[tuple[str, str]]:
 
 
 def quarter_figures(world, commune) -> dict:
-    answer = world.client.get("/api/v1/reports/quarterly", params={"quarter": QUARTER, "commune": commune.code},
+    answer = world.client.get("/api/v1/reports/quarterly", params={"quarter": this_quarter(), "commune": commune.code},
                               headers=world.headers("admin"))  # fmt: skip
     assert answer.status_code == 200, answer.text
     return answer.json()["totals"]

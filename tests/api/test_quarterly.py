@@ -11,14 +11,10 @@ from datetime import datetime, time
 import pytest
 from pypdf import PdfReader
 
-from postal_tracker.localtime import LOCAL_TZ, local_today
+from postal_tracker.localtime import LOCAL_TZ
 from postal_tracker.models import Commune, Complaint, table
 from tests.api.test_legal_clock import scan
-from tests.builders import book
-
-CURRENT = local_today()
-THIS_QUARTER = f"{CURRENT.year}-Q{(CURRENT.month - 1) // 3 + 1}"
-QUARTER_START = CURRENT.replace(month=(CURRENT.month - 1) // 3 * 3 + 1, day=1)
+from tests.builders import book, quarter_start, this_quarter
 
 
 def result_of(world, booked: dict) -> str:
@@ -69,7 +65,7 @@ def scenario(world, database):
     scan(world, b_back, "returned_to_desk", "2026-09-10 10:00")
     scan(world, cn, "picked_up", "2026-06-30 15:00", fee_collected_vnd=20_000)
     scan(world, cn, "handed_to_desk", "2026-07-01 10:00")
-    scan(world, dn, "picked_up", datetime.combine(QUARTER_START, time(0, 0, 1)).isoformat(sep=" "))
+    scan(world, dn, "picked_up", datetime.combine(quarter_start(), time(0, 0, 1)).isoformat(sep=" "))
 
     lost = complain(world, an, "lost")
     complaints = table(Complaint)
@@ -107,7 +103,7 @@ def test_the_quarters_figures_equal_the_hand_computed_ones(scenario):
     [commune] = report["by_commune"]
     assert commune["commune_code"] == scenario.code and commune["commune_name"] == "Tam Phước"
     assert {k: commune[k] for k in Q3_2026} == Q3_2026
-    assert quarterly(scenario, THIS_QUARTER).json()["totals"] == NOW
+    assert quarterly(scenario, this_quarter()).json()["totals"] == NOW
     empty = quarterly(scenario, "2026-Q2").json()["totals"]
     assert empty["dossiers_picked_up"] == 1 and empty["fees_collected_vnd"] == 20_000  # C, in June
     assert empty["on_time_share"] is None
