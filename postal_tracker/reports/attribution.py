@@ -40,24 +40,23 @@ reach = lineage.alias("reach")
 so the communes its old commune was merged into later never held it."""
 
 
-def counted_for(commune_ids: int | Sequence[int], at: sa.ColumnElement) -> sa.ColumnElement[bool]:
-    """Whether what happened at `at` to a parcel counts in this commune's figures (or in one of
-    these communes', `counting_commune` saying whose): the commune that held the parcel's dossier
+def counted_for(commune_ids: Sequence[int], at: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """Whether what happened at `at` to a parcel counts in the figures of one of these communes
+    (`counting_commune` says whose): the commune that held the parcel's dossier
     at that instant. That is the commune it was booked under until that commune was merged away,
     then the one it was merged into until that one's own merge, and so on up to the commune
     handling it now. So months before a merge report under the old commune, as they did before
     it, and after two merges (A into B, then B into C) the weeks between them report under B.
     (A query using this selects from `attributed(...)`.)"""
-    ids = [commune_ids] if isinstance(commune_ids, int) else list(commune_ids)
     held = lineage.alias("held")
     return sa.and_(
-        path.c.commune_id.in_(ids),
+        path.c.commune_id.in_(commune_ids),
         sa.or_(path.c.entered_at.is_(None), at >= path.c.entered_at),
         sa.or_(path.c.commune_id == shipments.c.commune_id, at < path.c.left_at),
         # Implied by the joins (the parcel is handled now by one of these communes or by one
         # they went into); said outright so the databases drop other communes' parcels before
         # joining their dossiers (SQLite then walks the commune's parcels: 12 s -> 2.3 s a month).
-        shipments.c.commune_id.in_(sa.select(held.c.commune_id).where(held.c.start_id.in_(ids))),
+        shipments.c.commune_id.in_(sa.select(held.c.commune_id).where(held.c.start_id.in_(commune_ids))),
     )
 
 

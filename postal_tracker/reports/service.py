@@ -99,7 +99,7 @@ def daily(conn: Connection, commune_id: int, day: date) -> tuple[DailyReport, se
             events.c.at, events.c.reason, events.c.recipient_name,
         )
         .select_from(attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
-        .where(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
+        .where(counted_for([commune_id], events.c.at), events.c.at >= start, events.c.at < end)
         .order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
     items: list[DailyItem] = []
@@ -224,7 +224,7 @@ def monthly(conn: Connection, commune_id: int, month: str) -> MonthlyReport:
     year, number = parse_month(month)
     start, end = month_bounds(year, number)
     joined = attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
-    in_month = sa.and_(counted_for(commune_id, events.c.at), events.c.at >= start, events.c.at < end)
+    in_month = sa.and_(counted_for([commune_id], events.c.at), events.c.at >= start, events.c.at < end)
     tallies = _tallies(conn, joined, in_month)
     booked = events.alias("booking")
     booked_at = (
@@ -241,7 +241,7 @@ def monthly(conn: Connection, commune_id: int, month: str) -> MonthlyReport:
         sa.select(feedback.c.rating, shipments.c.hamlet_code, dossiers.c.procedure_code, dossiers.c.procedure_name)
         .select_from(attributed(feedback.join(shipments, shipments.c.id == feedback.c.shipment_id)))
         .where(
-            counted_for(commune_id, feedback.c.created_at),
+            counted_for([commune_id], feedback.c.created_at),
             feedback.c.created_at >= start,
             feedback.c.created_at < end,
         )
