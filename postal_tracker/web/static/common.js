@@ -75,8 +75,28 @@ const PT = (() => {
     el.hidden = !visible;
   }
 
+  /** A refused field's own words (`err_FIELD`) in its message slot (`PREFIXFIELD`, e.g.
+      `err-phone`), and the field marked invalid; false when the form has no slot for it. */
+  function markField(form, field, prefix = "err-") {
+    const err = document.getElementById(`${prefix}${field}`);
+    if (!err) return false;
+    err.textContent = t(`err_${field}`);
+    show(err, true);
+    const input = form.elements[field];
+    if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+    return true;
+  }
+
+  /** After a refused submit: the form's message, and the focus on its first marked field (or on
+      the message when none is marked). */
+  function showFormError(form, message, text) {
+    message.textContent = text;
+    show(message, true);
+    (form.querySelector("[aria-invalid=true]") || message).focus();
+  }
+
   // A print button on any page (no inline scripts under the pages' CSP).
   for (const button of document.querySelectorAll("[data-print]")) button.addEventListener("click", () => window.print());
 
-  return { t, uuid, nowIso, trackingNumber, api, show, problemText };
+  return { t, uuid, nowIso, trackingNumber, api, show, problemText, markField, showFormError };
 })();

@@ -102,16 +102,6 @@
   }
 
   /** Show the friendly message of a field the server refused; false when the form has no such field. */
-  function markField(field) {
-    const err = document.getElementById(`err-${field}`);
-    if (!err) return false;
-    err.textContent = t(`err_${field}`);
-    show(err, true);
-    const input = form.elements[field];
-    if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
-    return true;
-  }
-
   function bookingBody() {
     const value = (name) => form.elements[name].value.trim();
     const applicant = { full_name: value("full_name"), phone: value("phone") };
@@ -212,11 +202,8 @@
       if (answer.status === 401) return toLogin();
       const problem = answer.body || {};
       let marked = false;
-      for (const err of problem.errors || []) marked = markField(formField(err.field)) || marked;
-      formError.textContent =
-        marked ? t("form_has_errors") : PT.problemText(answer.status);
-      show(formError, true);
-      (form.querySelector("[aria-invalid=true]") || formError).focus();
+      for (const err of problem.errors || []) marked = PT.markField(form, formField(err.field)) || marked;
+      PT.showFormError(form, formError, marked ? t("form_has_errors") : PT.problemText(answer.status));
     } catch (e) {
       formError.textContent = t("err_network");
       show(formError, true);

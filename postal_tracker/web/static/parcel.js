@@ -31,17 +31,6 @@
       }
     };
 
-    /** The field's own message next to it; false when the form has no such field. */
-    const markEditField = (path) => {
-      const field = String(path || "").split(".").pop();
-      if (!EDIT_FIELDS.includes(field)) return false;
-      const err = document.getElementById(`edit-err-${field}`);
-      err.textContent = t(`err_${field}`);
-      show(err, true);
-      edit.elements[field].setAttribute("aria-invalid", "true");
-      return true;
-    };
-
     edit.addEventListener("submit", async (event) => {
       event.preventDefault();
       clearEditErrors();
@@ -57,10 +46,12 @@
           return;
         }
         let marked = false;
-        for (const err of (answer.body && answer.body.errors) || []) marked = markEditField(err.field) || marked;
-        editError.textContent = marked ? t("edit_has_errors") : answer.status === 409 ? t("err_edit_late") : PT.problemText(answer.status);
-        show(editError, true);
-        (edit.querySelector("[aria-invalid=true]") || editError).focus();
+        for (const err of (answer.body && answer.body.errors) || []) {
+          // `applicant.full_name` -> `full_name`, whose message slot is `edit-err-full_name`.
+          marked = PT.markField(edit, String(err.field || "").split(".").pop(), "edit-err-") || marked;
+        }
+        const late = answer.status === 409 ? t("err_edit_late") : PT.problemText(answer.status);
+        PT.showFormError(edit, editError, marked ? t("edit_has_errors") : late);
       } catch (e) {
         editError.textContent = t("err_network");
         show(editError, true);
