@@ -233,6 +233,30 @@ def test_a_worker_killed_mid_delivery_loses_nothing(database, world, http):
     assert desk.seen == [row.message_id, row.message_id]
 
 
+def test_a_send_that_blows_up_mid_round_keeps_the_outcomes_sent_before_it(database, world, http):
+    """A round records its outcomes together, at its end (delivery/service.py): when a send
+    raises, the messages the round sent before it are recorded all the same, and the one that
+    blew up waits for its lease to run out."""
+    book(world)
+    book(world)  # two parcels: two messages first in line, one round
+    desk = Desk()
+    with serve(desk) as receiver:
+        answered: list[httpx.Response] = []
+
+        def fail_on_the_second(response: httpx.Response) -> None:
+            answered.append(response)
+            if len(answered) == 2:
+                raise RuntimeError("a bug in the middle of a round")
+
+        with make_client(timeout=2.0) as client, pytest.raises(RuntimeError):
+            client.event_hooks["response"] = [fail_on_the_second]
+            deliver_due(database, config_for(receiver.url), client, now=utcnow(), commune_id=world.commune_id)
+    first, second = messages(database, world)
+    assert first.status == "delivered" and first.lease_owner is None and first.attempts == 1
+    assert second.status == "pending" and second.lease_owner is not None and second.attempts == 0
+    assert desk.seen == [first.message_id, second.message_id]
+
+
 def test_concurrent_workers_never_send_a_message_twice(database, world):
     numbers = [book(world)["shipment"]["tracking_no"] for _ in range(6)]
     for number in numbers:
