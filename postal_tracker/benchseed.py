@@ -86,7 +86,7 @@ SHIPMENT_COLUMNS = (
 )  # fmt: skip
 EVENT_COLUMNS = (
     "id", "shipment_id", "event", "code", "status", "at", "recorded_at", "reason", "recipient_name",
-    "fee_collected_vnd", "scan_id", "user_id",
+    "fee_collected_vnd", "scan_id", "user_id", "commune_id",
 )  # fmt: skip
 
 
@@ -332,7 +332,7 @@ class _Walker:
         next_event = ids["events"] + len(events)
         events.append((
             next_event, shipment_id, "booked", BOOKING_CODE, status, stamp, stamp, None, None, None, None,
-            place.clerk_id,
+            place.clerk_id, place.commune_id,
         ))  # fmt: skip
         t = booked
         steps = 0
@@ -363,7 +363,7 @@ class _Walker:
             next_event += 1
             events.append((
                 next_event, shipment_id, event, code, status, stamp, stamp, reason, recipient, paid,
-                f"00000000-0000-4000-8000-{self.scan:012d}", place.postman_id,
+                f"00000000-0000-4000-8000-{self.scan:012d}", place.postman_id, place.commune_id,
             ))  # fmt: skip
         rows["shipments"].append((
             shipment_id, self.tracking_no(), dossier_id, place.commune_id, leg, status, attempts, steps,

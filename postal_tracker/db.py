@@ -107,7 +107,12 @@ def make_engine(url: str) -> Engine:
         sa.event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     # hide_parameters: error messages must not carry names and phones into the logs.
-    engine = sa.create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
+    # jit off: the reports' estimates cross PostgreSQL's JIT threshold, and compiling their
+    # plans took 1.2 s of a monthly report that runs in 1 s without it (bench/NOTES.md); nothing
+    # here runs long enough to earn it back.
+    engine = sa.create_engine(
+        url, pool_size=10, max_overflow=20, hide_parameters=True, connect_args={"options": "-c jit=off"}
+    )
     _ping_when_idle(engine)
     return engine
 

@@ -186,9 +186,15 @@ class EventRecord(SQLModel, table=True):
     """An applied status change of a shipment (booking included)."""
 
     __tablename__ = "events"
-    __table_args__ = (sa.Index("ix_events_shipment", "shipment_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_events_shipment", "shipment_id", "id"),
+        sa.Index("ix_events_commune_at", "commune_id", "at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     shipment_id: int = Field(foreign_key="shipments.id")
+    # The commune whose figures the event counts in: the one holding the dossier at `at`, merges
+    # included (reports/attribution.py: `holder`). Written with the event, never read from a client.
+    commune_id: int = Field(foreign_key="communes.id")
     event: str = Field(max_length=24)
     code: str = Field(max_length=8)
     status: str = Field(max_length=24)  # the status this event led to

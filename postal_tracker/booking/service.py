@@ -30,17 +30,16 @@ from postal_tracker.errors import Conflict, InvalidInput, NotFound
 from postal_tracker.idempotency import run_once
 from postal_tracker.lifecycle import BOOKING_CODE, Leg, Status, new_tracking_no, to_delivery_address
 from postal_tracker.localtime import local_today
-from postal_tracker.models import Dossier, EventRecord, Hamlet, Shipment, table
+from postal_tracker.models import Dossier, Hamlet, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.personal import for_role
 from postal_tracker.places.service import cached_coordinates
 from postal_tracker.reference.service import get_hamlet, get_procedure
 from postal_tracker.settings import RulesSection
-from postal_tracker.shipments.service import shipment_view
+from postal_tracker.shipments.service import record_event, shipment_view
 
 dossiers = table(Dossier)
 shipments = table(Shipment)
-events = table(EventRecord)
 hamlets = table(Hamlet)
 
 
@@ -152,12 +151,10 @@ def _new_shipment(
     else:
         raise RuntimeError("could not draw a free tracking number")
     event = {"event": "booked", "status": Status.BOOKED.value, "at": now}
-    conn.execute(
-        events.insert().values(
-            shipment_id=shipment_id, event="booked", code=BOOKING_CODE, status=Status.BOOKED.value,
-            at=now, recorded_at=now, user_id=principal.user_id,
-        )
-    )  # fmt: skip
+    record_event(conn, {
+        "shipment_id": shipment_id, "event": "booked", "code": BOOKING_CODE, "status": Status.BOOKED.value,
+        "at": now, "recorded_at": now, "user_id": principal.user_id,
+    })  # fmt: skip
     shipment = conn.execute(sa.select(shipments).where(shipments.c.id == shipment_id)).one()
     status_changed(conn, shipment, dossier, event)
     return shipment

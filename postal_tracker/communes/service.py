@@ -31,6 +31,7 @@ from postal_tracker.models import (
     Commune,
     Complaint,
     Dossier,
+    EventRecord,
     Hamlet,
     OutboxMessage,
     ScanRecord,
@@ -38,11 +39,13 @@ from postal_tracker.models import (
     User,
     table,
 )
+from postal_tracker.reports.attribution import holder
 
 communes = table(Commune)
 hamlets = table(Hamlet)
 dossiers = table(Dossier)
 shipments = table(Shipment)
+events = table(EventRecord)
 
 
 def scope_commune(conn: Connection, principal: Principal, code: str | None) -> int:
@@ -269,6 +272,14 @@ def merge(conn: Connection, code: str, into_code: str, on: date | None) -> Merge
         "complaints": _move(conn, table(Complaint), old.id, into_id, table(Complaint).c.status == "open"),
     }
     conn.execute(communes.update().where(communes.c.id == old.id).values(merged_into_id=into_id, merged_at=merged_at))
+    # Events stored before the merge but dated from its instant on (a merge dated a past day) now
+    # count for the commune that holds their parcels: their `commune_id` is worked out again.
+    moved_parcels = sa.select(shipments.c.id).where(shipments.c.dossier_id.in_(moving))
+    conn.execute(
+        events.update()
+        .where(events.c.shipment_id.in_(moved_parcels), events.c.at >= merged_at)
+        .values(commune_id=holder(events.c.shipment_id, events.c.at))
+    )
     return {"commune": commune_view(conn, code), "into": commune_view(conn, into_code), "moved": moved}
 
 

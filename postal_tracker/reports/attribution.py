@@ -1,5 +1,6 @@
 """Which commune an event counts for, across merges (one rule for the daily, monthly and quarterly
-reports): see `counted_for`."""
+reports): see `counted_for`. Events store the answer when they are written (`holder`, into
+`events.commune_id`); feedback and complaints, a few a parcel, are attributed when counted."""
 
 from __future__ import annotations
 
@@ -47,16 +48,36 @@ def counted_for(commune_ids: Sequence[int], at: sa.ColumnElement) -> sa.ColumnEl
     then the one it was merged into until that one's own merge, and so on up to the commune
     handling it now. So months before a merge report under the old commune, as they did before
     it, and after two merges (A into B, then B into C) the weeks between them report under B.
-    (A query using this selects from `attributed(...)`.)"""
+    (A query using this selects from `attributed(...)`; events read their stored `commune_id`.)"""
     held = lineage.alias("held")
     return sa.and_(
         path.c.commune_id.in_(commune_ids),
-        sa.or_(path.c.entered_at.is_(None), at >= path.c.entered_at),
-        sa.or_(path.c.commune_id == shipments.c.commune_id, at < path.c.left_at),
+        _held_at(at),
         # Implied by the joins (the parcel is handled now by one of these communes or by one
         # they went into); said outright so the databases drop other communes' parcels before
         # joining their dossiers (SQLite then walks the commune's parcels: 12 s -> 2.3 s a month).
         shipments.c.commune_id.in_(sa.select(held.c.commune_id).where(held.c.start_id.in_(commune_ids))),
+    )
+
+
+def _held_at(at: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """The step of `path` that held the parcel's dossier at `at`."""
+    return sa.and_(
+        sa.or_(path.c.entered_at.is_(None), at >= path.c.entered_at),
+        sa.or_(path.c.commune_id == shipments.c.commune_id, at < path.c.left_at),
+    )
+
+
+def holder(shipment_id: sa.ColumnElement, at: sa.ColumnElement) -> sa.ScalarSelect[int]:
+    """The commune that held parcel `shipment_id`'s dossier at `at`, by the rule of `counted_for`:
+    what an event stores as its `commune_id` when it is written (and again when a merge dated
+    in the past moves its parcel), so that the reports read the events of a commune directly
+    instead of attributing millions of them through the lineage each time."""
+    return (
+        sa.select(path.c.commune_id)
+        .select_from(attributed(shipments))
+        .where(shipments.c.id == shipment_id, _held_at(at))
+        .scalar_subquery()
     )
 
 

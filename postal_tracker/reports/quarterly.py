@@ -6,7 +6,7 @@ Definitions (each counts what happened in the quarter):
   `delivered` and `returned_to_desk` events.
 - `fees_collected_vnd`: fees recorded on the quarter's scans.
 - `complaints_received`: complaints filed in the quarter, counted for the commune that held the
-  dossier when each was filed (across merges, as events are: `attribution.counted_for`);
+  dossier when each was filed (across merges, by the rule events follow: `attribution.counted_for`);
   `lost` and `damaged` are those of that kind among them (the items reported lost or damaged).
 - `complaints_resolved`: complaints resolved in the quarter, whenever filed, by the commune
   that resolved them (an open complaint moves with a merge, a resolved one stays);
@@ -100,14 +100,15 @@ def _tallies(conn: Connection, commune_ids: list[int], start: datetime, end: dat
     fee = sa.func.coalesce(sa.func.sum(events.c.fee_collected_vnd), 0)
     measured, arrived_on_time = on_time(events.c.event.in_(_ARRIVALS), events.c.at, shipments.c.due_at)
     counted = [sa.func.count(sa.case((events.c.event == event, 1))) for event in _EVENT_FIGURES]
+    # Each event counts for the commune stored on it (attribution.holder: merges included).
     for commune_id, fees, measured_n, on_time_n, *event_counts in conn.execute(
-        sa.select(counting_commune, fee, measured, arrived_on_time, *counted)
-        .select_from(attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
+        sa.select(events.c.commune_id, fee, measured, arrived_on_time, *counted)
+        .select_from(events.join(shipments, shipments.c.id == events.c.shipment_id))
         .where(
-            counted_for(commune_ids, events.c.at), events.c.at >= start, events.c.at < end,
+            events.c.commune_id.in_(commune_ids), events.c.at >= start, events.c.at < end,
             events.c.event.in_(_COUNTED),
         )
-        .group_by(counting_commune)
+        .group_by(events.c.commune_id)
     ):  # fmt: skip
         tally = tallies[commune_id]
         tally.counts.update(dict(zip(_EVENT_FIGURES.values(), event_counts, strict=True)), fees_collected_vnd=fees)

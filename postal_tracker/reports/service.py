@@ -98,8 +98,8 @@ def daily(conn: Connection, commune_id: int, day: date) -> tuple[DailyReport, se
             shipments.c.tracking_no, shipments.c.leg, shipments.c.hamlet_code, shipments.c.dossier_id, events.c.event,
             events.c.at, events.c.reason, events.c.recipient_name,
         )
-        .select_from(attributed(events.join(shipments, shipments.c.id == events.c.shipment_id)))
-        .where(counted_for([commune_id], events.c.at), events.c.at >= start, events.c.at < end)
+        .select_from(events.join(shipments, shipments.c.id == events.c.shipment_id))
+        .where(events.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
         .order_by(events.c.at, events.c.id)
     ).all()  # fmt: skip
     items: list[DailyItem] = []
@@ -223,8 +223,11 @@ def _tallies(conn: Connection, joined: sa.FromClause, in_month: sa.ColumnElement
 def monthly(conn: Connection, commune_id: int, month: str) -> MonthlyReport:
     year, number = parse_month(month)
     start, end = month_bounds(year, number)
-    joined = attributed(events.join(shipments, shipments.c.id == events.c.shipment_id))
-    in_month = sa.and_(counted_for([commune_id], events.c.at), events.c.at >= start, events.c.at < end)
+    # Each event counts for the commune stored on it (attribution.holder: merges included).
+    joined = events.join(shipments, shipments.c.id == events.c.shipment_id).join(
+        dossiers, dossiers.c.id == shipments.c.dossier_id
+    )
+    in_month = sa.and_(events.c.commune_id == commune_id, events.c.at >= start, events.c.at < end)
     tallies = _tallies(conn, joined, in_month)
     booked = events.alias("booking")
     booked_at = (

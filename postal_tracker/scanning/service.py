@@ -45,7 +45,7 @@ from postal_tracker.lifecycle import (
     Status,
     allowed_events,
 )
-from postal_tracker.models import Dossier, EventRecord, Handover, ScanRecord, Shipment, table
+from postal_tracker.models import Dossier, Handover, ScanRecord, Shipment, table
 from postal_tracker.outbox import status_changed
 from postal_tracker.personal import for_role, scrubbed
 from postal_tracker.scanning.schemas import (
@@ -60,12 +60,11 @@ from postal_tracker.scanning.schemas import (
     ScanRequest,
 )
 from postal_tracker.settings import RulesSection
-from postal_tracker.shipments.service import fee_owed, parse_tracking_no, shipment_view
+from postal_tracker.shipments.service import fee_owed, parse_tracking_no, record_event, shipment_view
 from postal_tracker.workdays import next_attempt_on, transit_due_at
 
 scan_records = table(ScanRecord)
 shipments = table(Shipment)
-events = table(EventRecord)
 dossiers = table(Dossier)
 handovers = table(Handover)
 
@@ -86,7 +85,6 @@ _PARCEL_FOR_UPDATE = (
 )  # fmt: skip
 # RETURNING: the updated row comes back with the UPDATE, without a second SELECT.
 _UPDATE_SHIPMENT = shipments.update().where(shipments.c.id == sa.bindparam("shipment_id")).returning(*shipments.c)
-_INSERT_EVENT = events.insert()
 _INSERT_SCAN_RECORD = scan_records.insert()
 _SCAN_BY_ID = sa.select(scan_records).where(scan_records.c.scan_id == sa.bindparam("scan_id"))
 
@@ -183,7 +181,7 @@ def apply_event(
         "fee_collected_vnd": fields.get("fee_collected_vnd"), "scan_id": scan_id,
         "handover_id": handover_id, "user_id": principal.user_id,
     }  # fmt: skip
-    conn.execute(_INSERT_EVENT, record)
+    record_event(conn, record)
     status_changed(conn, updated, shipment, record)  # the locked row carries the dossier's columns
     return updated
 

@@ -31,6 +31,7 @@ from postal_tracker.models import Dossier, EventRecord, Hamlet, Shipment, table
 from postal_tracker.personal import for_role
 from postal_tracker.places.service import cached_coordinates
 from postal_tracker.reference.service import get_hamlet
+from postal_tracker.reports.attribution import holder
 from postal_tracker.settings import RulesSection
 from postal_tracker.shipments.schemas import EventView, ReasonView, ShipmentPage, ShipmentSummary, ShipmentView
 from postal_tracker.wording import STATUS_TEXT_VI, event_text_vi, next_step_text_vi, reason_text_vi
@@ -46,6 +47,17 @@ def parse_tracking_no(raw: str, field: str = "tracking_no") -> str:
         return normalize_tracking_no(raw)
     except InvalidTrackingNumber as exc:
         raise InvalidInput(str(exc), field=field) from None
+
+
+# An event carries the commune it counts for, worked out by the database as the row goes in.
+_INSERT_EVENT = events.insert().values(
+    commune_id=holder(sa.bindparam("holder_of"), sa.bindparam("held_at", type_=events.c.at.type))
+)
+
+
+def record_event(conn: Connection, values: dict[str, Any]) -> None:
+    """Write an event (`values`: its columns but `commune_id`): the one way events are written."""
+    conn.execute(_INSERT_EVENT, {**values, "holder_of": values["shipment_id"], "held_at": values["at"]})
 
 
 # The statements of the scan path, built once with their parameters (building and keying a

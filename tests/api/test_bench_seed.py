@@ -174,6 +174,7 @@ def test_a_seed_into_a_fresh_database_and_one_beside_it_leave_the_schema_and_con
     with db.write() as conn:
         event_id = conn.execute(
             events.insert().values(shipment_id=last.shipment_id, event=last.event, code=last.code,
-                                   status=last.status, at=utcnow(), recorded_at=utcnow())
+                                   status=last.status, at=utcnow(), recorded_at=utcnow(),
+                                   commune_id=last.commune_id)
         ).inserted_primary_key[0]  # fmt: skip
     assert event_id == walked[-1].id + 1

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import sqlalchemy as sa
+
 from postal_tracker.localtime import LOCAL_TZ, local_today
+from postal_tracker.models import EventRecord, table
+from postal_tracker.reports.attribution import holder
 from tests.api.province import TAM_AN_HAMLETS, TAM_PHUOC_HAMLETS, new_commune
 from tests.builders import book, scan, this_quarter
 
@@ -35,6 +39,14 @@ def quarter_figures(world, commune) -> dict:
     return answer.json()["totals"]
 
 
+def stored_communes_follow_the_rule(database) -> None:
+    """Every event's stored `commune_id` is what the rule (`holder`) says of it today."""
+    events = table(EventRecord)
+    with database.read() as conn:
+        rows = conn.execute(sa.select(events.c.commune_id, holder(events.c.shipment_id, events.c.at))).all()
+    assert rows and [stored for stored, _ in rows] == [rule for _, rule in rows]
+
+
 def test_after_two_merges_each_commune_reports_the_days_it_held_the_parcel(world, database):
     tam_phuoc = new_commune(world, database, "Tam Phước", TAM_PHUOC_HAMLETS)
     tam_an = new_commune(world, database, "Tam An", TAM_AN_HAMLETS)
@@ -61,6 +73,24 @@ def test_after_two_merges_each_commune_reports_the_days_it_held_the_parcel(world
         ("Phú Mỹ", 12): [], ("Phú Mỹ", 7): [], ("Phú Mỹ", 0): [(number, "booked"), (result, "booked")],
     }  # fmt: skip
     # (The pickup was booked today, after both merges took effect: it is today's, Phú Mỹ's.)
+    stored_communes_follow_the_rule(database)
+
+
+def test_a_scan_sent_after_a_merge_counts_for_the_commune_that_held_the_parcel_when_it_was_made(world, database):
+    # A scanner offline through the merge sends its scan of the morning in the afternoon.
+    tam_phuoc = new_commune(world, database, "Tam Phước", TAM_PHUOC_HAMLETS)
+    tam_an = new_commune(world, database, "Tam An", TAM_AN_HAMLETS)
+    number = book(tam_phuoc)["shipment"]["tracking_no"]
+    made_at = datetime.now(LOCAL_TZ) - timedelta(minutes=30)
+    merge(world, tam_phuoc, tam_an)  # now: the open dossier moves to Tam An
+    scan(tam_an, number, "picked_up", at=made_at.isoformat())
+    scan(tam_an, number, "handed_to_desk")
+
+    today = local_today()
+    if made_at.date() == today:  # (not across local midnight)
+        assert sorted(daily_events(world, tam_phuoc, today)) == [(number, "booked"), (number, "picked_up")]
+        assert daily_events(world, tam_an, today) == [(number, "handed_to_desk")]
+    stored_communes_follow_the_rule(database)
 
 
 def test_a_complaint_counts_for_the_commune_that_held_the_dossier_when_it_was_filed(world, database):
@@ -84,3 +114,35 @@ def test_a_complaint_counts_for_the_commune_that_held_the_dossier_when_it_was_fi
     old, new = quarter_figures(world, tam_phuoc), quarter_figures(world, tam_an)
     assert (old["complaints_received"], old["lost"], old["complaints_resolved"]) == (1, 0, 0)
     assert (new["complaints_received"], new["lost"], new["complaints_resolved"]) == (1, 1, 1)
+
+
+def test_the_revision_that_stores_the_commune_fills_it_in_for_older_events_by_the_rule(world, database):
+    """A database from before events carried their commune: after two merges, downgraded one
+    revision and upgraded again, every event holds the commune the rule gives it."""
+    from alembic import command
+
+    from postal_tracker.migrate import alembic_config
+
+    tam_phuoc = new_commune(world, database, "Tam Phước", TAM_PHUOC_HAMLETS)
+    tam_an = new_commune(world, database, "Tam An", TAM_AN_HAMLETS)
+    phu_my = new_commune(world, database, "Phú Mỹ", [])
+    numbers = [book(tam_phuoc)["shipment"]["tracking_no"] for _ in range(3)]
+    scan(tam_phuoc, numbers[0], "picked_up", at=days_ago(12).isoformat())
+    scan(tam_phuoc, numbers[1], "cancelled", at=days_ago(11).isoformat(), reason="other",
+         note="Người dân tự nộp tại xã")  # closed: stays
+    merge(world, tam_phuoc, tam_an, on=local_today() - timedelta(days=10))
+    scan(tam_an, numbers[0], "handed_to_desk", at=days_ago(7).isoformat())
+    merge(world, tam_an, phu_my, on=local_today() - timedelta(days=5))
+    scan(phu_my, numbers[2], "picked_up")
+    events = table(EventRecord)
+    with database.read() as conn:
+        before = dict(conn.execute(sa.select(events.c.id, events.c.commune_id)).all())
+    assert len(set(before.values())) == 3  # the three communes each hold some of the history
+
+    with database.write() as conn:
+        command.downgrade(alembic_config(conn), "-1")
+        assert "commune_id" not in {c["name"] for c in sa.inspect(conn).get_columns("events")}
+        command.upgrade(alembic_config(conn), "head")
+    with database.read() as conn:
+        assert dict(conn.execute(sa.select(events.c.id, events.c.commune_id)).all()) == before
+    stored_communes_follow_the_rule(database)

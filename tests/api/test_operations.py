@@ -275,3 +275,13 @@ def test_on_postgresql_a_dropped_connection_is_one_503_then_a_pause_is_pinged_th
     finally:
         db.dispose()
         admin.dispose()
+
+
+def test_postgresql_sessions_run_without_jit_compilation(database):
+    """The reports' plans cost more to JIT-compile than to run (db.py): every pooled PostgreSQL
+    connection has it off; SQLite has no such thing."""
+    if database.engine.dialect.name != "postgresql":
+        assert database.engine.dialect.name == "sqlite"
+        return
+    with database.read() as conn:
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
