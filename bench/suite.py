@@ -18,8 +18,11 @@ ZPL) vs reportlab drawing the same text.
 
 Prints the table (floors, ratios, goal met or not) and writes bench/results/latest.json.
 `--quick`: smaller databases and shorter wrk runs, for trying things (its figures are not the
-README's). `--profile`: py-spy samples each HTTP row whose goal is not met and prints where the
-time goes.
+README's). `--profile`: for each row whose goal is not met, where the time goes: py-spy samples
+of the servers for the HTTP rows (one more batch of 1000 for the batch row; the sustained run
+shares the single scans' profile), the plans of the statements one run of a report sends for the
+report rows. Under the table, each goal not met gets its profiles and its section of
+bench/NOTES.md (where the time went in the last profiles, what was tried and dropped).
 """
 
 from __future__ import annotations
@@ -783,7 +786,7 @@ def main() -> int:
     parser.add_argument("--postgres-url", default=os.environ.get(
         "POSTAL_TRACKER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
     parser.add_argument("--redis-url", default=os.environ.get("POSTAL_TRACKER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
-    parser.add_argument("--profile", action="store_true", help="py-spy the HTTP rows whose goal is not met")
+    parser.add_argument("--profile", action="store_true", help="profile each row whose goal is not met")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--show", action="store_true", help="print the table of the last results (--out) again")
     args = parser.parse_args()
