@@ -531,12 +531,15 @@ def explain_report(db: Database, work: Callable[[], Any], plan_lines: int = 40) 
     statement's time (run again, rows fetched). A statement sent several times: its first
     parameters."""
     statements = report_statements(db, work)
-    lines = [f"{len(statements)} distinct SELECT statements in one run of the report"]
+    total_s = sum(sent_s for *_, sent_s in statements)
+    lines = [f"{len(statements)} distinct SELECT statements in one run of the report ({total_s:.3f} s), slowest first"]
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
-        for n, (statement, parameters, times, sent_s) in enumerate(statements, 1):
+        numbered = sorted(enumerate(statements, 1), key=lambda item: -item[1][3])
+        for n, (statement, parameters, times, sent_s) in numbered:
             sql = " ".join(statement.split())
+            sql = sql if len(sql) <= 300 else f"{sql[:140]} … {sql[-160:]}"  # a WITH's head and its SELECT's end
             if db.is_sqlite:
                 started = time.perf_counter()
                 cursor.execute(statement, parameters)
@@ -553,8 +556,8 @@ def explain_report(db: Database, work: Callable[[], Any], plan_lines: int = 40) 
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
                 plan = ["  " + row[0] for row in cursor.fetchall()]
                 head = next((line.strip() for line in reversed(plan) if "Execution Time" in line), "")
-            lines.append(f"statement {n} (sent {times}x, {sent_s:.3f} s in the report; {head}):")
-            lines.append(f"  {sql[:300]}{' …' if len(sql) > 300 else ''}")
+            lines.append(f"statement {n} of {len(statements)} (sent {times}x, {sent_s:.3f} s in the report; {head}):")
+            lines.append(f"  {sql}")
             if len(plan) > plan_lines:
                 ends = ("Planning Time", "JIT:", "Functions:", "Timing:", "Execution Time")
                 kept = [line for line in plan[plan_lines - 4 :] if line.strip().startswith(ends)]
