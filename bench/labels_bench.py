@@ -12,6 +12,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
@@ -93,17 +94,17 @@ def render_floor(labels: list[LabelData]) -> bytes:
             (FONT_BOLD, 28, label.hamlet_name),
             (FONT_BOLD, 18, group_tracking_no(label.tracking_no)),
         ]
-        for caption, party, size in (("NGƯỜI NHẬN", label.recipient, 13), ("NGƯỜI GỬI", label.sender, 9)):
+        for caption, party, party_size in (("NGƯỜI NHẬN", label.recipient, 13), ("NGƯỜI GỬI", label.sender, 9)):
             lines += [
                 (FONT_BOLD, 6.5, caption),
-                (FONT_BOLD, size, party.name),
-                (FONT_BOLD, size, f"ĐT: {party.phone}"),
+                (FONT_BOLD, party_size, party.name),
+                (FONT_BOLD, party_size, f"ĐT: {party.phone}"),
                 (FONT_REGULAR, 8, party.address),
             ]
         lines += [(FONT_BOLD, 6.5, "THỦ TỤC"), (FONT_REGULAR, 9, label.procedure_name)]
         if label.fee_vnd:
             lines.append((FONT_BOLD, 12, f"THU HỘ {format_vnd(label.fee_vnd)}"))
-        y = A6_SIZE[1] - 30
+        y: float = A6_SIZE[1] - 30
         for font, size, text in lines:
             canvas.setFont(font, size)
             canvas.drawString(10, y, text)
@@ -113,7 +114,7 @@ def render_floor(labels: list[LabelData]) -> bytes:
     return out.getvalue()
 
 
-def timed(render, labels: list[LabelData]) -> tuple[float, int]:
+def timed(render: Callable[[list[LabelData]], bytes], labels: list[LabelData]) -> tuple[float, int]:
     start = time.perf_counter()
     pdf = render(labels)
     return time.perf_counter() - start, len(pdf)

@@ -18,8 +18,11 @@ ZPL) vs reportlab drawing the same text.
 
 Prints the table (floors, ratios, goal met or not) and writes bench/results/latest.json.
 `--quick`: smaller databases and shorter wrk runs, for trying things (its figures are not the
-README's). `--profile`: py-spy samples each HTTP row whose goal is not met and prints where the
-time goes.
+README's). `--profile`: for each row whose goal is not met, where the time goes: py-spy samples
+of the servers for the HTTP rows (one more batch of 1000 for the batch row; the sustained run
+shares the single scans' profile), the plans of the statements one run of a report sends for the
+report rows. Under the table, each goal not met gets its profiles and its section of
+bench/NOTES.md (where the time went in the last profiles, what was tried and dropped).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ DATA_KEY = "YmVuY2gtZGF0YS1rZXktMzItYnl0ZXMtbG9uZy0hISE="  # 32 bytes in base64,
 CONNECTIONS = 16
 NATIONAL_PEAK = 120  # scans/s, the whole country's busiest minute
 RESULTS = ROOT / "bench" / "results" / "latest.json"
+NOTES = ROOT / "bench" / "NOTES.md"
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class Row:
     goal: str = ""
     met: bool | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    key: str = ""  # the workload without its numbers: its section of bench/NOTES.md
 
 
 # --- wrk ----------------------------------------------------------------------------------------
@@ -359,19 +364,25 @@ def batch_rows(
     ours_s, floor_s = [], []
     for k in range(sizes.batches):
         chunk = numbers[k * 1000 : (k + 1) * 1000]
-        body = {"scans": [
-            {"scan_id": str(uuid.uuid4()), "tracking_no": n, "event": "picked_up", "at": scan_time()} for n in chunk
-        ]}  # fmt: skip
-        started = time.perf_counter()
-        answer = httpx.post(
-            server.base + "/api/v1/scans/batch", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=120
-        )
-        ours_s.append(time.perf_counter() - started)
-        answer.raise_for_status()
-        outcomes = {r["outcome"] for r in answer.json()["results"]}
-        assert outcomes == {"accepted"}, outcomes
+        ours_s.append(post_batch(server, chunk, token))
         floor_s.append(raw_inserts(db, chunk))
     return ours_s, floor_s
+
+
+def post_batch(server: Server, numbers: list[str], token: str) -> float:
+    """Seconds of one `POST /api/v1/scans/batch` picking up these parcels (all accepted)."""
+    body = {"scans": [
+        {"scan_id": str(uuid.uuid4()), "tracking_no": n, "event": "picked_up", "at": scan_time()} for n in numbers
+    ]}  # fmt: skip
+    started = time.perf_counter()
+    answer = httpx.post(
+        server.base + "/api/v1/scans/batch", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=120
+    )
+    seconds = time.perf_counter() - started
+    answer.raise_for_status()
+    outcomes = {r["outcome"] for r in answer.json()["results"]}
+    assert outcomes == {"accepted"}, outcomes
+    return seconds
 
 
 def raw_inserts(db: Database, numbers: list[str]) -> float:
@@ -434,7 +445,7 @@ def timed(work: Callable[[], Any], rounds: int) -> float:
     return statistics.median(times)
 
 
-def report_rows(db: Database, kind: str, sizes: Sizes) -> list[Row]:
+def report_rows(db: Database, kind: str, sizes: Sizes, profiling: bool = False) -> list[Row]:
     from postal_tracker.reports.quarterly import every_commune, quarterly
     from postal_tracker.reports.service import monthly_report
 
@@ -467,22 +478,96 @@ def report_rows(db: Database, kind: str, sizes: Sizes) -> list[Row]:
 
     rows = []
     cases = [
-        (f"monthly report {month}, one commune", lambda: monthly_report(db, commune_id, month),
+        ("monthly report", f"monthly report {month}, one commune", lambda: monthly_report(db, commune_id, month),
          lambda: count(m_start, m_end, commune_id), m_start, m_end, commune_id),
-        (f"quarterly report {quarter}, every commune", quarterly_report,
+        ("quarterly report", f"quarterly report {quarter}, every commune", quarterly_report,
          lambda: count(q_start, q_end, None), q_start, q_end, None),
     ]  # fmt: skip
-    for name, work, floor, start, end, commune in cases:
+    for key, name, work, floor, start, end, commune in cases:
         seconds = timed(work, sizes.rounds)
         floor_s = timed(floor, sizes.rounds)
         ratio = seconds / floor_s
         limit = " and <= 2 s" if kind == "postgresql" else ""
         met = ratio <= 10 and (kind != "postgresql" or seconds <= 2)
+        details: dict[str, Any] = {"events": count(start, end, commune)}
+        if profiling and not met:
+            details["profile"] = explain_report(db, work)
         rows.append(Row(
-            name, kind, seconds, "s", floor_s, "COUNT(*) of its events", ratio, f"<= 10x{limit}", met,
-            {"events": count(start, end, commune)},
+            name, kind, seconds, "s", floor_s, "COUNT(*) of its events", ratio, f"<= 10x{limit}", met, details, key,
         ))  # fmt: skip
     return rows
+
+
+def report_statements(db: Database, work: Callable[[], Any]) -> list[tuple[str, Any, int, float]]:
+    """The SELECTs one run of `work` sends through db.engine, as the driver got them: statement,
+    parameters, how many times it was sent, and the seconds of its executions (to the driver's
+    answer; SQLite reads the rows in the fetches after it)."""
+    sent: dict[str, tuple[Any, int, float]] = {}
+    started: list[float] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
+        started.append(time.perf_counter())
+
+    def after(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
+        seconds = time.perf_counter() - started.pop()
+        if many or not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            return
+        first, times, total = sent.get(statement, (parameters, 0, 0.0))
+        sent[statement] = (first, times + 1, total + seconds)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    sa.event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        work()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+        sa.event.remove(db.engine, "after_cursor_execute", after)
+    return [(statement, parameters, times, total) for statement, (parameters, times, total) in sent.items()]
+
+
+def explain_report(db: Database, work: Callable[[], Any], plan_lines: int = 40) -> list[str]:
+    """Each SELECT of one run of the report and its plan, through the same driver with the same
+    parameters: `EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL, on SQLite `EXPLAIN QUERY PLAN` and the
+    statement's time (run again, rows fetched). A statement sent several times: its first
+    parameters."""
+    statements = report_statements(db, work)
+    total_s = sum(sent_s for *_, sent_s in statements)
+    lines = [f"{len(statements)} distinct SELECT statements in one run of the report ({total_s:.3f} s), slowest first"]
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        numbered = sorted(enumerate(statements, 1), key=lambda item: -item[1][3])
+        for n, (statement, parameters, times, sent_s) in numbered:
+            sql = " ".join(statement.split())
+            sql = sql if len(sql) <= 300 else f"{sql[:140]} … {sql[-160:]}"  # a WITH's head and its SELECT's end
+            if db.is_sqlite:
+                started = time.perf_counter()
+                cursor.execute(statement, parameters)
+                fetched = len(cursor.fetchall())
+                seconds = time.perf_counter() - started
+                cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                depth: dict[int, int] = {0: 0}
+                plan = []
+                for node, parent, _, detail in cursor.fetchall():
+                    depth[node] = depth.get(parent, 0) + 1
+                    plan.append("  " * depth[node] + detail)
+                head = f"{seconds:.3f} s, {fetched} rows"
+            else:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                plan = ["  " + row[0] for row in cursor.fetchall()]
+                head = next((line.strip() for line in reversed(plan) if "Execution Time" in line), "")
+            lines.append(f"statement {n} of {len(statements)} (sent {times}x, {sent_s:.3f} s in the report; {head}):")
+            lines.append(f"  {sql}")
+            if len(plan) > plan_lines:
+                ends = ("Planning Time", "JIT:", "Functions:", "Timing:", "Execution Time")
+                kept = [line for line in plan[plan_lines - 4 :] if line.strip().startswith(ends)]
+                plan = [*plan[: plan_lines - 4], f"  … {len(plan) - plan_lines + 4 - len(kept)} plan lines left out"]
+                plan += kept
+            lines += plan
+    finally:
+        raw.rollback()
+        raw.close()
+    return lines
 
 
 # --- the rows -----------------------------------------------------------------------------------
@@ -492,18 +577,21 @@ def http_rows(kind: str, sizes: Sizes, tmp: Path, postgres_url: str, redis_url: 
               log: Callable[[str], None]) -> list[Row]:  # fmt: skip
     workers = 1 if kind == "sqlite" else 2
     rows: list[Row] = []
-    profiles: dict[str, list[str]] = {}
+    profiles: dict[str, list[str]] = {}  # by row key
     with fresh_databases(kind, tmp, postgres_url) as new_database:
         big_url, small_url = new_database("big"), new_database("small")
         big, seed_s = seeded(big_url, sizes.shipments, log)
         rows.append(Row(f"bench seed, {sizes.shipments:,} shipments", kind, seed_s, "s", goal="< 120 s",
-                        met=seed_s < 120 if sizes.shipments >= 1_000_000 else None))  # fmt: skip
+                        met=seed_s < 120 if sizes.shipments >= 1_000_000 else None, key="bench seed"))  # fmt: skip
         small, _ = seeded(small_url, sizes.small, log)
         numbers = random_numbers(big, 2000)
         small_numbers = random_numbers(small, 2000)
-        pool, token = scan_pool(big, sizes.scan_pool)
+        # --profile: 1000 parcels more, for one batch under py-spy; the measured rows get the same.
+        extra = 1000 if profiling else 0
+        pool, token = scan_pool(big, sizes.scan_pool + extra)
         log(f"{len(pool)} parcels booked for the scans")
-        batch_numbers, single = pool[: 1000 * sizes.batches], pool[1000 * sizes.batches :]
+        batch_numbers, profiled_batch = pool[: 1000 * sizes.batches], pool[1000 * sizes.batches :][:extra]
+        single = pool[1000 * sizes.batches + extra :]
         half = len(single) // 2 if kind == "postgresql" else len(single)
         single, sustained = single[:half], single[half:]
         track_lua = TRACK_LUA % ",".join(f'"{n}"' for n in numbers)
@@ -523,64 +611,92 @@ def http_rows(kind: str, sizes: Sizes, tmp: Path, postgres_url: str, redis_url: 
             sustained_run = None
             if kind == "postgresql":
                 sustained_run = wrk(server.base + "/", sizes.sustained, scan_lua(sustained), tmp)
+            met = {
+                "GET /health": health["rate"] >= 0.7 * bare_health["rate"],
+                "GET /api/v1/track/{no}": track["rate"] >= 0.3 * health["rate"] and track["p99_ms"] < 50,
+                "POST /api/v1/scans": scans["rate"] >= 0.1 * health["rate"] and scans["p99_ms"] < 100
+                and not scans["non_2xx"],
+                "POST /api/v1/scans/batch of 1000": statistics.median(batch_s) <= 0.5,
+                "scans sustained": sustained_run is None or (
+                    sustained_run["rate"] >= 10 * NATIONAL_PEAK
+                    and sustained_run["non_2xx"] + sustained_run["socket_errors"] == 0
+                ),
+            }  # fmt: skip
             if profiling:
                 profile_s = min(sizes.seconds, 8)
-                if health["rate"] < 0.7 * bare_health["rate"]:
-                    profiles["health"] = profile(server, lambda: wrk(server.base + "/health", profile_s, None, tmp),
-                                                 tmp, profile_s)  # fmt: skip
-                if track["rate"] < 0.3 * health["rate"] or track["p99_ms"] >= 50:
-                    profiles["track"] = profile(server, lambda: wrk(server.base + "/", profile_s, track_lua, tmp),
-                                                tmp, profile_s)  # fmt: skip
-                if scans["rate"] < 0.1 * health["rate"] or scans["p99_ms"] >= 100:
+                if not met["GET /health"]:
+                    profiles["GET /health"] = profile(
+                        server, lambda: wrk(server.base + "/health", profile_s, None, tmp), tmp, profile_s
+                    )
+                if not met["GET /api/v1/track/{no}"]:
+                    profiles["GET /api/v1/track/{no}"] = profile(
+                        server, lambda: wrk(server.base + "/", profile_s, track_lua, tmp), tmp, profile_s
+                    )
+                if not met["POST /api/v1/scans"] or not met["scans sustained"]:
                     rest = sustained if kind == "postgresql" else single[len(single) // 2 :]
-                    profiles["scan"] = profile(
+                    profiles["POST /api/v1/scans"] = profile(
                         server, lambda: wrk(server.base + "/", profile_s, scan_lua(rest), tmp), tmp, profile_s
                     )
+                    # The sustained run sends the same requests for longer: the same profile.
+                    profiles["scans sustained"] = (
+                        ["the profile of POST /api/v1/scans above: the same requests, for longer"]
+                        if not met["POST /api/v1/scans"]
+                        else ["py-spy of single scans (the same requests as the sustained run):",
+                              *profiles["POST /api/v1/scans"]]
+                    )  # fmt: skip
+                if not met["POST /api/v1/scans/batch of 1000"]:
+                    batch_profile_s = min(30, int(2 * max(batch_s)) + 2)
+                    profiles["POST /api/v1/scans/batch of 1000"] = [
+                        f"one more batch of 1000 (fresh parcels) under py-spy for {batch_profile_s} s:",
+                        *profile(server, lambda: post_batch(server, profiled_batch, token), tmp, batch_profile_s),
+                    ]
         with ours(small_url, workers, tmp, redis_url, f"{kind}-small") as server:
             small_track = wrk(server.base + "/", sizes.seconds, small_lua, tmp)
-        reports = report_rows(big, kind, sizes)
+        reports = report_rows(big, kind, sizes, profiling)
         big.dispose()
         small.dispose()
 
-    def http(name: str, run: dict[str, float], floor: dict[str, float], label: str, goal: str, met: bool) -> Row:
-        return Row(name, kind, run["rate"], "req/s", floor["rate"], label, run["rate"] / floor["rate"], goal, met,
-                   {**run, "workers": workers})  # fmt: skip
+    def http(name: str, run: dict[str, float], floor: dict[str, float], label: str, goal: str) -> Row:
+        return Row(name, kind, run["rate"], "req/s", floor["rate"], label, run["rate"] / floor["rate"], goal,
+                   met[name], {**run, "workers": workers}, key=name)  # fmt: skip
 
     rows += [
-        http("GET /health", health, bare_health, "bare Litestar /health", ">= 0.7x",
-             health["rate"] >= 0.7 * bare_health["rate"]),
-        http("GET /api/v1/track/{no}", track, health, "our /health", ">= 0.3x, p99 < 50 ms",
-             track["rate"] >= 0.3 * health["rate"] and track["p99_ms"] < 50),
-        http("POST /api/v1/scans", scans, health, "our /health", ">= 0.1x, p99 < 100 ms",
-             scans["rate"] >= 0.1 * health["rate"] and scans["p99_ms"] < 100 and not scans["non_2xx"]),
+        http("GET /health", health, bare_health, "bare Litestar /health", ">= 0.7x"),
+        http("GET /api/v1/track/{no}", track, health, "our /health", ">= 0.3x, p99 < 50 ms"),
+        http("POST /api/v1/scans", scans, health, "our /health", ">= 0.1x, p99 < 100 ms"),
     ]  # fmt: skip
     batch = statistics.median(batch_s)
     batch_floor = statistics.median(batch_floor_s)
     rows.append(Row("POST /api/v1/scans/batch of 1000", kind, batch, "s", batch_floor, "raw inserts of the same rows",
-                    batch / batch_floor, "<= 0.5 s", batch <= 0.5, {"runs_s": batch_s, "floor_runs_s": batch_floor_s}))
+                    batch / batch_floor, "<= 0.5 s", met["POST /api/v1/scans/batch of 1000"],
+                    {"runs_s": batch_s, "floor_runs_s": batch_floor_s}, key="POST /api/v1/scans/batch of 1000"))
     if sustained_run is not None:
-        errors = sustained_run["non_2xx"] + sustained_run["socket_errors"]
         rows.append(Row(
             f"scans sustained {sizes.sustained} s, {workers} workers", kind, sustained_run["rate"], "req/s",
             NATIONAL_PEAK, "national peak 120/s", sustained_run["rate"] / NATIONAL_PEAK, ">= 10x, zero errors",
-            sustained_run["rate"] >= 10 * NATIONAL_PEAK and errors == 0, sustained_run,
+            met["scans sustained"], sustained_run, key="scans sustained",
         ))  # fmt: skip
     # The scale row compares time per lookup: the 10k database's rate over the 1M one's.
     slowdown = small_track["rate"] / track["rate"]
     rows.append(Row(
         f"track at {sizes.shipments:,} vs {sizes.small:,} shipments", kind, track["rate"], "req/s",
         small_track["rate"], f"track at {sizes.small:,}", slowdown, "<= 1.2x (time per lookup)", slowdown <= 1.2,
-        {"big": track, "small": small_track},
+        {"big": track, "small": small_track}, key="track at scale",
     ))  # fmt: skip
     rows += reports
+    if profiling:
+        profiles["bench seed"] = [
+            "no profile taken: time `postal-tracker bench seed` under `py-spy record --` and compare the load",
+            "with the index and foreign-key builds after it (benchseed.py)",
+        ]
+        profiles["track at scale"] = [
+            "no profile of its own: compare EXPLAIN of the lookup statement on the two databases",
+            "(an index not used at 1M shows as a scan), and the profile of GET /api/v1/track/{no}",
+        ]
     for row in rows:
-        key = PROFILED.get(row.workload)
-        if key in profiles:
-            row.details["profile"] = profiles[key]
+        if row.met is False and row.key in profiles:
+            row.details["profile"] = profiles[row.key]
     return rows
-
-
-PROFILED = {"GET /health": "health", "GET /api/v1/track/{no}": "track", "POST /api/v1/scans": "scan"}
 
 
 def label_rows(sizes: Sizes) -> list[Row]:
@@ -601,9 +717,9 @@ def label_rows(sizes: Sizes) -> list[Row]:
     pdf, zpl = BATCH / statistics.median(pdf_t), BATCH / statistics.median(zpl_t)
     return [
         Row(f"{BATCH} A6 labels into one PDF", "-", pdf, "labels/s", floor, "reportlab, the same text", pdf / floor,
-            ">= 300/s", pdf >= 300),
+            ">= 300/s", pdf >= 300, key="A6 labels into one PDF"),
         Row(f"{BATCH} labels as ZPL", "-", zpl, "labels/s", floor, "reportlab, the same text", zpl / floor,
-            ">= 5,000/s", zpl >= 5000),
+            ">= 5,000/s", zpl >= 5000, key="labels as ZPL"),
     ]  # fmt: skip
 
 
@@ -626,10 +742,35 @@ def print_table(rows: list[Row]) -> None:
             f"| {r.workload:<44} | {r.database:<10} | {figure(r.value, r.unit):>14} | {p99:>7} | "
             f"{figure(r.floor, floor_unit):>13} | {figure(r.ratio):>6} | {r.goal:<26} | {met:<3} |"
         )
-    for r in rows:
-        if r.met is False and "profile" in r.details:
+    # Each goal not met: the profile of each database where it is not, then once what was tried.
+    notes = read_notes()
+    unmet = [r for r in rows if r.met is False]
+    for key in dict.fromkeys(key_of(r, notes) for r in unmet):
+        for r in (r for r in unmet if key_of(r, notes) == key):
             print(f"\nprofile of {r.workload} on {r.database} (goal not met):")
-            print("\n".join(r.details["profile"]))
+            print("\n".join(r.details.get("profile") or ["(none recorded: scripts/bench --profile)"]))
+        print(f"\nwhere the time goes and what was tried, {key or 'this row'} (bench/NOTES.md):")
+        print(notes.get(key, "(no section in bench/NOTES.md)"))
+
+
+def read_notes() -> dict[str, str]:
+    """bench/NOTES.md by section: `## <key>` and the text under it."""
+    sections: dict[str, list[str]] = {}
+    lines: list[str] = []
+    for line in NOTES.read_text().splitlines() if NOTES.exists() else []:
+        if line.startswith("## "):
+            lines = sections.setdefault(line[3:].strip(), [])
+        elif sections:
+            lines.append(line)
+    return {key: "\n".join(text).strip() for key, text in sections.items()}
+
+
+def key_of(row: Row, notes: dict[str, str]) -> str:
+    """The row's key; for a row written before keys (`--show` of an older latest.json), the
+    longest section title its workload starts with."""
+    if row.key:
+        return row.key
+    return max((key for key in notes if row.workload.startswith(key)), key=len, default="")
 
 
 def redis_answers(url: str) -> bool:
@@ -648,7 +789,7 @@ def main() -> int:
     parser.add_argument("--postgres-url", default=os.environ.get(
         "POSTAL_TRACKER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
     parser.add_argument("--redis-url", default=os.environ.get("POSTAL_TRACKER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
-    parser.add_argument("--profile", action="store_true", help="py-spy the HTTP rows whose goal is not met")
+    parser.add_argument("--profile", action="store_true", help="profile each row whose goal is not met")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--show", action="store_true", help="print the table of the last results (--out) again")
     args = parser.parse_args()
