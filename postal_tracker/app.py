@@ -40,7 +40,7 @@ from postal_tracker.web import (
     AdminPageController,
     PageController,
     TrackPageController,
-    csrf_config,
+    form_pages,
     handle_error,
     static_files_router,
     template_config,
@@ -86,9 +86,11 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         rate_limit=("minute", settings.public.rate_limit), store=RATE_LIMITS,
         middleware_class=CountingRateLimitMiddleware,
     )  # fmt: skip
+    # CSRF checks only the page controllers, which serve the forms (web/setup.py: form_pages).
     public = Router(
-        path="/", route_handlers=[TrackingController, TrackPageController], middleware=[public_rate_limit.middleware]
-    )
+        path="/", route_handlers=[TrackingController, form_pages(settings, TrackPageController)],
+        middleware=[public_rate_limit.middleware],
+    )  # fmt: skip
     sign_in_rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.public.sign_in_rate_limit), store=SIGN_IN_LIMITS,
         check_throttle_handler=is_sign_in, middleware_class=CountingRateLimitMiddleware,
@@ -96,8 +98,9 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     # The sign-in limiter wraps only the controllers that hold the sign-in routes (SIGN_IN_PATHS),
     # not every request: the hot API paths do not pass through it.
     signing_in = Router(
-        path="/", route_handlers=[AuthController, PageController], middleware=[sign_in_rate_limit.middleware]
-    )
+        path="/", route_handlers=[AuthController, form_pages(settings, PageController)],
+        middleware=[sign_in_rate_limit.middleware],
+    )  # fmt: skip
 
     # The outbox delivery loop runs in a thread of each web process unless `serve --no-worker`
     # (`settings.delivery.worker` off); concurrent loops are safe (see delivery/service.py).
@@ -137,7 +140,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             AuditController,
             ComplaintController,
             public,
-            AdminPageController,
+            form_pages(settings, AdminPageController),
             static_files_router(),
         ],
         dependencies={
@@ -155,7 +158,6 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         # Not the probes: a load balancer asks them every few seconds and reads a dozen bytes.
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, exclude=["^/health$", "^/ready$"]),
         template_config=template_config(),
-        csrf_config=csrf_config(settings),
         request_max_body_size=settings.public.max_body_bytes,
         request_class=BoundedJSONRequest,
         state=State({"db": db, "settings": settings, "jwt_auth": jwt_auth, "geocoding": geocoding}),
