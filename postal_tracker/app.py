@@ -9,6 +9,8 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 
@@ -120,10 +122,14 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         geocoding.stop()
         db.dispose()
 
-    return Litestar(
+    # Pages, scripts and JSON go gzip-compressed to browsers that ask (phones on 3G): every route
+    # but the probes, which a load balancer asks every few seconds and which read a dozen bytes.
+    # As the router's middleware, not the app's compression_config: the probes do not pass
+    # through it at all (nor through the route-level exception wrapper it brings).
+    gzip = DefineMiddleware(CompressionMiddleware, config=CompressionConfig(backend="gzip", gzip_compress_level=6))
+    compressed = Router(
+        path="/",
         route_handlers=[
-            health,
-            ready,
             signing_in,
             UserController,
             PostmanController,
@@ -143,6 +149,11 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             form_pages(settings, AdminPageController),
             static_files_router(),
         ],
+        middleware=[gzip],
+    )
+
+    return Litestar(
+        route_handlers=[health, ready, compressed],
         dependencies={
             "db": Provide(lambda: db, use_cache=True, sync_to_thread=False),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
@@ -154,9 +165,6 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         stores=make_stores(settings.instances),
         # Problem details on the API, Vietnamese HTML pages on the pages' paths (web/errors.py).
         exception_handlers={Exception: handle_error},
-        # Pages, scripts and JSON go gzip-compressed to browsers that ask (phones on 3G).
-        # Not the probes: a load balancer asks them every few seconds and reads a dozen bytes.
-        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, exclude=["^/health$", "^/ready$"]),
         template_config=template_config(),
         request_max_body_size=settings.public.max_body_bytes,
         request_class=BoundedJSONRequest,
@@ -167,7 +175,10 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             title="postal-tracker",
             version="1",
             description="Public postal service for administrative procedures (dịch vụ bưu chính công ích).",
-            path="/schema",
+            # The schema's own router, to compress it too (Litestar adds its routes to it).
+            openapi_router=Router(
+                "/schema", route_handlers=[], include_in_schema=False, dto=None, return_dto=None, middleware=[gzip]
+            ),
         ),
         logging_config=None,
     )

@@ -108,3 +108,18 @@ def test_every_page_route_that_takes_a_post_is_behind_the_csrf_check(world):
                 assert not csrf_middleware(handler), f"{route.path} passes the CSRF check"
     assert {"/login", "/logout", "/track/feedback", "/track/complaint"} <= set(checked)
     assert world.client.app.csrf_config is None  # not app-wide
+
+
+def test_the_probes_pass_only_the_apps_own_middleware(world):
+    for route in world.client.app.routes:
+        if route.path in ("/health", "/ready"):
+            for handler in route.route_handlers:
+                names = {
+                    getattr(getattr(m, "middleware", m), "__name__", type(m).__name__)
+                    for m in handler.resolve_middleware()
+                }
+                assert names == {"AuthMiddleware", "AccessLogMiddleware"}, (route.path, names)
+    for path in ("/health", "/ready"):
+        answer = world.client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert answer.status_code == 200 and "content-encoding" not in answer.headers, path
+    assert world.client.app.compression_config is None  # the routers compress, not the app
