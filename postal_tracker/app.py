@@ -9,6 +9,8 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 
@@ -40,7 +42,7 @@ from postal_tracker.web import (
     AdminPageController,
     PageController,
     TrackPageController,
-    csrf_config,
+    form_pages,
     handle_error,
     static_files_router,
     template_config,
@@ -86,9 +88,11 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         rate_limit=("minute", settings.public.rate_limit), store=RATE_LIMITS,
         middleware_class=CountingRateLimitMiddleware,
     )  # fmt: skip
+    # CSRF checks only the page controllers, which serve the forms (web/setup.py: form_pages).
     public = Router(
-        path="/", route_handlers=[TrackingController, TrackPageController], middleware=[public_rate_limit.middleware]
-    )
+        path="/", route_handlers=[TrackingController, form_pages(settings, TrackPageController)],
+        middleware=[public_rate_limit.middleware],
+    )  # fmt: skip
     sign_in_rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.public.sign_in_rate_limit), store=SIGN_IN_LIMITS,
         check_throttle_handler=is_sign_in, middleware_class=CountingRateLimitMiddleware,
@@ -96,8 +100,9 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
     # The sign-in limiter wraps only the controllers that hold the sign-in routes (SIGN_IN_PATHS),
     # not every request: the hot API paths do not pass through it.
     signing_in = Router(
-        path="/", route_handlers=[AuthController, PageController], middleware=[sign_in_rate_limit.middleware]
-    )
+        path="/", route_handlers=[AuthController, form_pages(settings, PageController)],
+        middleware=[sign_in_rate_limit.middleware],
+    )  # fmt: skip
 
     # The outbox delivery loop runs in a thread of each web process unless `serve --no-worker`
     # (`settings.delivery.worker` off); concurrent loops are safe (see delivery/service.py).
@@ -117,10 +122,14 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         geocoding.stop()
         db.dispose()
 
-    return Litestar(
+    # Pages, scripts and JSON go gzip-compressed to browsers that ask (phones on 3G): every route
+    # but the probes, which a load balancer asks every few seconds and which read a dozen bytes.
+    # As the router's middleware, not the app's compression_config: the probes do not pass
+    # through it at all (nor through the route-level exception wrapper it brings).
+    gzip = DefineMiddleware(CompressionMiddleware, config=CompressionConfig(backend="gzip", gzip_compress_level=6))
+    compressed = Router(
+        path="/",
         route_handlers=[
-            health,
-            ready,
             signing_in,
             UserController,
             PostmanController,
@@ -137,9 +146,14 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             AuditController,
             ComplaintController,
             public,
-            AdminPageController,
+            form_pages(settings, AdminPageController),
             static_files_router(),
         ],
+        middleware=[gzip],
+    )
+
+    return Litestar(
+        route_handlers=[health, ready, compressed],
         dependencies={
             "db": Provide(lambda: db, use_cache=True, sync_to_thread=False),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
@@ -151,11 +165,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
         stores=make_stores(settings.instances),
         # Problem details on the API, Vietnamese HTML pages on the pages' paths (web/errors.py).
         exception_handlers={Exception: handle_error},
-        # Pages, scripts and JSON go gzip-compressed to browsers that ask (phones on 3G).
-        # Not the probes: a load balancer asks them every few seconds and reads a dozen bytes.
-        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, exclude=["^/health$", "^/ready$"]),
         template_config=template_config(),
-        csrf_config=csrf_config(settings),
         request_max_body_size=settings.public.max_body_bytes,
         request_class=BoundedJSONRequest,
         state=State({"db": db, "settings": settings, "jwt_auth": jwt_auth, "geocoding": geocoding}),
@@ -165,7 +175,10 @@ def create_app(settings: Settings, db: Database | None = None) -> Litestar:
             title="postal-tracker",
             version="1",
             description="Public postal service for administrative procedures (dịch vụ bưu chính công ích).",
-            path="/schema",
+            # The schema's own router, to compress it too (Litestar adds its routes to it).
+            openapi_router=Router(
+                "/schema", route_handlers=[], include_in_schema=False, dto=None, return_dto=None, middleware=[gzip]
+            ),
         ),
         logging_config=None,
     )

@@ -20,11 +20,23 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 # ensure_ascii=False does: every request writes one (the access log).
 _encode_json = msgspec.json.Encoder().encode
 
+_second: list = [None, ""]  # the last whole second formatted, and its text up to the dot
+
+
+def utc_time(timestamp: float) -> str:
+    """`2026-12-01T18:33:23.164+00:00`, as `datetime.isoformat(timespec="milliseconds")` in UTC,
+    in a quarter of its time: the date and time of day are formatted once a second."""
+    second = int(timestamp)
+    if second != _second[0]:
+        _second[1] = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        _second[0] = second
+    return f"{_second[1]}{int((timestamp - second) * 1000):03d}+00:00"
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": utc_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -73,13 +85,60 @@ class AccessLogMiddleware(ASGIMiddleware):
             status = getattr(exc, "status_code", 500)
             raise
         finally:
-            access_log.info(
-                "request",
-                extra={"fields": {
+            if access_log.isEnabledFor(logging.INFO):  # cached by the logger until levels change
+                write_access_line({
                     "method": scope.get("method"), "path": scope["path"], "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
-                }},
-            )  # fmt: skip
+                })  # fmt: skip
 
 
 access_log = logging.getLogger("postal_tracker.access")
+
+
+def write_access_line(fields: dict) -> None:
+    """`access_log.info("request", extra={"fields": fields})`, in a third of the time.
+
+    Every request writes one, so the handlers that configure_logging installs (a StreamHandler
+    with the JsonFormatter, no filters) get the line the formatter would write, encoded once,
+    without a LogRecord and the logging machinery around it. Any other handler (a file, pytest's
+    capture, a filter anywhere) gets a LogRecord through `Handler.handle`, as logging would
+    pass it; the handlers are looked up on each call, as logging does, walking up the parents
+    while `propagate` holds."""
+    logger: logging.Logger | None = access_log
+    if access_log.disabled or access_log.filters:
+        access_log.info("request", extra={"fields": fields})
+        return
+    line: str | None = None
+    record: logging.LogRecord | None = None
+    now = time.time()
+    while logger is not None:
+        for handler in logger.handlers:
+            if handler.level > logging.INFO:
+                continue
+            if (
+                type(handler) is logging.StreamHandler
+                and type(handler.formatter) is JsonFormatter
+                and not handler.filters
+            ):
+                if line is None:
+                    entry = {"time": utc_time(now), "level": "INFO", "logger": access_log.name, "message": "request"}
+                    entry.update(fields)
+                    line = _encode_json(entry).decode()
+                with handler.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+                    try:
+                        handler.stream.write(line + handler.terminator)
+                        handler.stream.flush()
+                    except Exception:
+                        handler.handleError(record or _record(fields, now))
+            else:
+                if record is None:
+                    record = _record(fields, now)
+                handler.handle(record)
+        logger = logger.parent if logger.propagate else None
+
+
+def _record(fields: dict, created: float) -> logging.LogRecord:
+    record = access_log.makeRecord(access_log.name, logging.INFO, "(unknown file)", 0, "request", (), None,
+                                   extra={"fields": fields})  # fmt: skip
+    record.created = created
+    return record

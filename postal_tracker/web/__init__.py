@@ -9,13 +9,14 @@ session cookie. Nothing is loaded from the internet: no CDN, no web fonts, no bu
 from postal_tracker.web.admin import AdminPageController
 from postal_tracker.web.controllers import PageController, TrackPageController
 from postal_tracker.web.errors import handle_error
-from postal_tracker.web.setup import csrf_config, static_files_router, template_config
+from postal_tracker.web.setup import csrf_config, form_pages, static_files_router, template_config
 
 __all__ = [
     "AdminPageController",
     "PageController",
     "TrackPageController",
     "csrf_config",
+    "form_pages",
     "handle_error",
     "static_files_router",
     "template_config",
