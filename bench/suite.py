@@ -390,10 +390,13 @@ def raw_inserts(db: Database, numbers: list[str]) -> float:
     as three `executemany` in one transaction, through the bare driver."""
     shipments = table(Shipment)
     with db.read() as conn:
-        ids = list(conn.execute(sa.select(shipments.c.id).where(shipments.c.tracking_no.in_(numbers))).scalars())
+        parcels = conn.execute(
+            sa.select(shipments.c.id, shipments.c.commune_id).where(shipments.c.tracking_no.in_(numbers))
+        ).all()
+    ids = [i for i, _ in parcels]
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     mark = "?" if db.is_sqlite else "%s"
-    events = [(i, "arrived_post_office", "EMG", "at_post_office", now, now, str(uuid.uuid4())) for i in ids]
+    events = [(i, c, "arrived_post_office", "EMG", "at_post_office", now, now, str(uuid.uuid4())) for i, c in parcels]
     records = [(str(uuid.uuid4()), now, "accepted", i, "{}", "{}") for i in ids]
     raw = db.engine.raw_connection()
     try:
@@ -401,9 +404,11 @@ def raw_inserts(db: Database, numbers: list[str]) -> float:
         cursor = raw.cursor()
         if db.is_sqlite:
             cursor.execute("BEGIN IMMEDIATE")
-        marks = ", ".join([mark] * 7)
+        marks = ", ".join([mark] * 8)
         cursor.executemany(
-            f"INSERT INTO events (shipment_id, event, code, status, at, recorded_at, scan_id) VALUES ({marks})", events
+            "INSERT INTO events (shipment_id, commune_id, event, code, status, at, recorded_at, scan_id) "
+            f"VALUES ({marks})",
+            events,
         )
         marks = ", ".join([mark] * 6)
         cursor.executemany(
