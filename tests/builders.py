@@ -7,8 +7,13 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
+from postal_tracker.db import Database
 from postal_tracker.lifecycle import s10_check_digit
 from postal_tracker.localtime import local_today
+from postal_tracker.models import EventRecord, table
+from postal_tracker.reports.attribution import holder
 from postal_tracker.settings import Settings
 
 
@@ -91,3 +96,11 @@ def walk(world: Any, tracking_no: str, *events: str) -> dict[str, Any]:
     for event in events:
         shipment = scan(world, tracking_no, event)
     return shipment
+
+
+def stored_communes_follow_the_rule(database: Database) -> None:
+    """Every event's stored `commune_id` is what the attribution rule (`holder`) says of it now."""
+    events = table(EventRecord)
+    with database.read() as conn:
+        rows = conn.execute(sa.select(events.c.commune_id, holder(events.c.shipment_id, events.c.at))).all()
+    assert rows and [stored for stored, _ in rows] == [rule for _, rule in rows]

@@ -77,7 +77,8 @@ def holder(shipment_id: sa.ColumnElement, at: sa.ColumnElement) -> sa.ScalarSele
 
 
 counting_commune = path.c.commune_id
-"""The commune an event counts for, in a query grouped by commune (`counted_for` several)."""
+"""The commune a complaint or feedback counts for, in a query grouped by commune (`counted_for`
+several); events carry theirs as `events.commune_id`."""
 
 
 def attributed(start: sa.FromClause) -> sa.FromClause:

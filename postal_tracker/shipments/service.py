@@ -56,7 +56,8 @@ _INSERT_EVENT = events.insert().values(
 
 
 def record_event(conn: Connection, values: dict[str, Any]) -> None:
-    """Write an event (`values`: its columns but `commune_id`): the one way events are written."""
+    """Write an event (`values`: its columns but `commune_id`): the one way the service writes
+    events. (`bench seed` loads its own in bulk, with the commune it booked them in.)"""
     conn.execute(_INSERT_EVENT, {**values, "holder_of": values["shipment_id"], "held_at": values["at"]})
 
 

@@ -22,6 +22,7 @@ from postal_tracker.lifecycle import TAKEN_BY_POST, Leg, normalize_tracking_no
 from postal_tracker.localtime import local_date
 from postal_tracker.models import Commune, Dossier, EventRecord, Shipment, table
 from postal_tracker.settings import RulesSection
+from tests.builders import stored_communes_follow_the_rule
 from tests.conftest import POSTGRES_URL, TEST_DATA_KEY, World, new_postgres_database
 
 shipments, events, dossiers, communes = table(Shipment), table(EventRecord), table(Dossier), table(Commune)
@@ -152,6 +153,7 @@ def test_a_seed_into_a_fresh_database_and_one_beside_it_leave_the_schema_and_con
     assert len(legs) == first.shipments + second.shipments == 2300
     assert len(walked) == first.events + second.events
     assert dossier_count == first.dossiers + second.dossiers
+    stored_communes_follow_the_rule(db)  # the seed writes each event's commune as the service would
     assert [leg.id for leg in legs] == list(range(1, 2301))  # the second seed's ids follow the first's
     assert len({leg.tracking_no for leg in legs}) == 2300
 

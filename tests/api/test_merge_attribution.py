@@ -10,9 +10,8 @@ import sqlalchemy as sa
 
 from postal_tracker.localtime import LOCAL_TZ, local_today
 from postal_tracker.models import EventRecord, Shipment, table
-from postal_tracker.reports.attribution import holder
 from tests.api.province import TAM_AN_HAMLETS, TAM_PHUOC_HAMLETS, new_commune
-from tests.builders import book, scan, this_quarter
+from tests.builders import book, scan, stored_communes_follow_the_rule, this_quarter
 
 
 def days_ago(n: int) -> datetime:
@@ -37,14 +36,6 @@ def quarter_figures(world, commune) -> dict:
                               headers=world.headers("admin"))  # fmt: skip
     assert answer.status_code == 200, answer.text
     return answer.json()["totals"]
-
-
-def stored_communes_follow_the_rule(database) -> None:
-    """Every event's stored `commune_id` is what the rule (`holder`) says of it today."""
-    events = table(EventRecord)
-    with database.read() as conn:
-        rows = conn.execute(sa.select(events.c.commune_id, holder(events.c.shipment_id, events.c.at))).all()
-    assert rows and [stored for stored, _ in rows] == [rule for _, rule in rows]
 
 
 def test_after_two_merges_each_commune_reports_the_days_it_held_the_parcel(world, database):
